@@ -1,0 +1,31 @@
+"""The one store: SQLite through aiosqlite, numbered migrations, methods named for intent.
+
+`Store` is a single class; its methods are grouped by area in the modules of this package
+(each a subclass of `StoreBase`), so that each file stays readable.
+"""
+
+from __future__ import annotations
+
+from bot.store.base import StoreBase, StoreError, load_migrations
+from bot.store.catalogue import (
+    CatalogueStore,
+    EpisodeWrite,
+    FeedRecord,
+    StoredEpisodeState,
+    person_key,
+)
+
+
+class Store(CatalogueStore, StoreBase):
+    """The episode-bot store. `async with await Store.open(path) as store: ...`"""
+
+
+__all__ = [
+    "EpisodeWrite",
+    "FeedRecord",
+    "Store",
+    "StoreError",
+    "StoredEpisodeState",
+    "load_migrations",
+    "person_key",
+]

@@ -1,0 +1,169 @@
+"""The store's foundation: connections, migrations and transactions.
+
+Two connections to one WAL database: writes go through `_writer` under a lock, one
+transaction at a time; reads use `_reader`, so a member's `/search` never waits behind
+an import and never sees half of one. An in-memory store (tests) uses one connection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.resources
+import logging
+import re
+import sqlite3
+import time
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any, Self
+
+import aiosqlite
+
+log = logging.getLogger(__name__)
+
+_MIGRATION_NAME = re.compile(r"^(\d{4})_[\w-]+\.sql$")
+# SQLite's default limit on bound parameters is 32766 (3.32+); stay well below it.
+_CHUNK = 900
+
+
+class StoreError(Exception):
+    """The store cannot be used as it is; the message says why and what to do."""
+
+
+def load_migrations() -> list[tuple[int, str, str]]:
+    """The numbered `.sql` files shipped in `bot/migrations`, in order: (version, name, sql)."""
+    found = []
+    for entry in importlib.resources.files("bot.migrations").iterdir():
+        match = _MIGRATION_NAME.match(entry.name)
+        if match:
+            found.append((int(match.group(1)), entry.name, entry.read_text(encoding="utf-8")))
+    found.sort()
+    for expected, (version, name, _) in enumerate(found, start=1):
+        if version != expected:
+            raise StoreError(
+                f"migration {name} is out of sequence (expected number {expected:04d})"
+            )
+    return found
+
+
+def now() -> int:
+    return int(time.time())
+
+
+def chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+class StoreBase:
+    """Owns the SQLite connections. Open with `await Store.open(path)`; close when done."""
+
+    def __init__(self, path: str, writer: aiosqlite.Connection, reader: aiosqlite.Connection):
+        self.path = path
+        self._writer = writer
+        self._reader = reader
+        self._write_lock = asyncio.Lock()
+
+    # ------------------------------------------------------------------ lifecycle
+
+    @classmethod
+    async def open(cls, path: str | Path) -> Self:
+        """Open (creating if needed) the store at `path`, or `:memory:`, and migrate it."""
+        path_text = str(path)
+        in_memory = path_text == ":memory:"
+        if not in_memory:
+            await asyncio.to_thread(_make_parent_folder, path_text)
+        writer = await cls._connect(path_text)
+        try:
+            if not in_memory:
+                mode = await scalar(writer, "PRAGMA journal_mode = WAL")
+                if str(mode).lower() != "wal":
+                    log.warning("SQLite refused WAL mode for %s (got %s)", path_text, mode)
+            await _migrate(writer, path_text)
+            reader = writer if in_memory else await cls._connect(path_text)
+        except BaseException:
+            await writer.close()
+            raise
+        return cls(path_text, writer, reader)
+
+    @staticmethod
+    async def _connect(path: str) -> aiosqlite.Connection:
+        try:
+            # isolation_level=None: we issue BEGIN/COMMIT ourselves.
+            conn = await aiosqlite.connect(path, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open the store at {path}: {exc}") from None
+        conn.row_factory = aiosqlite.Row
+        await conn.execute("PRAGMA foreign_keys = ON")
+        await conn.execute("PRAGMA busy_timeout = 5000")
+        await conn.execute("PRAGMA synchronous = NORMAL")
+        return conn
+
+    async def close(self) -> None:
+        if self._reader is not self._writer:
+            await self._reader.close()
+        await self._writer.close()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """One write transaction at a time; rolled back on any exception."""
+        async with self._write_lock:
+            await self._writer.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._writer
+            except BaseException:
+                await self._writer.execute("ROLLBACK")
+                raise
+            else:
+                await self._writer.execute("COMMIT")
+
+    async def schema_version(self) -> int:
+        return int(await scalar(self._reader, "PRAGMA user_version"))
+
+    async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
+        """Run a read query on the reader connection."""
+        async with self._reader.execute(sql, params) as cursor:
+            return list(await cursor.fetchall())
+
+    async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Row | None:
+        async with self._reader.execute(sql, params) as cursor:
+            return await cursor.fetchone()
+
+
+def _make_parent_folder(path: str) -> None:
+    Path(path).expanduser().parent.mkdir(parents=True, exist_ok=True)
+
+
+async def scalar(db: aiosqlite.Connection, sql: str, params: Sequence[Any] = ()) -> Any:
+    async with db.execute(sql, params) as cursor:
+        row = await cursor.fetchone()
+    return None if row is None else row[0]
+
+
+async def _migrate(db: aiosqlite.Connection, path: str) -> None:
+    """Bring the schema up to date; each migration and its version bump in one transaction."""
+    migrations = load_migrations()
+    latest = migrations[-1][0] if migrations else 0
+    current = int(await scalar(db, "PRAGMA user_version"))
+    if current > latest:
+        raise StoreError(
+            f"the store at {path} was written by a newer episode-bot (schema {current}; this "
+            f"version knows up to {latest}). Upgrade episode-bot, or point DATABASE_PATH elsewhere."
+        )
+    for version, name, sql in migrations:
+        if version <= current:
+            continue
+        log.info("applying migration %s to %s", name, path)
+        try:
+            await db.executescript(f"BEGIN;\n{sql}\nPRAGMA user_version = {version};\nCOMMIT;")
+        except sqlite3.Error as exc:
+            if db.in_transaction:
+                await db.execute("ROLLBACK")
+            raise StoreError(f"migration {name} failed on {path}: {exc}") from None

@@ -1,0 +1,128 @@
+#!/usr/bin/env python3
+"""One command to set up and run episode-bot, one to set up and test it.
+
+    python3 dev.py run     # set up .venv, import the feeds, start the bot (or a demo without a token)
+    python3 dev.py test    # set up .venv, lint, run the whole test suite
+    python3 dev.py bench   # set up .venv, run the benchmarks and print their tables
+
+Only the standard library is used here: this file runs before anything is installed.
+The virtual environment lives in `.venv`; it is (re)installed when pyproject.toml or
+constraints.txt change, with the versions pinned in constraints.txt.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
+STAMP = VENV / ".episode-bot-installed"
+EXAMPLE_FEED = ROOT / "examples" / "feed.xml"
+
+
+def main(argv: list[str]) -> int:
+    if sys.version_info < (3, 11):
+        print(f"episode-bot needs Python 3.11 or newer; this is {sys.version.split()[0]}")
+        return 2
+    command = argv[0] if argv else "help"
+    rest = argv[1:]
+    if command == "run":
+        ensure_venv()
+        return run(rest)
+    if command == "test":
+        ensure_venv()
+        return test(rest)
+    if command == "bench":
+        ensure_venv()
+        return bench(rest)
+    print(__doc__)
+    return 0 if command in ("help", "-h", "--help") else 2
+
+
+def ensure_venv() -> None:
+    """Create .venv and install the project with its test and bench extras, if needed."""
+    wanted = hashlib.sha256(
+        b"".join((ROOT / name).read_bytes() for name in ("pyproject.toml", "constraints.txt"))
+    ).hexdigest()
+    if STAMP.exists() and STAMP.read_text() == wanted and PYTHON.exists():
+        return
+    if not PYTHON.exists():
+        print("Creating .venv …", flush=True)
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    print("Installing episode-bot and its dependencies into .venv …", flush=True)
+    check([PYTHON, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+           "--constraint", ROOT / "constraints.txt", "--editable", f"{ROOT}[test,bench]"])
+    STAMP.write_text(wanted)
+
+
+def run(args: list[str]) -> int:
+    """Import the configured feeds (or the example show) and serve them."""
+    env = dict(os.environ)
+    dotenv = read_dotenv(ROOT / ".env")
+    feeds = env.get("FEEDS") or dotenv.get("FEEDS")
+    if not feeds:
+        print(f"FEEDS is not set: using the example show in {EXAMPLE_FEED.relative_to(ROOT)}.")
+        env["FEEDS"] = str(EXAMPLE_FEED)
+        feeds = env["FEEDS"]
+    code = call([PYTHON, "-m", "bot", "import", *feeds.replace(",", " ").split(), *args], env)
+    if code == 2:
+        return code
+    print()
+    print("The catalogue is ready. Next: try the commands offline with")
+    print("    .venv/bin/episode-bot export | head -n 1")
+    return code
+
+
+def test(args: list[str]) -> int:
+    """Lint, then the whole test suite; any failure (or no test at all) fails."""
+    lint = call([PYTHON, "-m", "ruff", "check", ROOT])
+    if lint:
+        return lint
+    # pytest exits 5 when no test ran: that is a failure here too.
+    return call([PYTHON, "-m", "pytest", *args], cwd=ROOT)
+
+
+def bench(args: list[str]) -> int:
+    scripts = sorted((ROOT / "bench").glob("bench_*.py"))
+    for script in scripts:
+        if args and not any(arg in script.name for arg in args):
+            continue
+        code = call([PYTHON, script])
+        if code:
+            return code
+    return 0
+
+
+def read_dotenv(path: Path) -> dict[str, str]:
+    """The KEY=VALUE lines of a .env file (enough to find FEEDS before anything is installed)."""
+    values: dict[str, str] = {}
+    if not path.exists():
+        return values
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, value = line.split("=", 1)
+        values[key.strip().removeprefix("export ").strip()] = value.strip().strip("'\"")
+    return values
+
+
+def call(command: list, env: dict[str, str] | None = None, cwd: Path | None = None) -> int:
+    return subprocess.call([str(part) for part in command], env=env, cwd=cwd or ROOT)
+
+
+def check(command: list) -> None:
+    code = call(command)
+    if code:
+        raise SystemExit(f"command failed with exit code {code}: {' '.join(map(str, command))}")
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
