@@ -1,0 +1,177 @@
+"""bot.text: show-note HTML to readable lines, and cutting text to a limit."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from lxml import etree
+
+from bot.text import html_to_text, plain_summary, truncate
+from tests.conftest import fixture_feed
+from tests.test_chapters import raw_item_element  # reads an element as written in the file
+
+# ---------------------------------------------------------------- html_to_text
+
+
+@pytest.mark.parametrize(
+    ("html", "text"),
+    [
+        ("<p>One</p><p>Two</p>", "One\n\nTwo"),
+        ("a<br>b<br/>c<BR />d", "a\nb\nc\nd"),
+        ("<ul>\n<li>first</li>\n<li>second</li>\n</ul>", "first\nsecond"),
+        ("<div>top</div><div>bottom</div>after", "top\nbottom\nafter"),
+        ("<h3>Heading</h3>body", "Heading\n\nbody"),
+        ("<table><tr><td>a</td><td>b</td></tr><tr><td>c</td></tr></table>", "a b\nc"),
+        ("<p>bold <strong>word</strong> and <a href='x'>link</a>.</p>", "bold word and link."),
+    ],
+)
+def test_block_tags_become_line_breaks_and_inline_tags_vanish(html: str, text: str) -> None:
+    assert html_to_text(html) == text
+
+
+def test_source_newlines_inside_html_are_only_spaces() -> None:
+    assert html_to_text("<p>a long\nwrapped   line</p>\n\n\n<p>next</p>") == (
+        "a long wrapped line\n\nnext"
+    )
+
+
+def test_plain_text_keeps_its_own_lines_but_at_most_one_blank_line() -> None:
+    assert html_to_text("one\ntwo  \n\n\n\n  three\r\nfour") == "one\ntwo\n\nthree\nfour"
+
+
+def test_entities_named_numeric_and_double_escaped_are_unescaped() -> None:
+    assert html_to_text("caf&eacute; &#8211; &#x2014; &amp;quot;hi&amp;quot; &nbsp;x") == (
+        'café – — "hi" x'
+    )
+
+
+def test_entity_escaped_html_is_unescaped_once_and_stripped() -> None:
+    escaped = "&lt;p&gt;Hello &amp;amp; bye&lt;/p&gt;&lt;ul&gt;&lt;li&gt;one&lt;/li&gt;&lt;/ul&gt;"
+    assert html_to_text(escaped) == "Hello & bye\n\none"
+
+
+def test_twice_escaped_html_is_unescaped_twice() -> None:
+    twice = "&amp;lt;p&amp;gt;Fish &amp;amp;amp; chips&amp;lt;/p&amp;gt;&amp;lt;p&amp;gt;x"
+    assert html_to_text(twice) == "Fish & chips\n\nx"  # `&amp;amp;amp;` was a twice-escaped &
+
+
+def test_a_literal_escaped_tag_inside_real_html_stays_text() -> None:
+    # Real notes write `&lt;Arbeitgeber&gt;` meaning the placeholder text, not a tag.
+    html = "<p>Lernst du bei &lt;Arbeitgeber&gt; genug?</p><p>Und &lt;b&gt; ist fett.</p>"
+    assert html_to_text(html) == "Lernst du bei <Arbeitgeber> genug?\n\nUnd <b> ist fett."
+
+
+def test_scripts_styles_and_comments_are_dropped() -> None:
+    html = "<style>p {color: red}</style><p>kept</p><script>var a = 1 < 2;</script><!-- no -->x"
+    assert html_to_text(html) == "kept\n\nx"
+
+
+def test_an_unclosed_comment_hides_the_rest_like_a_browser() -> None:
+    assert html_to_text("<p>shown</p><!-- never closed <p>hidden</p>") == "shown"
+
+
+def test_whitespace_runs_collapse_including_non_breaking_spaces() -> None:
+    assert html_to_text("<p>a \t\u00a0 b&nbsp;&nbsp;c</p>") == "a b c"
+
+
+def test_empty_input_gives_empty_text() -> None:
+    assert html_to_text("") == ""
+    assert html_to_text("<p> </p><br>") == ""
+
+
+@pytest.mark.parametrize(
+    "adversarial",
+    ["<script>" * 20_000, "<!--" * 20_000, "<p" * 20_000, "&lt;p" * 20_000, "<" * 50_000],
+)
+def test_unclosed_markup_takes_linear_time(adversarial: str) -> None:
+    started = time.process_time()
+    html_to_text(adversarial)
+    assert time.process_time() - started < 1.0
+
+
+def test_real_entity_escaped_content_encoded_reads_like_its_cdata_description() -> None:
+    # EngineeringKiosk writes <description> as CDATA HTML and <content:encoded> as
+    # entity-escaped HTML; a consumer that does not decode XML entities gets `&lt;p&gt;`.
+    escaped = raw_item_element("EngineeringKiosk", "#274 ", "content:encoded")
+    assert escaped.startswith("&lt;p&gt;Open Source draufschreiben")
+    text = html_to_text(escaped)
+    assert "&lt;" not in text and "<p>" not in text
+    lines = text.split("\n")
+    heading = lines.index("Sprungmarken")
+    assert lines[heading + 2 : heading + 5] == [
+        "(00:00:00) Openwashing, digitale Souveränität und warum das Thema wichtiger wird",
+        "",
+        "(00:02:39) Johannes Näder, FSFE und der politische Blick auf freie Software",
+    ]
+
+
+def test_real_plain_text_description_keeps_its_lines() -> None:
+    root = etree.parse(
+        str(fixture_feed("LinuxUnplugged")), etree.XMLParser(recover=True, huge_tree=True)
+    )
+    item = next(i for i in root.iter("item") if i.findtext("title", "").startswith("378:"))
+    text = html_to_text(item.findtext("description", ""))
+    assert text.split("\n")[2:5] == ["Chapters:", "00:00:00 Pre-show", "00:01:01 Intro"]
+
+
+# ---------------------------------------------------------------- truncate
+
+
+@pytest.mark.parametrize(
+    ("text", "limit", "expected"),
+    [
+        ("short", 10, "short"),
+        ("exactly ten", 11, "exactly ten"),
+        ("one two three four", 10, "one two…"),
+        ("one two three four", 9, "one two…"),
+        ("one two, three", 10, "one two…"),  # no dangling comma before the ellipsis
+        ("https://example.com/a/very/long/path", 12, "https://exa…"),  # one word: cut it
+        ("anything", 1, "…"),
+        ("anything", 0, ""),
+    ],
+)
+def test_truncate_cuts_at_a_word_boundary_with_an_ellipsis(
+    text: str, limit: int, expected: str
+) -> None:
+    assert truncate(text, limit) == expected
+    assert len(truncate(text, limit)) <= max(limit, 0)
+
+
+def test_truncate_never_exceeds_the_limit_on_real_notes() -> None:
+    text = html_to_text(raw_item_element("EngineeringKiosk", "#274 ", "content:encoded"))
+    for limit in (1, 2, 5, 50, 100, 1024, 4096):
+        cut = truncate(text, limit)
+        assert len(cut) <= limit
+        if len(text) > limit > 1:
+            assert cut.endswith("…")
+            # the kept words are whole words of the original
+            assert text.startswith(cut[:-1].rstrip())
+
+
+# ---------------------------------------------------------------- plain_summary
+
+
+def test_summary_ends_at_the_last_sentence_that_fits() -> None:
+    text = "First sentence here. Second one is here too! Third would not fit at all."
+    assert plain_summary(text, 50) == "First sentence here. Second one is here too!"
+
+
+def test_summary_falls_back_to_a_word_cut_when_the_only_sentence_end_is_too_early() -> None:
+    text = "Hi. This is a long sentence without any other full stop in it at all"
+    summary = plain_summary(text, 40)
+    assert summary == "Hi. This is a long sentence without any…"
+    assert len(summary) <= 40
+
+
+def test_summary_collapses_lines_into_one_paragraph() -> None:
+    assert plain_summary("Line one.\n\nLine   two.", 100) == "Line one. Line two."
+
+
+def test_summary_never_cuts_mid_word_and_respects_the_limit() -> None:
+    text = "Supercalifragilistic expialidocious words everywhere " * 20
+    for limit in range(22, 200, 7):  # from just over the longest word
+        summary = plain_summary(text, limit)
+        assert len(summary) <= limit
+        words = set(text.split())
+        assert all(word in words for word in summary.rstrip("…").split())
