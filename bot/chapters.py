@@ -34,7 +34,7 @@ from itertools import pairwise
 
 from bot.models import Chapter
 from bot.text import html_to_text
-from bot.timefmt import parse_timestamp
+from bot.timefmt import parse_timestamp, seconds_from_json
 
 MIN_ENTRIES = 3
 
@@ -148,7 +148,7 @@ def chapters_from_json(data: bytes | str) -> list[Chapter]:
     for entry in entries:
         if not isinstance(entry, dict) or entry.get("toc") is False:
             continue
-        start = _json_seconds(entry.get("startTime"))
+        start = seconds_from_json(entry.get("startTime"))
         title = entry.get("title")
         if start is None or not isinstance(title, str) or not title.strip():
             continue
@@ -162,21 +162,6 @@ def chapters_from_json(data: bytes | str) -> list[Chapter]:
             )
         )
     return finalize_chapters(chapters, None)
-
-
-def _json_seconds(value: object) -> float | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
-        seconds = float(value)
-    elif isinstance(value, str):
-        try:
-            seconds = float(value.strip())
-        except ValueError:
-            return None
-    else:
-        return None
-    return seconds if math.isfinite(seconds) and seconds >= 0 else None
 
 
 def _json_text(value: object) -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -33,6 +34,27 @@ def parse_timestamp(text: str) -> float | None:
     return float(total)
 
 
+def seconds_from_json(value: object) -> float | None:
+    """A time as Podcasting 2.0 JSON files give it (chapters' and transcripts'
+    `startTime`): a number, a numeric string, or an `H:MM:SS` string; None if it is none of
+    these, negative or not finite."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        seconds = float(value)
+    elif isinstance(value, str):
+        try:
+            seconds = float(value.strip())
+        except ValueError:
+            parsed = parse_timestamp(value)
+            if parsed is None:
+                return None
+            seconds = parsed
+    else:
+        return None
+    return seconds if math.isfinite(seconds) and seconds >= 0 else None
+
+
 def format_timestamp(seconds: float) -> str:
     """`M:SS` under an hour, `H:MM:SS` from an hour (fractions are dropped)."""
     whole = max(0, int(seconds))
@@ -50,7 +72,13 @@ def format_duration(seconds: int | None) -> str | None:
     return format_timestamp(seconds)
 
 
-_YOUTUBE_HOSTS = {"youtube.com", "www.youtube.com", "m.youtube.com", "youtu.be", "music.youtube.com"}
+_YOUTUBE_HOSTS = {
+    "youtube.com",
+    "www.youtube.com",
+    "m.youtube.com",
+    "youtu.be",
+    "music.youtube.com",
+}
 
 
 def is_youtube(url: str | None) -> bool:

@@ -167,3 +167,16 @@ async def _migrate(db: aiosqlite.Connection, path: str) -> None:
             if db.in_transaction:
                 await db.execute("ROLLBACK")
             raise StoreError(f"migration {name} failed on {path}: {exc}") from None
+
+
+def visible_feeds(guild_id: int | None) -> tuple[str, tuple[Any, ...]]:
+    """A subquery (and its parameters) for the ids of the feeds a guild sees: the global
+    feeds (FEEDS, the CLI) plus those the guild follows with /feed add. Outside a guild
+    (direct messages, `episode-bot ask` without --guild) only the global feeds."""
+    if guild_id is None:
+        return "SELECT id FROM feeds WHERE is_global = 1", ()
+    return (
+        "SELECT id FROM feeds WHERE is_global = 1 "
+        "UNION SELECT feed_id FROM guild_feeds WHERE guild_id = ?",
+        (guild_id,),
+    )

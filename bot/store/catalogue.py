@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import aiosqlite
 
 from bot.models import Chapter, ParsedFeed, Person, Soundbite, TranscriptRef
+from bot.passages import TimedPassage
+from bot.store.announcements import enqueue_announcements
 from bot.store.base import StoreBase, chunks, now, scalar
 
 
@@ -30,6 +32,7 @@ class FeedRecord:
     last_success_at: int | None
     last_error: str | None
     status: str
+    is_global: bool  # FEEDS and the CLI; False for a feed a guild added with /feed add
     episode_count: int
 
 
@@ -62,6 +65,7 @@ class EpisodeWrite:
     transcripts: list[TranscriptRef]
     soundbites: list[Soundbite]
     id: int | None = None  # set for an update of a stored episode
+    passages: list[TimedPassage] = field(default_factory=list)  # timed sentences of the notes
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +83,7 @@ class CatalogueStore(StoreBase):
 
     _FEED_COLUMNS = """
         f.id, f.url, f.title, f.etag, f.last_modified, f.content_hash, f.last_polled_at,
-        f.last_success_at, f.last_error, f.status,
+        f.last_success_at, f.last_error, f.status, f.is_global = 1 AS is_global,
         (SELECT count(*) FROM episodes e WHERE e.feed_id = f.id) AS episode_count
     """
 
@@ -93,14 +97,28 @@ class CatalogueStore(StoreBase):
         rows = await self.fetchall(f"SELECT {self._FEED_COLUMNS} FROM feeds f ORDER BY f.id")
         return [FeedRecord(**dict(row)) for row in rows]
 
-    async def ensure_feed(self, url: str) -> int:
-        """The id of the feed with this URL, creating an empty row if it is new."""
+    async def ensure_feed(
+        self, url: str, *, guild_id: int | None = None, added_by: int | None = None
+    ) -> int:
+        """The id of the feed with this URL, creating an empty row if it is new.
+
+        With `guild_id` (/feed add) a new feed is visible in that guild only, and the guild
+        follows it; without, a new feed is global (FEEDS, the CLI).
+        """
         async with self.transaction() as db:
             await db.execute(
-                "INSERT INTO feeds (url, created_at) VALUES (?, ?) ON CONFLICT (url) DO NOTHING",
-                (url, now()),
+                "INSERT INTO feeds (url, created_at, is_global) VALUES (?, ?, ?) "
+                "ON CONFLICT (url) DO NOTHING",
+                (url, now(), int(guild_id is None)),
             )
-            return int(await scalar(db, "SELECT id FROM feeds WHERE url = ?", (url,)))
+            feed_id = int(await scalar(db, "SELECT id FROM feeds WHERE url = ?", (url,)))
+            if guild_id is not None:
+                await db.execute(
+                    "INSERT OR IGNORE INTO guild_feeds (guild_id, feed_id, added_by, added_at) "
+                    "VALUES (?, ?, ?, ?)",
+                    (guild_id, feed_id, added_by, now()),
+                )
+            return feed_id
 
     async def record_poll(
         self,
@@ -159,6 +177,12 @@ class CatalogueStore(StoreBase):
         """
         timestamp = now()
         async with self.transaction() as db:
+            # A feed's first import is its back catalogue: never announced.
+            first_import = bool(
+                await scalar(
+                    db, "SELECT last_success_at IS NULL FROM feeds WHERE id = ?", (feed_id,)
+                )
+            )
             await db.execute(
                 """UPDATE feeds SET title = ?, link = ?, description = ?, image = ?, language = ?,
                        author = ?, podcast_guid = ?, etag = ?, last_modified = ?, content_hash = ?,
@@ -201,10 +225,20 @@ class CatalogueStore(StoreBase):
                     [(*_episode_values(e), timestamp, e.id) for e in updated],
                 )
                 stale = [(e.id,) for e in updated]
-                for table in ("chapters", "episode_persons", "transcript_refs", "soundbites"):
+                for table in (
+                    "chapters",
+                    "episode_persons",
+                    "transcript_refs",
+                    "soundbites",
+                    "passages",
+                ):
                     await db.executemany(f"DELETE FROM {table} WHERE episode_id = ?", stale)
             await _insert_episode_children(db, [*new, *updated])
-        return [e.id for e in new if e.id is not None]
+            new_ids = [e.id for e in new if e.id is not None]
+            if not first_import:
+                # Same transaction: a stored episode always has its announcements queued.
+                await enqueue_announcements(db, new_ids, timestamp)
+        return new_ids
 
     # ------------------------------------------------------------------ export
 
@@ -236,6 +270,13 @@ class CatalogueStore(StoreBase):
             "SELECT episode_id, url FROM transcript_refs ORDER BY episode_id, rowid"
         ):
             transcripts.setdefault(row["episode_id"], row["url"])
+        # Segments of the stored (fetched and parsed) transcript; null when there is none.
+        segments: dict[int, int] = {
+            row["episode_id"]: row["segment_count"]
+            for row in await self.fetchall(
+                "SELECT episode_id, segment_count FROM transcripts WHERE status = 'ok'"
+            )
+        }
         for row in episodes:
             published = row["published_at"]
             yield {
@@ -256,6 +297,9 @@ class CatalogueStore(StoreBase):
                 "chapters": chapters.get(row["id"], []),
                 "persons": persons.get(row["id"], []),
                 "transcript_url": transcripts.get(row["id"]),
+                "transcript": (
+                    {"segments": segments[row["id"]]} if row["id"] in segments else None
+                ),
             }
 
 
@@ -326,6 +370,17 @@ async def _insert_episode_children(db: aiosqlite.Connection, episodes: list[Epis
     await db.executemany(
         "INSERT INTO soundbites (episode_id, start, duration, title) VALUES (?, ?, ?, ?)",
         [(e.id, s.start, s.duration, s.title) for e in episodes for s in e.soundbites],
+    )
+    # What /when searches besides chapters: timed sentences of the notes, and soundbites.
+    await db.executemany(
+        "INSERT INTO passages (episode_id, kind, start, text) VALUES (?, ?, ?, ?)",
+        [(e.id, "notes", p.start, p.text) for e in episodes for p in e.passages]
+        + [
+            (e.id, "soundbite", s.start, s.title.strip())
+            for e in episodes
+            for s in e.soundbites
+            if s.title and s.title.strip()
+        ],
     )
     people: dict[str, Person] = {}
     for person in (p for e in episodes for p in e.persons if p.name.strip()):
