@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """One command to set up and run episode-bot, one to set up and test it.
 
-    python3 dev.py run     # set up .venv, import the feeds, start the bot (or a demo without a token)
+    python3 dev.py run     # set up .venv, import the feeds, serve (a demo without a token)
     python3 dev.py test    # set up .venv, lint, run the whole test suite
     python3 dev.py bench   # set up .venv, run the benchmarks and print their tables
 
@@ -28,7 +28,7 @@ EXAMPLE_FEED = ROOT / "examples" / "feed.xml"
 
 
 def main(argv: list[str]) -> int:
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 -- dev.py may be run by an older python3
         print(f"episode-bot needs Python 3.11 or newer; this is {sys.version.split()[0]}")
         return 2
     command = argv[0] if argv else "help"
@@ -57,8 +57,20 @@ def ensure_venv() -> None:
         print("Creating .venv …", flush=True)
         venv.EnvBuilder(with_pip=True).create(VENV)
     print("Installing episode-bot and its dependencies into .venv …", flush=True)
-    check([PYTHON, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-           "--constraint", ROOT / "constraints.txt", "--editable", f"{ROOT}[test,bench]"])
+    check(
+        [
+            PYTHON,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "--constraint",
+            ROOT / "constraints.txt",
+            "--editable",
+            f"{ROOT}[test,bench]",
+        ]
+    )
     STAMP.write_text(wanted)
 
 

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+from bot.store.announcements import AnnouncementStore
 from bot.store.base import StoreBase, StoreError, load_migrations
 from bot.store.catalogue import (
     CatalogueStore,
@@ -14,9 +15,12 @@ from bot.store.catalogue import (
     StoredEpisodeState,
     person_key,
 )
+from bot.store.search import SearchStore
+from bot.store.state import StateStore
+from bot.store.transcripts import TranscriptStore
 
 
-class Store(CatalogueStore, StoreBase):
+class Store(CatalogueStore, AnnouncementStore, StateStore, TranscriptStore, SearchStore, StoreBase):
     """The episode-bot store. `async with await Store.open(path) as store: ...`"""
 
 

@@ -1,0 +1,209 @@
+"""What a member typed, made into safe FTS5 queries.
+
+Member text is never FTS5 syntax: it is split into words the way the index's tokenizer
+(`porter unicode61 remove_diacritics 2`) splits text — letters and digits, everything
+else a separator — and every word goes into the query inside double quotes, so `AND(`,
+`NEAR`, `*`, `^`, `:` and column names are just words or nothing at all.
+
+A query is tried in tiers, most precise first: the words as a phrase, then all of the
+words anywhere, then (only when nothing else matched) any of them. Very common words
+("the", "and", ...) are dropped when other words remain: they match almost every row,
+which makes bm25 slow (its cost grows with the number of matches) and adds nothing.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Literal
+
+MatchTier = Literal["phrase", "all", "any"]
+
+# Longer input is cut: nobody searches with a paragraph, and each word costs a doclist.
+MAX_QUERY_WORDS = 8
+MAX_WORD_LENGTH = 40
+
+# Letters and digits (unicode61's token characters); `_` is a separator for it too.
+_WORD = re.compile(r"[^\W_]+")
+
+# Function words that match nearly everything. English first (most feeds), then the
+# commonest of the other languages seen in real feeds. Only dropped when the query has
+# other words: "The Who" still finds the band.
+STOPWORDS = frozenset(
+    """
+    a about above after again against all am an and any are aren as at be because been
+    before being below between both but by can cannot could did do does doing don down
+    during each few for from further had has have having he her here hers herself him
+    himself his how i if in into is isn it its itself just let me more most my myself no
+    nor not now of off on once only or other ought our ours ourselves out over own same
+    she should so some such than that the their theirs them themselves then there these
+    they this those through to too under until up very was we were what when where which
+    while who whom why will with would you your yours yourself yourselves also get got
+    like really s t ve ll re d m der die das und ist nicht ein eine einen einem einer
+    mit von zu den dem des im auf für sich auch es wir ich sie er als am aus bei nach
+    wie noch oder el la los las un una unos unas y o de del en que por para con se lo su
+    sus es al le les des et est du au aux une pour dans qui ce het een en van ik je zijn
+    op te dat niet och att det som en ett är på för med av till den
+    """.split()  # noqa: SIM905
+)
+
+
+def fold(text: str) -> str:
+    """Case-folded, with diacritics removed: how names and titles are compared ("Zoë" ==
+    "zoe"), like the index's `remove_diacritics 2`."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def words(text: str) -> list[str]:
+    """The words of `text` as the index splits them: runs of letters and digits, in lower
+    case (the index folds diacritics itself when it reads a quoted query string)."""
+    return _WORD.findall(unicodedata.normalize("NFC", text).lower())
+
+
+def is_stopword(word: str) -> bool:
+    return fold(word) in STOPWORDS
+
+
+@dataclass(frozen=True, slots=True)
+class FtsQuery:
+    """One FTS5 MATCH expression and how precise it is."""
+
+    expression: str
+    tier: MatchTier
+
+
+@dataclass(frozen=True, slots=True)
+class QueryPlan:
+    """The expressions one search runs: all the words (ranked), the phrase (which of
+    those hits are phrase matches: they rank first), and any word (only when the words
+    together match nothing)."""
+
+    all: str
+    phrase: str | None
+    any: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class SearchText:
+    """What a member typed, as the words to look for.
+
+    `words` are the distinctive words (stopwords dropped unless nothing else remains);
+    `phrase` is the typed words with stopwords trimmed only at the ends, so that
+    "state of the art" is still looked for as that phrase.
+    """
+
+    words: tuple[str, ...]
+    phrase: tuple[str, ...]
+
+    @classmethod
+    def parse(cls, text: str | None) -> SearchText:
+        found = [w[:MAX_WORD_LENGTH] for w in words(text or "")][: MAX_QUERY_WORDS * 2]
+        content = [w for w in found if not is_stopword(w)]
+        if not content:
+            phrase = found[:MAX_QUERY_WORDS]
+            return cls(tuple(dict.fromkeys(phrase)), tuple(phrase))
+        first = found.index(content[0])
+        last = len(found) - found[::-1].index(content[-1])
+        phrase = found[first:last][:MAX_QUERY_WORDS]
+        return cls(tuple(dict.fromkeys(content))[:MAX_QUERY_WORDS], tuple(phrase))
+
+    def __bool__(self) -> bool:
+        return bool(self.words)
+
+    @property
+    def only_common_words(self) -> bool:
+        return all(is_stopword(w) for w in self.words)
+
+    def plan(self) -> QueryPlan | None:
+        """The expressions to run (None when there are no words)."""
+        if not self.words:
+            return None
+        if len(self.words) == 1 and len(self.phrase) <= 1:
+            return QueryPlan(_quote(self.words[0]), None, None)
+        every = " ".join(_quote(w) for w in self.words)
+        phrase = _quote(" ".join(self.phrase))
+        loose = None
+        if len(self.words) > 1 and not self.only_common_words:
+            loose = " OR ".join(_quote(w) for w in self.words)
+        return QueryPlan(every, phrase, loose)
+
+    def queries(self) -> list[FtsQuery]:
+        """The FTS5 expressions to try, most precise first (empty when there are no words).
+
+        One word: that word. Several: the phrase, then all words, then any word.
+        """
+        if not self.words:
+            return []
+        tiers = [FtsQuery(_quote(" ".join(self.phrase)), "phrase")]
+        if len(self.words) > 1:
+            tiers.append(FtsQuery(" ".join(_quote(w) for w in self.words), "all"))
+            if not self.only_common_words:
+                # "the OR who" would match everything: common words never stand alone.
+                tiers.append(FtsQuery(" OR ".join(_quote(w) for w in self.words), "any"))
+        return tiers
+
+
+def _quote(text: str) -> str:
+    """An FTS5 string: double quotes around it, inner quotes doubled."""
+    return '"' + text.replace('"', '""') + '"'
+
+
+def fts_query(text: str | None, tier: MatchTier = "all") -> str | None:
+    """The FTS5 expression for `text` at one tier (falling back to the most precise one
+    it has), or None when the text has no searchable words."""
+    queries = SearchText.parse(text).queries()
+    for query in queries:
+        if query.tier == tier:
+            return query.expression
+    return queries[0].expression if queries else None
+
+
+_MARKED_TOKEN = re.compile("\x02|\x03|[^\\W_]+")
+
+
+def _same_word(token: str, word: str) -> bool:
+    """Whether a highlighted token is (a form of) a query word: FTS5 already matched it
+    with stemming, this only tells the query's words apart ("rates" ~ "rate")."""
+    if token == word:
+        return True
+    common = 0
+    for a, b in zip(token, word, strict=False):
+        if a != b:
+            break
+        common += 1
+    return common >= max(3, min(len(token), len(word)) - 3)
+
+
+def is_phrase_match(highlighted: str, phrase: tuple[str, ...]) -> bool:
+    """Whether text highlighted for an all-words query holds the words as typed, in
+    order and side by side (stopwords inside the phrase must be there as they are).
+
+    Read from the highlight markers in Python: asking the index for a phrase match per
+    row costs a seek through every word's positions, which is slow for common words."""
+    if len(phrase) < 2:
+        return True
+    tokens: list[tuple[str, bool]] = []
+    marked = False
+    for match in _MARKED_TOKEN.finditer(highlighted):
+        token = match.group()
+        if token == "\x02":
+            marked = True
+        elif token == "\x03":
+            marked = False
+        else:
+            tokens.append((fold(token), marked))
+    wanted = [(fold(w), is_stopword(w)) for w in phrase]
+    for start in range(len(tokens) - len(wanted) + 1):
+        for (token, is_marked), (word, common) in zip(
+            tokens[start : start + len(wanted)], wanted, strict=True
+        ):
+            if common:
+                if token != word:
+                    break
+            elif not (is_marked and _same_word(token, word)):
+                break
+        else:
+            return True
+    return False

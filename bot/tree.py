@@ -1,0 +1,71 @@
+"""The one error layer for slash commands: what went wrong, told to the member who asked.
+
+Known user errors become short ephemeral messages; anything unexpected is logged with its
+traceback and the member gets an apology, never a stack trace or silence.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import discord
+from discord import app_commands
+
+from bot.replies import reply
+
+log = logging.getLogger(__name__)
+
+
+class UserError(app_commands.AppCommandError):
+    """Something about the request that the member can fix; its text is shown to them."""
+
+
+APOLOGY = "Sorry, something went wrong on my side. It has been logged; please try again later."
+
+
+def explain(error: app_commands.AppCommandError) -> str | None:
+    """The message for a known user error, or None when the error is unexpected."""
+    if isinstance(error, app_commands.CommandInvokeError) and isinstance(error.original, UserError):
+        error = error.original
+    if isinstance(error, UserError):
+        return str(error)
+    if isinstance(error, app_commands.MissingPermissions):
+        needed = ", ".join(
+            p.replace("_", " ").replace("guild", "server").title()
+            for p in error.missing_permissions
+        )
+        return f"You need the {needed} permission to use this command."
+    if isinstance(error, app_commands.BotMissingPermissions):
+        needed = ", ".join(
+            p.replace("_", " ").replace("guild", "server").title()
+            for p in error.missing_permissions
+        )
+        return f"I need the {needed} permission here to do that."
+    if isinstance(error, app_commands.NoPrivateMessage):
+        return "This command only works in a server."
+    if isinstance(error, app_commands.CommandOnCooldown):
+        return f"Slow down a little: try again in {error.retry_after:.0f} s."
+    if isinstance(error, app_commands.TransformerError):
+        return f"I couldn't understand {str(error.value)[:100]!r} for that option."
+    if isinstance(error, app_commands.CheckFailure):
+        return "You can't use this command here."
+    return None
+
+
+class EpisodeTree(app_commands.CommandTree):
+    """Command tree whose `on_error` answers every failed command."""
+
+    async def on_error(
+        self, interaction: discord.Interaction, error: app_commands.AppCommandError, /
+    ) -> None:
+        message = explain(error)
+        if message is None:
+            command = interaction.command.qualified_name if interaction.command else "?"
+            original = getattr(error, "original", error)
+            log.error("command /%s failed", command, exc_info=original)
+            message = APOLOGY
+        try:
+            await reply(interaction, message, ephemeral=True)
+        except discord.HTTPException:
+            # The interaction may have expired; the log above is all we can do.
+            log.warning("could not tell the member about an error in %s", interaction.id)

@@ -1,0 +1,92 @@
+"""Finding things said: /when (the moments a topic comes up) and /search (episodes).
+
+Search text is the member's words, never query syntax: the catalogue quotes it. These two
+can be the slowest commands on a huge catalogue, so they defer when an answer takes long.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot import render
+from bot.catalogue import Catalogue, EpisodeSummary
+from bot.replies import reply
+from bot.tree import UserError
+from bot.views import DEFER_AFTER, ExpiredPagesButton, Paginator, defer_if_slow
+from cogs.episodes import complete_episode, resolve_episode
+
+log = logging.getLogger(__name__)
+
+WHEN_LIMIT = 25  # moments fetched for /when: five pages of five
+SEARCH_LIMIT = 50  # episodes fetched for /search: ten pages of five
+
+
+class SearchCog(commands.Cog, name="Search"):
+    """Search the catalogue: moments in episodes, and whole episodes."""
+
+    def __init__(self, catalogue: Catalogue, *, defer_after: float = DEFER_AFTER):
+        self.catalogue = catalogue
+        self.defer_after = defer_after
+
+    @app_commands.command(name="when")
+    @app_commands.describe(
+        topic="What was talked about, in your own words",
+        episode="Only look in this episode (number, title words or a guest)",
+    )
+    async def when(
+        self, interaction: discord.Interaction, topic: str, episode: str | None = None
+    ) -> None:
+        """Find the moments a topic comes up, with times and links that play from there."""
+        if not topic.strip():
+            raise UserError("Tell me what to look for, e.g. `/when topic:learning rate warmup`.")
+        scope: EpisodeSummary | None = None
+        if episode is not None and episode.strip():
+            scope = await resolve_episode(self.catalogue, interaction, episode)
+        moments = await defer_if_slow(
+            interaction,
+            self.catalogue.when(
+                topic,
+                guild_id=interaction.guild_id,
+                episode_id=scope.id if scope else None,
+                limit=WHEN_LIMIT,
+            ),
+            after=self.defer_after,
+        )
+        if not moments:
+            await reply(interaction, render.nothing_when_message(topic, scope), ephemeral=True)
+            return
+        pages = render.moment_pages(topic, moments, scope=scope)
+        await Paginator(pages, owner_id=interaction.user.id).start(interaction)
+
+    @when.autocomplete("episode")
+    async def _when_episode(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return await complete_episode(self.catalogue, interaction, current)
+
+    @app_commands.command(name="search")
+    @app_commands.describe(query="Words to look for in titles, show notes and chapters")
+    async def search(self, interaction: discord.Interaction, query: str) -> None:
+        """Search every episode's title, show notes and chapters; best matches first."""
+        if not query.strip():
+            raise UserError("Tell me what to search for, e.g. `/search query:diffusion`.")
+        hits = await defer_if_slow(
+            interaction,
+            self.catalogue.search(query, guild_id=interaction.guild_id, limit=SEARCH_LIMIT),
+            after=self.defer_after,
+        )
+        if not hits:
+            await reply(interaction, render.nothing_found_message(query), ephemeral=True)
+            return
+        pages = render.search_pages(query, hits)
+        await Paginator(pages, owner_id=interaction.user.id).start(interaction)
+
+
+async def setup(bot: commands.Bot) -> None:
+    """Load the cog over the bot's store; old page buttons get an answer."""
+    bot.add_dynamic_items(ExpiredPagesButton)
+    await bot.add_cog(SearchCog(Catalogue(bot.store)))  # type: ignore[attr-defined]
