@@ -55,12 +55,6 @@ class FakeResolver(AbstractResolver):
 
 
 @pytest.fixture
-async def server() -> AsyncIterator[FeedServer]:
-    async with FeedServer() as started:
-        yield started
-
-
-@pytest.fixture
 async def fetcher() -> AsyncIterator[Fetcher]:
     async with Fetcher(timeout=2.0, connect_timeout=1.0) as fetcher:
         yield fetcher

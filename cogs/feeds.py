@@ -1,0 +1,311 @@
+"""`/feed add|remove|list|refresh`: which podcast feeds a guild follows (admins only).
+
+Global feeds (FEEDS) are visible in every guild; `/feed add` follows a feed in this guild
+only. Handlers are thin: the Poller validates, imports and polls; the functions at the
+bottom render what it found. Every reply is ephemeral.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.announcer import Announcer
+from bot.poller import FeedRefused, FollowResult, Poller, PollOutcome, check_feed_url
+from bot.replies import reply
+from bot.store import Store
+from bot.store.announcements import AnnounceSettings, GuildFeed
+from bot.text import truncate
+from bot.tree import UserError
+from cogs.poller import services_for
+
+log = logging.getLogger(__name__)
+
+FEEDS_PER_PAGE = 8  # one embed field each; keeps a page far below the 6000-character cap
+MAX_PAGES = 10
+AUTOCOMPLETE_LIMIT = 25
+
+
+@app_commands.default_permissions(manage_guild=True)
+@app_commands.guild_only()
+class FeedsCog(
+    commands.GroupCog,
+    group_name="feed",
+    group_description="Follow podcast feeds in this server (Manage Server)",
+):
+    """The `/feed` group."""
+
+    def __init__(self, store: Store, poller: Poller, announcer: Announcer) -> None:
+        self.store = store
+        self.poller = poller
+        self.announcer = announcer
+        super().__init__()
+
+    # ------------------------------------------------------------------ /feed add
+
+    @app_commands.command(name="add", description="Follow a podcast feed in this server")
+    @app_commands.describe(url="The feed's address (http or https)")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    async def add(
+        self, interaction: discord.Interaction, url: app_commands.Range[str, 1, 2000]
+    ) -> None:
+        """Validate and import the feed (its back catalogue is not announced)."""
+        guild_id = _guild_id(interaction)
+        try:
+            check_feed_url(url)  # a plain typo is answered at once
+        except FeedRefused as refused:
+            raise UserError(str(refused)) from None
+        # Fetching and importing takes longer than Discord's 3 seconds.
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        try:
+            result = await self.poller.follow(url, guild_id=guild_id, user_id=interaction.user.id)
+        except FeedRefused as refused:
+            raise UserError(str(refused)) from None
+        await reply(interaction, follow_message(result), ephemeral=True)
+
+    # ------------------------------------------------------------------ /feed remove
+
+    @app_commands.command(name="remove", description="Stop following a feed in this server")
+    @app_commands.describe(feed="A feed this server added with /feed add")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    async def remove(
+        self, interaction: discord.Interaction, feed: app_commands.Range[str, 1, 200]
+    ) -> None:
+        """Unfollow one of this guild's own feeds (global feeds can't be removed here)."""
+        guild_id = _guild_id(interaction)
+        feeds = await self.store.guild_feeds(guild_id)
+        chosen = pick_feed(feeds, feed)
+        if chosen is None:
+            raise UserError(
+                f"This server doesn't follow a feed matching {feed!r}. "
+                "`/feed list` shows the feeds here."
+            )
+        if not chosen.followed_here:
+            raise UserError(
+                f"**{_name(chosen)}** is one of the bot's global feeds (FEEDS): every server "
+                "sees it, and only the bot's operator can remove it."
+            )
+        await self.store.unfollow_feed(guild_id, chosen.id)
+        note = " It stays visible here as a global feed." if chosen.is_global else ""
+        await reply(
+            interaction,
+            f"This server no longer follows **{_name(chosen)}**; its new episodes won't be "
+            f"announced here.{note}",
+            ephemeral=True,
+        )
+
+    @remove.autocomplete("feed")
+    async def _remove_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        feeds = await self.store.guild_feeds(_guild_id(interaction))
+        return feed_choices([f for f in feeds if f.followed_here], current)
+
+    # ------------------------------------------------------------------ /feed list
+
+    @app_commands.command(name="list", description="The feeds this server sees and how they are")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    async def list_feeds(self, interaction: discord.Interaction) -> None:
+        """Feeds, episode counts, last poll, last error, status; announcement status."""
+        guild_id = _guild_id(interaction)
+        feeds = await self.store.guild_feeds(guild_id)
+        settings = await self.store.announce_settings(guild_id)
+        counts = await self.store.delivery_counts(guild_id)
+        pages = feed_list_pages(feeds, settings, counts)
+        await reply(interaction, embed=pages[0], ephemeral=True)
+        for page in pages[1:]:
+            await reply(interaction, embed=page, ephemeral=True)
+
+    # ------------------------------------------------------------------ /feed refresh
+
+    @app_commands.command(name="refresh", description="Check feeds for new episodes now")
+    @app_commands.describe(feed="One feed (default: every feed this server sees)")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    async def refresh(
+        self,
+        interaction: discord.Interaction,
+        feed: app_commands.Range[str, 1, 200] | None = None,
+    ) -> None:
+        """Poll now and report what was new; a paused feed that reads fine is resumed."""
+        guild_id = _guild_id(interaction)
+        feeds = await self.store.guild_feeds(guild_id)
+        if feed is not None:
+            chosen = pick_feed(feeds, feed)
+            if chosen is None:
+                raise UserError(f"No feed here matches {feed!r}. `/feed list` shows them.")
+            feeds = [chosen]
+        if not feeds:
+            raise UserError("This server sees no feeds yet. Add one with `/feed add`.")
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        outcomes = await self.poller.poll_feeds([f.id for f in feeds])
+        if any(outcome.new for outcome in outcomes):
+            self.announcer.drain_soon()  # announce now rather than at the next tick
+        titles = {
+            o.feed_id: await self.store.episode_titles(o.new_episode_ids) for o in outcomes if o.new
+        }
+        await reply(interaction, refresh_message(outcomes, titles), ephemeral=True)
+
+    @refresh.autocomplete("feed")
+    async def _refresh_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return feed_choices(await self.store.guild_feeds(_guild_id(interaction)), current)
+
+
+# ---------------------------------------------------------------------- helpers
+
+
+def _guild_id(interaction: discord.Interaction) -> int:
+    if interaction.guild_id is None:  # guild_only() keeps this from happening
+        raise UserError("This command only works in a server.")
+    return interaction.guild_id
+
+
+def _name(feed: GuildFeed) -> str:
+    return truncate(discord.utils.escape_markdown(feed.title or feed.url), 150)
+
+
+def feed_choices(feeds: list[GuildFeed], current: str) -> list[app_commands.Choice[str]]:
+    """Autocomplete: feeds whose title or URL contains what was typed (value: the id)."""
+    needle = current.strip().casefold()
+    matches = [
+        f for f in feeds if not needle or needle in f.title.casefold() or needle in f.url.casefold()
+    ]
+    return [
+        app_commands.Choice(name=truncate(f.title or f.url, 100) or str(f.id), value=str(f.id))
+        for f in matches[:AUTOCOMPLETE_LIMIT]
+    ]
+
+
+def pick_feed(feeds: list[GuildFeed], value: str) -> GuildFeed | None:
+    """Re-resolve an autocomplete value (an id) or what an admin typed (title or URL)."""
+    value = value.strip()
+    if value.isdigit():
+        for feed in feeds:
+            if feed.id == int(value):
+                return feed
+    folded = value.casefold()
+    exact = [f for f in feeds if folded in (f.title.casefold(), f.url.casefold())]
+    if len(exact) == 1:
+        return exact[0]
+    partial = [f for f in feeds if folded in f.title.casefold() or folded in f.url.casefold()]
+    return partial[0] if len(partial) == 1 else None
+
+
+def follow_message(result: FollowResult) -> str:
+    title = truncate(discord.utils.escape_markdown(result.title or "the feed"), 200)
+    totals = f"{result.episodes} episodes, {result.chapters} chapters"
+    if result.kind == "already_global":
+        return f"**{title}** is already followed: it is one of the bot's global feeds ({totals})."
+    if result.kind == "already_here":
+        return f"This server already follows **{title}** ({totals})."
+    verb = "Imported" if result.kind == "added" else "Now following"
+    return (
+        f"{verb} **{title}**: {totals}. Its back catalogue won't be announced; new episodes "
+        "will be (set where with `/announce channel`)."
+    )
+
+
+def feed_status(feed: GuildFeed) -> str:
+    if feed.status == "paused":
+        return "⏸️ paused after failing for 48 hours — `/feed refresh` resumes it"
+    if feed.status == "failing":
+        retry = f", next try <t:{feed.next_poll_at}:R>" if feed.next_poll_at else ""
+        return f"⚠️ failing ({feed.failure_count} in a row{retry})"
+    return "✅ ok"
+
+
+def feed_list_pages(
+    feeds: list[GuildFeed], settings: AnnounceSettings | None, counts: dict[str, int]
+) -> list[discord.Embed]:
+    """`/feed list` as embeds of a few feeds each (pages), the first one saying where
+    announcements go and whether something is wrong there."""
+    pages: list[discord.Embed] = []
+    chunks = [feeds[i : i + FEEDS_PER_PAGE] for i in range(0, len(feeds), FEEDS_PER_PAGE)]
+    for number, chunk in enumerate(chunks[:MAX_PAGES] or [[]], start=1):
+        embed = discord.Embed(title="Feeds in this server")
+        if number == 1:
+            embed.description = announce_status(settings, counts)
+            if not feeds:
+                embed.description += "\n\nNo feeds yet: add one with `/feed add`."
+        for feed in chunk:
+            scope = "global (FEEDS)" if feed.is_global else "added here"
+            polled = f"<t:{feed.last_polled_at}:R>" if feed.last_polled_at else "never"
+            lines = [
+                f"{feed.episode_count} episodes · {scope}",
+                f"Last poll: {polled} · {feed_status(feed)}",
+            ]
+            if feed.last_error:
+                error = discord.utils.escape_markdown(feed.last_error)
+                lines.append(f"Last error: {truncate(error, 300)}")
+            lines.append(truncate(feed.url, 300))
+            embed.add_field(name=_name(feed), value=truncate("\n".join(lines), 1024), inline=False)
+        if len(chunks) > 1:
+            more = (
+                f" · {len(chunks) - MAX_PAGES} more pages not shown"
+                if len(chunks) > MAX_PAGES
+                else ""
+            )
+            embed.set_footer(text=f"Page {number} of {min(len(chunks), MAX_PAGES)}{more}")
+        pages.append(embed)
+    return pages
+
+
+def announce_status(settings: AnnounceSettings | None, counts: dict[str, int]) -> str:
+    """One paragraph on announcements here: where, and what is wrong, if anything."""
+    if settings is None:
+        return "Announcements: off. Turn them on with `/announce channel`."
+    if not settings.enabled:
+        return "Announcements: off (`/announce channel` turns them back on)."
+    parts = [f"Announcements: in <#{settings.channel_id}>"]
+    if settings.role_id:
+        parts.append(f"mentioning <@&{settings.role_id}>")
+    waiting = sum(counts.get(state, 0) for state in ("pending", "sending", "posted"))
+    if waiting:
+        parts.append(f"{waiting} waiting")
+    if counts.get("failed"):
+        parts.append(f"{counts['failed']} failed")
+    text = ", ".join(parts) + "."
+    if settings.last_error:
+        since = f" (<t:{settings.last_error_at}:R>)" if settings.last_error_at else ""
+        error = discord.utils.escape_markdown(truncate(settings.last_error, 500))
+        text += f"\n⚠️ Last problem{since}: {error}."
+        if settings.blocked:
+            text += " Announcements are **stopped** until you fix it and run `/announce channel`."
+    return text
+
+
+def refresh_message(outcomes: list[PollOutcome], titles: dict[int | None, list[str]]) -> str:
+    """What `/feed refresh` found, a line per feed."""
+    lines = []
+    for outcome in outcomes:
+        name = truncate(discord.utils.escape_markdown(outcome.title or outcome.url), 120)
+        if outcome.error:
+            paused = " The feed stays paused." if outcome.status == "paused" else ""
+            error = discord.utils.escape_markdown(truncate(outcome.error, 300))
+            lines.append(f"**{name}**: failed: {error}.{paused}")
+            continue
+        resumed = " (resumed)" if outcome.resumed else ""
+        if outcome.new:
+            new_titles = titles.get(outcome.feed_id, [])
+            listed = "; ".join(
+                truncate(discord.utils.escape_markdown(t), 80) for t in new_titles[:5]
+            )
+            extra = f" and {len(new_titles) - 5} more" if len(new_titles) > 5 else ""
+            plural = "s" if outcome.new != 1 else ""
+            lines.append(f"**{name}**{resumed}: {outcome.new} new episode{plural}: {listed}{extra}")
+        elif outcome.not_modified:
+            lines.append(f"**{name}**{resumed}: no change since the last poll.")
+        else:
+            updated = f" ({outcome.updated} updated)" if outcome.updated else ""
+            lines.append(f"**{name}**{resumed}: no new episodes{updated}.")
+    return truncate("\n".join(lines) or "Nothing to refresh.", 2000)
+
+
+async def setup(bot: commands.Bot) -> None:
+    services = services_for(bot)
+    store: Store = bot.store  # type: ignore[attr-defined]
+    await bot.add_cog(FeedsCog(store, services.poller, services.announcer))
