@@ -45,7 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
     importing.add_argument(
         "--offline",
         action="store_true",
-        help="do not fetch chapter files over the network (files beside a local feed are read)",
+        help="do not fetch chapter files or transcripts over the network "
+        "(files beside a local feed are still read)",
     )
     importing.add_argument(
         "--force", action="store_true", help="re-read feeds even when they have not changed"
@@ -120,8 +121,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"episode-bot: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    # The CLI prints its results; its log shows only problems unless LOG_LEVEL asks for
+    # more. The bot (`run`) logs at LOG_LEVEL, INFO by default.
+    quiet = args.command != "run" and not os.environ.get("LOG_LEVEL")
     logging.basicConfig(
-        level=settings.log_level,
+        level="WARNING" if quiet else settings.log_level,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )

@@ -186,7 +186,8 @@ class Importer:
         # Related episodes are derived data: only the new and updated ones (and the lists
         # they can enter) are recomputed, unless the import changed much of the feed.
         await related.run(summary.new_episode_ids)
-        await self._store.lookup_index()  # rebuilt now, not on a member's next keystroke
+        if summary.new_episode_ids or updated:
+            self._store.refresh_lookup_index_soon()
         clock.lap("related")
         log.debug("imported %s: %s", source, summary.timings)
         summary.new, summary.updated = len(new), len(updated)

@@ -52,6 +52,8 @@ STOPWORDS = frozenset(
 def fold(text: str) -> str:
     """Case-folded, with diacritics removed: how names and titles are compared ("Zoë" ==
     "zoe"), like the index's `remove_diacritics 2`."""
+    if text.isascii():  # most text, and the hot path of phrase matching: no decomposition
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 

@@ -22,7 +22,7 @@ from cogs.episodes import complete_episode, resolve_episode
 log = logging.getLogger(__name__)
 
 WHEN_LIMIT = 25  # moments fetched for /when: five pages of five
-SEARCH_LIMIT = 50  # episodes fetched for /search: ten pages of five
+SEARCH_LIMIT = 25  # episodes fetched for /search: five pages of five, as /when
 
 
 class SearchCog(commands.Cog, name="Search"):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -43,6 +44,8 @@ _SUMMARY_COLUMNS = """
     e.id, e.feed_id, f.title AS feed_title, e.title, e.number, e.number_label, e.season,
     e.published_at, e.duration, e.episode_type, e.link, e.audio_url, e.image
 """
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +126,36 @@ class SearchStore(StoreBase):
 
     _lookup: tuple[int, LookupIndex] | None = None
     _lookup_lock: asyncio.Lock | None = None
+    _lookup_refresh: asyncio.Task[None] | None = None
+    _lookup_stale = False
+
+    # How long a rebuild waits after a write, so that a burst of imports (a poll cycle)
+    # shares one rebuild instead of paying one each.
+    LOOKUP_REFRESH_DELAY = 1.0
+
+    def refresh_lookup_index_soon(self) -> None:
+        """After a write that changed the catalogue: rebuild the autocomplete index in the
+        background, so that a member's next keystroke does not wait for it. (Reads never
+        see a stale index either way: `lookup_index` checks the generation.)"""
+        self._lookup_stale = True
+        if self._lookup_refresh is None or self._lookup_refresh.done():
+            self._lookup_refresh = asyncio.create_task(self._refresh_lookup_index())
+
+    async def _refresh_lookup_index(self) -> None:
+        while self._lookup_stale:
+            await asyncio.sleep(self.LOOKUP_REFRESH_DELAY)
+            self._lookup_stale = False
+            try:
+                await self.lookup_index()
+            except Exception:
+                log.exception("rebuilding the autocomplete index failed")
+
+    async def close(self) -> None:
+        task = self._lookup_refresh
+        if task is not None and not task.done():
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+        await super().close()
 
     # ------------------------------------------------------------------ scope
 
