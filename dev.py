@@ -75,21 +75,39 @@ def ensure_venv() -> None:
 
 
 def run(args: list[str]) -> int:
-    """Import the configured feeds (or the example show) and serve them."""
+    """Serve the configured feeds (or the example show): the bot with a token, else a demo.
+
+    With DISCORD_TOKEN (environment or .env) this is `episode-bot run`, which imports
+    FEEDS at start and polls them. Without one, it imports the feeds into the store and
+    answers a few commands offline with `episode-bot ask`, then says how to go live.
+    """
     env = dict(os.environ)
     dotenv = read_dotenv(ROOT / ".env")
-    feeds = env.get("FEEDS") or dotenv.get("FEEDS")
-    if not feeds:
-        print(f"FEEDS is not set: using the example show in {EXAMPLE_FEED.relative_to(ROOT)}.")
+    if not (env.get("FEEDS") or dotenv.get("FEEDS")):
+        print(f"FEEDS is not set: serving the example show in {EXAMPLE_FEED.relative_to(ROOT)}.")
         env["FEEDS"] = str(EXAMPLE_FEED)
-        feeds = env["FEEDS"]
-    code = call([PYTHON, "-m", "bot", "import", *feeds.replace(",", " ").split(), *args], env)
+    if env.get("DISCORD_TOKEN") or dotenv.get("DISCORD_TOKEN"):
+        return call([PYTHON, "-m", "bot", "run", *args], env)
+
+    feeds = (env.get("FEEDS") or dotenv["FEEDS"]).replace(",", " ").split()
+    code = call([PYTHON, "-m", "bot", "import", "--transcripts", *feeds, *args], env)
     if code == 2:
         return code
-    print()
-    print("The catalogue is ready. Next: try the commands offline with")
-    print("    .venv/bin/episode-bot export | head -n 1")
+    for command in DEMO:
+        print(f"\n$ episode-bot ask '{command}'", flush=True)
+        call([PYTHON, "-m", "bot", "ask", command, *args], env)
+    print(NEXT_STEPS)
     return code
+
+
+DEMO = ("/latest count:3", '/when topic:"learning rate"', "/episode query:12")
+NEXT_STEPS = """
+No DISCORD_TOKEN yet, so that was the bot answering offline. To put it in your server:
+  1. create an application at https://discord.com/developers/applications, Bot -> Reset Token;
+  2. copy .env.example to .env and set DISCORD_TOKEN (and FEEDS to your podcast's feed);
+  3. .venv/bin/episode-bot invite   -> open the printed URL and pick your server;
+  4. python3 dev.py run             -> the bot connects, imports FEEDS and serves.
+Try any command offline: .venv/bin/episode-bot ask '/search query:scaling laws'"""
 
 
 def test(args: list[str]) -> int:
