@@ -168,7 +168,7 @@ async def import_sources(
     sync = TranscriptSync(store, fetcher, remote_files=not offline) if transcripts else None
     failed = 0
     for index, source in enumerate(sources, start=1):
-        bar = ProgressBar(progress_stream, prefix=f"[{index}/{len(sources)}] {source}")
+        bar = ProgressBar(progress_stream, prefix=f"[{index}/{len(sources)}]", name=source)
         summary: ImportSummary = await importer.import_source(source, progress=bar, force=force)
         bar.clear()
         print(summary.line(), file=out, flush=True)
@@ -250,9 +250,10 @@ class ProgressBar:
 
     WIDTH = 24
 
-    def __init__(self, stream: TextIO, prefix: str):
+    def __init__(self, stream: TextIO, prefix: str, name: str = ""):
         self._stream = stream
-        self._prefix = prefix if len(prefix) <= 50 else "…" + prefix[-49:]
+        name = name if len(name) <= 40 else "…" + name[-39:]
+        self._prefix = f"{prefix} {name}".strip()
         self._active = stream.isatty()
         self._drawn = False
 

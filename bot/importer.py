@@ -119,7 +119,7 @@ class Importer:
         """
         source = canonical_source(source)
         summary = ImportSummary(source=source)
-        clock = _PhaseClock(summary.timings)
+        clock = _PhaseClock(summary.timings, progress)
         known = await self._store.feed_by_url(source)
         if known:
             summary.title, summary.feed_id = known.title, known.id
@@ -259,17 +259,33 @@ class Importer:
         await asyncio.gather(*(fetch_one(w) for w in wanted))
 
 
-class _PhaseClock:
-    """Records the seconds since the previous lap under a phase name."""
+_PHASES = ("read", "parse", "chapters", "store", "related")
+_NEXT_STEP = {
+    "read": "parsing",
+    "parse": "finding chapters",
+    "chapters": "storing",
+    "store": "relating episodes",
+    "related": "done",
+}
 
-    def __init__(self, into: dict[str, float]):
+
+class _PhaseClock:
+    """Records the seconds since the previous lap under a phase name, and tells the
+    progress callback (a terminal's progress bar) what comes next."""
+
+    def __init__(self, into: dict[str, float], progress: ProgressFn | None = None):
         self._into = into
+        self._progress = progress
         self._last = time.perf_counter()
+        if progress:
+            progress("reading", 0, len(_PHASES))
 
     def lap(self, phase: str) -> None:
         now = time.perf_counter()
         self._into[phase] = self._into.get(phase, 0.0) + now - self._last
         self._last = now
+        if self._progress:
+            self._progress(_NEXT_STEP[phase], _PHASES.index(phase) + 1, len(_PHASES))
 
 
 def _chapters_from_notes(writes: list[EpisodeWrite]) -> None:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import io
 import json
 import sqlite3
 
 import pytest
 
-from bot.cli import main
+from bot.cli import import_sources, main
+from bot.fetch import Fetcher
+from bot.store import Store
 from tests.conftest import EXAMPLES
 
 # Each test in an empty folder (no stray .env) with no settings set.
@@ -112,3 +115,45 @@ def test_settings_come_from_a_dotenv_file_in_the_working_directory(tmp_path, cap
     (tmp_path / ".env").write_text(f"DATABASE_PATH={tmp_path / 'dotenv.db'}\n", encoding="utf-8")
     assert main(["import", EXAMPLE_FEED, "--offline"]) == 0
     assert (tmp_path / "dotenv.db").exists()
+
+
+class Terminal(io.StringIO):
+    """A stream that says it is a terminal, as stderr is when a person runs the CLI."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+async def test_a_terminal_sees_a_progress_bar_per_feed_that_is_cleared_after(tmp_path):
+    terminal, out = Terminal(), io.StringIO()
+    async with await Store.open(tmp_path / "x.db") as store, Fetcher() as fetcher:
+        code = await import_sources(
+            [EXAMPLE_FEED, EXAMPLE_FEED],
+            store,
+            fetcher,
+            offline=True,
+            out=out,
+            progress_stream=terminal,
+            force=True,
+        )
+    assert code == 0
+    drawn = terminal.getvalue()
+    assert "[1/2] " in drawn and "[2/2] " in drawn and "feed.xml [" in drawn
+    assert "[------------------------] 0/5 reading" in drawn
+    assert "[########################] 5/5 done" in drawn
+    assert drawn.endswith("\r\x1b[K")  # the bar is wiped before the summary line
+    assert len(out.getvalue().splitlines()) == 2
+
+
+async def test_a_pipe_gets_no_progress_bar(tmp_path):
+    not_a_terminal = io.StringIO()
+    async with await Store.open(tmp_path / "x.db") as store, Fetcher() as fetcher:
+        await import_sources(
+            [EXAMPLE_FEED],
+            store,
+            fetcher,
+            offline=True,
+            out=io.StringIO(),
+            progress_stream=not_a_terminal,
+        )
+    assert not_a_terminal.getvalue() == ""
