@@ -33,6 +33,7 @@ from bot.models import (
     Soundbite,
     TranscriptRef,
 )
+from bot.text import html_to_text, plain_summary
 from bot.timefmt import parse_timestamp
 
 __all__ = ["FeedParseError", "parse_duration", "parse_feed", "parse_pub_date"]
@@ -47,11 +48,7 @@ class FeedParseError(ValueError):
 
     def __init__(self, reason: str, *, source: str | None = None) -> None:
         super().__init__(reason)
-        self.reason = reason
         self.source = source
-
-    def __str__(self) -> str:
-        return self.reason
 
 
 # --------------------------------------------------------------------------------------
@@ -214,20 +211,9 @@ def _cp1252_fallback(error: UnicodeError) -> tuple[str, int]:
 codecs.register_error("episode_bot.cp1252", _cp1252_fallback)
 
 
-def _strict_parser() -> etree.XMLParser:
+def _parser(*, recover: bool) -> etree.XMLParser:
     return etree.XMLParser(
-        resolve_entities=False,
-        no_network=True,
-        huge_tree=True,
-        remove_comments=True,
-        remove_pis=True,
-        load_dtd=False,
-    )
-
-
-def _recovering_parser() -> etree.XMLParser:
-    return etree.XMLParser(
-        recover=True,
+        recover=recover,
         resolve_entities=False,
         no_network=True,
         huge_tree=True,
@@ -307,7 +293,7 @@ def _parse_tree(data: bytes) -> _Element:
     has_doctype = b"<!DOCTYPE" in data[: root_start.start() if root_start else 4096]
     if not has_doctype:
         try:
-            return etree.fromstring(data, _strict_parser())
+            return etree.fromstring(data, _parser(recover=False))
         except etree.XMLSyntaxError as error:
             log.debug("strict parse failed (%s)", error)
         # Often the only fault is junk before the document (a PHP warning, whitespace
@@ -315,14 +301,14 @@ def _parse_tree(data: bytes) -> _Element:
         start = _DOCUMENT_START.search(data)
         if start is not None and start.start() > 0:
             try:
-                return etree.fromstring(data[start.start() :], _strict_parser())
+                return etree.fromstring(data[start.start() :], _parser(recover=False))
             except etree.XMLSyntaxError as error:
                 log.debug("strict parse after the leading junk failed (%s)", error)
     cleaned = _clean_up(data)
     root = None
     if cleaned.strip():
         try:
-            root = etree.fromstring(cleaned, _recovering_parser())
+            root = etree.fromstring(cleaned, _parser(recover=True))
         except etree.XMLSyntaxError as error:
             log.debug("recovering parse failed: %s", error)
     if root is None:
@@ -373,6 +359,14 @@ def _text(element: _Element | None) -> str | None:
     if len(element):
         return _clean("".join(element.itertext()))
     return _clean(element.text)
+
+
+def _child_text(element: _Element, local: str) -> str | None:
+    """The text of the first child named `local`, in whatever namespace."""
+    for child in element:
+        if isinstance(child.tag, str) and _local_name(child.tag) == local:
+            return _text(child)
+    return None
 
 
 def _inner_html(element: _Element) -> str:
@@ -895,9 +889,9 @@ def _fallback_title(first: dict[str, _Element], notes_html: str, audio_url: str 
         if title:
             return title
     if notes_html:
-        text = " ".join(html.unescape(_TAG.sub(" ", notes_html)).split())
+        text = plain_summary(html_to_text(notes_html), 80)
         if text:
-            return text if len(text) <= 80 else text[:79].rstrip() + "…"
+            return text
     if audio_url:
         name = audio_url.split("?", 1)[0].rstrip("/").rpartition("/")[2]
         if name:
@@ -943,12 +937,7 @@ def _channel(
     if image is None:
         image_element = get("image")
         if image_element is not None:
-            image = _text(image_element.find("url")) or _attr(image_element, "href")
-            if image is None:
-                for child in image_element:
-                    if isinstance(child.tag, str) and _local_name(child.tag) == "url":
-                        image = _text(child)
-                        break
+            image = _child_text(image_element, "url") or _attr(image_element, "href")
     if image is None:
         image = _text(get("logo")) or _text(get("icon"))
 
@@ -956,11 +945,7 @@ def _channel(
     if author is None:
         author_element = get("author")
         if author_element is not None and len(author_element):
-            # Atom: <author><name>...</name></author>
-            for child in author_element:
-                if isinstance(child.tag, str) and _local_name(child.tag) == "name":
-                    author = _text(child)
-                    break
+            author = _child_text(author_element, "name")  # Atom: <author><name>...</name>
         else:
             author = _text(author_element)
 

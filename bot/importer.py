@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
+from urllib.request import url2pathname
 
 from bot.chapters import (
     ChapterFileError,
@@ -29,7 +30,7 @@ from bot.models import Chapter, ParsedEpisode, ParsedFeed, Person
 from bot.passages import timed_passages
 from bot.people import infer_feed_guests
 from bot.related import RelatedRefresh
-from bot.store import EpisodeWrite, Store, StoredEpisodeState
+from bot.store import EpisodeWrite, FeedRecord, Store, StoredEpisodeState
 from bot.text import html_to_text
 
 log = logging.getLogger(__name__)
@@ -80,6 +81,7 @@ class ImportSummary:
 
 
 def is_url(source: str) -> bool:
+    """Whether `source` is an http(s) URL rather than a path or a `file:` URL."""
     return urlsplit(source).scheme.lower() in ("http", "https")
 
 
@@ -89,7 +91,7 @@ def canonical_source(source: str) -> str:
     if is_url(source):
         return source
     if source.lower().startswith("file:"):
-        source = urlsplit(source).path
+        source = url2pathname(urlsplit(source).path)  # `%20` is a space, as for the fetcher
     return str(Path(source).expanduser().resolve())
 
 
@@ -130,7 +132,7 @@ class Importer:
                 last_modified=None if force or not known else known.last_modified,
             )
         except FetchError as exc:
-            return await self._failed(summary, known is not None, str(exc))
+            return await self._failed(summary, str(exc))
         clock.lap("read")
 
         if result.status == 304 or result.body is None:
@@ -143,7 +145,7 @@ class Importer:
             # Parsing and text extraction are CPU work: keep them off the event loop.
             prepared = await asyncio.to_thread(_prepare, result.body, source)
         except FeedParseError as exc:
-            return await self._failed(summary, known is not None, f"not a readable feed: {exc}")
+            return await self._failed(summary, f"not a readable feed: {exc}")
         feed, writes = prepared
         summary.title = feed.title
         clock.lap("parse")
@@ -194,14 +196,20 @@ class Importer:
         summary.chapters = sum(len(w.chapters) for w in [*new, *updated])
         return summary
 
-    async def _failed(self, summary: ImportSummary, known: bool, reason: str) -> ImportSummary:
+    async def _failed(self, summary: ImportSummary, reason: str) -> ImportSummary:
         summary.error = reason
-        if known and summary.feed_id is not None:
+        if summary.feed_id is not None:  # a known feed: note the failure on it
             await self._store.record_poll(summary.feed_id, error=reason)
         log.info("import of %s failed: %s", summary.source, reason)
         return summary
 
-    async def _not_modified(self, summary, known, etag, last_modified) -> ImportSummary:
+    async def _not_modified(
+        self,
+        summary: ImportSummary,
+        known: FeedRecord | None,
+        etag: str | None,
+        last_modified: str | None,
+    ) -> ImportSummary:
         summary.not_modified = True
         if known:
             summary.unchanged = known.episode_count
@@ -232,14 +240,15 @@ class Importer:
             try:
                 if is_url(target) and not self._remote_files:
                     raise FetchError("not fetched (offline import)")
-                if failures[host] >= _HOST_FAILURE_LIMIT:
-                    raise FetchError(f"skipped: {host} failed {_HOST_FAILURE_LIMIT} times")
                 async with semaphore:
-                    result = await self._fetcher.read_source(write.chapters_url, base=source)
+                    # Checked once a slot is free: the fetches before it may have failed.
+                    if failures[host] >= _HOST_FAILURE_LIMIT:
+                        raise FetchError(f"skipped: {host} failed {_HOST_FAILURE_LIMIT} times")
+                    result = await self._fetcher.read_source(
+                        write.chapters_url, base=source, max_bytes=_CHAPTER_FILE_LIMIT
+                    )
                 if result.body is None:
                     raise FetchError("empty response")
-                if len(result.body) > _CHAPTER_FILE_LIMIT:
-                    raise FetchError("chapters file larger than 2 MB")
                 chapters = chapters_from_json(result.body)
                 chapters = finalize_chapters(chapters, write.duration)
                 if not chapters:
@@ -259,7 +268,7 @@ class Importer:
         await asyncio.gather(*(fetch_one(w) for w in wanted))
 
 
-_PHASES = ("read", "parse", "chapters", "store", "related")
+# Each phase, and what the progress bar says while the next one runs.
 _NEXT_STEP = {
     "read": "parsing",
     "parse": "finding chapters",
@@ -267,6 +276,7 @@ _NEXT_STEP = {
     "store": "relating episodes",
     "related": "done",
 }
+_PHASES = tuple(_NEXT_STEP)
 
 
 class _PhaseClock:
@@ -427,8 +437,8 @@ def assign_keys(episodes: list[ParsedEpisode]) -> list[str]:
     """The identity of each item within its feed.
 
     The guid when it is present and unique in the feed; otherwise the enclosure URL, then
-    the link, then a hash of title and date — each only when unique among the items that
-    need a fallback. Items that agree on every one of these are truly the same item.
+    the link, then a hash of title and date — each only when no other item of the feed
+    has the same one. Items that agree on every one of these are truly the same item.
     """
     guid_counts = Counter(e.guid for e in episodes if e.guid)
     audio_counts = Counter(e.audio_url for e in episodes if e.audio_url)

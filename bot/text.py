@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import html
 import re
-from functools import lru_cache
 
 
 def _any_case(names: str | list[str]) -> str:
@@ -80,13 +79,7 @@ def html_to_text(html_text: str) -> str:
     """
     if not html_text:
         return ""
-    return _html_to_text(html_text)
-
-
-# The importer converts each episode's notes and then extracts chapters from the same
-# string, which converts it again: a tiny cache makes the second call free.
-@lru_cache(maxsize=8)
-def _html_to_text(text: str) -> str:
+    text = html_text
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     # Escaped once (`&lt;p&gt;`) or twice (`&amp;lt;p&amp;gt;`).

@@ -81,7 +81,7 @@ _YOUTUBE_HOSTS = {
 }
 
 
-def is_youtube(url: str | None) -> bool:
+def _is_youtube(url: str | None) -> bool:
     if not url:
         return False
     try:
@@ -99,7 +99,7 @@ def jump_link(seconds: float, *, audio_url: str | None, link: str | None = None)
     Returns None when the episode has neither.
     """
     whole = max(0, int(seconds))
-    if is_youtube(link):
+    if _is_youtube(link):
         assert link is not None
         parts = urlsplit(link)
         query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "t"]

@@ -21,11 +21,6 @@ def shared_fixtures_or_skip() -> Path:
     return SHARED_FIXTURES
 
 
-@pytest.fixture
-def fixtures_dir() -> Path:
-    return shared_fixtures_or_skip()
-
-
 def fixture_feed(name_part: str) -> Path:
     """The one fixture feed whose file name contains `name_part`."""
     feeds = shared_fixtures_or_skip() / "feeds"

@@ -10,9 +10,7 @@ a slow or endless body, gzip, a redirect. Every request is logged.
         result = await fetcher.fetch(server.url("/old.xml"))
         assert [r.path for r in server.requests] == ["/old.xml", "/feed.xml"]
 
-The `feed_server` fixture yields a started server; use it from a test module by defining a
-fixture that wraps `FeedServer()`, or register this module with
-`pytest_plugins = ["tests.feedserver"]` in conftest.py.
+Tests get a started server from the `server` fixture in tests/conftest.py.
 """
 
 from __future__ import annotations
@@ -22,16 +20,15 @@ import email.utils
 import gzip
 import socket
 import zlib
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Self
 
-import pytest
 from aiohttp import web
 from multidict import CIMultiDict, CIMultiDictProxy
 
-__all__ = ["FeedServer", "LoggedRequest", "Route", "feed_server"]
+__all__ = ["FeedServer", "LoggedRequest", "Route"]
 
 
 @dataclass
@@ -238,10 +235,3 @@ def _gzip_chunks(raw: Iterator[bytes]) -> Iterator[bytes]:
         if data:
             yield data
     yield compressor.flush()
-
-
-@pytest.fixture
-async def feed_server() -> AsyncIterator[FeedServer]:
-    """A started FeedServer, closed after the test."""
-    async with FeedServer() as server:
-        yield server

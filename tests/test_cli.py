@@ -10,7 +10,6 @@ import pytest
 
 from bot.cli import import_sources, main
 from bot.fetch import Fetcher
-from bot.store import Store
 from tests.conftest import EXAMPLES
 
 # Each test in an empty folder (no stray .env) with no settings set.
@@ -105,6 +104,15 @@ def test_a_store_from_a_newer_version_is_exit_2(tmp_path, capsys):
     assert "newer episode-bot" in capsys.readouterr().err
 
 
+def test_a_db_that_is_not_a_store_is_a_one_line_error_and_exit_2(tmp_path, capsys):
+    # `--db` pointed at the feed by mistake: a clear line, not a traceback (or a hang).
+    feed = tmp_path / "feed.xml"
+    feed.write_bytes((EXAMPLES / "feed.xml").read_bytes())
+    assert main(["export", "--db", str(feed)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == f"episode-bot: cannot open the store at {feed}: file is not a database"
+
+
 def test_usage_errors_exit_2():
     with pytest.raises(SystemExit) as exit_info:
         main(["import"])
@@ -124,9 +132,9 @@ class Terminal(io.StringIO):
         return True
 
 
-async def test_a_terminal_sees_a_progress_bar_per_feed_that_is_cleared_after(tmp_path):
+async def test_a_terminal_sees_a_progress_bar_per_feed_that_is_cleared_after(store):
     terminal, out = Terminal(), io.StringIO()
-    async with await Store.open(tmp_path / "x.db") as store, Fetcher() as fetcher:
+    async with Fetcher() as fetcher:
         code = await import_sources(
             [EXAMPLE_FEED, EXAMPLE_FEED],
             store,
@@ -145,9 +153,9 @@ async def test_a_terminal_sees_a_progress_bar_per_feed_that_is_cleared_after(tmp
     assert len(out.getvalue().splitlines()) == 2
 
 
-async def test_a_pipe_gets_no_progress_bar(tmp_path):
+async def test_a_pipe_gets_no_progress_bar(store):
     not_a_terminal = io.StringIO()
-    async with await Store.open(tmp_path / "x.db") as store, Fetcher() as fetcher:
+    async with Fetcher() as fetcher:
         await import_sources(
             [EXAMPLE_FEED],
             store,

@@ -11,7 +11,7 @@ import pytest
 
 from bot.feedparse import FeedParseError, parse_duration, parse_feed, parse_pub_date
 from bot.models import Chapter, ParsedEpisode, ParsedFeed, Person, Soundbite, TranscriptRef
-from tests.conftest import SHARED_FIXTURES, fixture_feed
+from tests.conftest import SHARED_FIXTURES, fixture_feed, shared_fixtures_or_skip
 
 _FEEDS_DIR = SHARED_FIXTURES / "feeds"
 ALL_FEEDS = sorted(p.name for p in _FEEDS_DIR.iterdir()) if _FEEDS_DIR.is_dir() else ["(absent)"]
@@ -67,8 +67,7 @@ def test_every_fixture_feed_keeps_every_item_with_a_title(name: str) -> None:
 
 def test_fixture_list_is_the_real_one() -> None:
     # Guards the parametrised test above against silently running on nothing.
-    if ALL_FEEDS == ["(absent)"]:
-        pytest.skip(f"real-world fixtures not found at {SHARED_FIXTURES}")
+    shared_fixtures_or_skip()
     assert len(ALL_FEEDS) >= 40
 
 

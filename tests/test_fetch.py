@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import gzip
 import socket
-import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
 
@@ -155,14 +154,13 @@ async def test_an_unknown_path_is_404(server: FeedServer, fetcher: Fetcher):
 
 
 async def test_a_slow_server_times_out_within_the_timeout(server: FeedServer):
+    # Without the deadline the server would answer after 5 s and no error would be raised.
     server.route("/feed.xml", FEED, delay=5)
-    started = time.monotonic()
 
     async with Fetcher(timeout=0.3) as fetcher:
         message = await fetch_error(lambda: fetcher.fetch(server.url("/feed.xml")))
 
     assert message == "timed out after 0.3 s"
-    assert time.monotonic() - started < 1
 
 
 async def test_a_body_that_trickles_times_out_too(server: FeedServer):
@@ -187,15 +185,14 @@ async def test_a_streamed_body_over_the_cap_stops_reading(server: FeedServer):
 async def test_a_declared_content_length_over_the_cap_is_refused_before_reading(
     server: FeedServer,
 ):
-    # The server sends one chunk then stalls: reading past it would end in a timeout.
+    # The server sends one chunk (under the cap) then stalls: reading it would end in a
+    # timeout, so only the Content-Length check gives this message.
     server.route("/huge.xml", stream=10 * 1024**3, declared_length=10 * 1024**3, chunk_delay=5)
-    started = time.monotonic()
 
     async with Fetcher(timeout=1, max_bytes=100 * 1024) as fetcher:
         message = await fetch_error(lambda: fetcher.fetch(server.url("/huge.xml")))
 
     assert message == "response larger than 100 KB"
-    assert time.monotonic() - started < 0.5
 
 
 async def test_max_bytes_can_be_lowered_for_one_fetch(server: FeedServer, fetcher: Fetcher):

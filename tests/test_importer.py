@@ -11,7 +11,7 @@ from bot.fetch import Fetcher
 from bot.importer import Importer, assign_keys, infer_numbers, title_number
 from bot.models import ParsedEpisode
 from bot.store import Store
-from tests.conftest import EXAMPLES, SHARED_FIXTURES, fixture_feed
+from tests.conftest import EXAMPLES, SHARED_FIXTURES, fixture_feed, shared_fixtures_or_skip
 
 
 def item_count(path: Path) -> int:
@@ -52,8 +52,7 @@ async def test_every_fixture_feed_imports_every_item_and_reimports_as_a_no_op(im
 
 
 def test_fixture_feeds_are_present_or_the_suite_says_why():
-    if not SHARED_FIXTURES.is_dir():
-        pytest.skip(f"real-world fixtures not found at {SHARED_FIXTURES}")
+    shared_fixtures_or_skip()
     assert len(all_fixture_feeds()) >= 40
 
 
@@ -109,6 +108,17 @@ async def test_a_broken_feed_is_a_clear_error_and_keeps_the_stored_episodes(
     assert await episode_count(store) == 2
     (record,) = await store.feeds()
     assert record.last_error == summary.error
+
+
+async def test_a_file_url_names_the_same_feed_as_its_path(importer, store, tmp_path):
+    folder = tmp_path / "my show"
+    folder.mkdir()
+    (folder / "show.xml").write_text(make_feed(ITEM_A), encoding="utf-8")
+    by_url = await importer.import_source((folder / "show.xml").as_uri())  # `my%20show`
+    by_path = await importer.import_source(str(folder / "show.xml"))
+    assert (by_url.ok, by_url.new) == (True, 1)
+    assert by_path.source == by_url.source == str((folder / "show.xml").resolve())
+    assert by_path.not_modified
 
 
 async def test_a_missing_file_is_an_error_that_creates_no_feed(importer, store, tmp_path):
@@ -265,3 +275,78 @@ def make_feed(*items: str) -> str:
         + "".join(items)
         + "</channel></rss>"
     )
+
+
+# ---------------------------------------------------------------------- chapter files
+
+
+def chaptered_item(n: int, url: str) -> str:
+    return (
+        f"<item><title>Ep {n}</title><guid>g{n}</guid><description>0:00 Intro\n5:00 Middle\n"
+        f"9:00 End</description><enclosure url='https://example.com/{n}.mp3' type='audio/mpeg'/>"
+        f'<podcast:chapters url="{url}" type="application/json"/></item>'
+    )
+
+
+async def chapter_errors(store: Store) -> list[str | None]:
+    rows = await store.fetchall("SELECT chapters_error FROM episodes ORDER BY guid")
+    return [row["chapters_error"] for row in rows]
+
+
+async def test_a_failed_chapters_file_is_retried_and_is_an_update_once_it_works(
+    importer, store, tmp_path
+):
+    feed = tmp_path / "show.xml"
+    feed.write_text(make_feed(chaptered_item(1, "chapters.json")), encoding="utf-8")
+    first = await importer.import_source(str(feed))
+    assert first.new == 1 and "file not found" in (await chapter_errors(store))[0]
+
+    # The feed's bytes change (so it is re-read) but the item does not.
+    feed.write_text(make_feed(chaptered_item(1, "chapters.json")) + "\n", encoding="utf-8")
+    still_missing = await importer.import_source(str(feed))
+    assert (still_missing.updated, still_missing.unchanged) == (0, 1)
+
+    (tmp_path / "chapters.json").write_text(
+        '{"chapters": [{"startTime": 0, "title": "Cold open"}]}', encoding="utf-8"
+    )
+    feed.write_text(make_feed(chaptered_item(1, "chapters.json")), encoding="utf-8")
+    found = await importer.import_source(str(feed))
+    assert (found.updated, found.unchanged, found.chapters) == (1, 0, 1)
+    assert await chapter_errors(store) == [None]
+    rows = await store.fetchall("SELECT title, source FROM chapters")
+    assert [(r["title"], r["source"]) for r in rows] == [("Cold open", "json")]
+
+
+async def test_a_chapters_file_over_the_cap_keeps_the_notes_chapters(importer, store, tmp_path):
+    feed = tmp_path / "show.xml"
+    (tmp_path / "huge.json").write_bytes(b" " * (2 * 1024 * 1024 + 1))
+    feed.write_text(make_feed(chaptered_item(1, "huge.json")), encoding="utf-8")
+    await importer.import_source(str(feed))
+    assert await chapter_errors(store) == ["response larger than 2 MB"]
+    titles = [r["title"] for r in await store.fetchall("SELECT title FROM chapters")]
+    assert titles == ["Intro", "Middle", "End"]
+
+
+async def test_a_failing_chapters_host_is_given_up_on_after_three_failures(store, server):
+    items = [chaptered_item(n, f"/chapters/{n}.json") for n in range(1, 21)]
+    server.route("/feed.xml", make_feed(*items))
+    for n in range(1, 21):
+        server.route(f"/chapters/{n}.json", b"oops", status=500)
+    async with Fetcher() as fetcher:
+        summary = await Importer(store, fetcher).import_source(server.url("/feed.xml"))
+    assert summary.ok and summary.new == 20
+    errors = await chapter_errors(store)
+    skipped = [e for e in errors if e == "skipped: 127.0.0.1 failed 3 times"]
+    failed = [e for e in errors if e == "HTTP 500 Internal Server Error"]
+    assert skipped and len(skipped) + len(failed) == 20
+    fetched = [r for r in server.requests if r.path.startswith("/chapters/")]
+    assert len(fetched) == len(failed) < 20
+    # The notes' chapters stay where the file could not be had.
+    assert summary.chapters == 20 * 3
+
+
+async def test_an_offline_import_of_a_web_feed_fetches_no_chapter_files(importer, store, server):
+    server.route("/feed.xml", make_feed(chaptered_item(1, "/chapters/1.json")))
+    await importer.import_source(server.url("/feed.xml"))
+    assert await chapter_errors(store) == ["not fetched (offline import)"]
+    assert [r.path for r in server.requests] == ["/feed.xml"]

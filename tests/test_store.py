@@ -100,60 +100,69 @@ async def test_a_failing_migration_leaves_the_previous_version_intact(tmp_path, 
     raw.close()
 
 
-async def test_foreign_keys_cascade_from_feed_to_chapters(tmp_path):
-    async with await Store.open(tmp_path / "s.db") as store:
-        chapters = [Chapter(0, "Intro", "notes"), Chapter(60, "Main", "notes")]
-        feed_id, _ = await save(store, "feed", new=[episode_write("g1", "One", chapters=chapters)])
-        async with store.transaction() as db:
-            await db.execute("DELETE FROM feeds WHERE id = ?", (feed_id,))
-        assert await store.fetchall("SELECT * FROM chapters") == []
+async def test_a_file_that_is_not_a_store_is_a_clear_error(tmp_path):
+    path = tmp_path / "feed.xml"
+    path.write_text("<rss>not a database</rss>" * 100, encoding="utf-8")
+    with pytest.raises(StoreError, match=r"cannot open the store at .*feed\.xml: file is not a"):
+        await Store.open(path)
 
 
-async def test_full_text_index_follows_inserts_updates_and_deletes(tmp_path):
-    async with await Store.open(tmp_path / "s.db") as store:
-        _, (episode_id,) = await save(
-            store, "feed", new=[episode_write("g1", "Wide nets", "about the neural tangent kernel")]
+async def test_a_store_folder_that_cannot_be_made_is_a_clear_error(tmp_path):
+    (tmp_path / "a-file").write_text("", encoding="utf-8")
+    with pytest.raises(StoreError, match=r"cannot create the folder .*a-file/sub for the store"):
+        await Store.open(tmp_path / "a-file" / "sub" / "store.db")
+
+
+async def test_foreign_keys_cascade_from_feed_to_chapters(store):
+    chapters = [Chapter(0, "Intro", "notes"), Chapter(60, "Main", "notes")]
+    feed_id, _ = await save(store, "feed", new=[episode_write("g1", "One", chapters=chapters)])
+    async with store.transaction() as db:
+        await db.execute("DELETE FROM feeds WHERE id = ?", (feed_id,))
+    assert await store.fetchall("SELECT * FROM chapters") == []
+
+
+async def test_full_text_index_follows_inserts_updates_and_deletes(store):
+    _, (episode_id,) = await save(
+        store, "feed", new=[episode_write("g1", "Wide nets", "about the neural tangent kernel")]
+    )
+
+    async def matches(word: str) -> list[int]:
+        rows = await store.fetchall(
+            "SELECT rowid FROM episodes_fts WHERE episodes_fts MATCH ?", (word,)
         )
+        return [row[0] for row in rows]
 
-        async def matches(word: str) -> list[int]:
-            rows = await store.fetchall(
-                "SELECT rowid FROM episodes_fts WHERE episodes_fts MATCH ?", (word,)
-            )
-            return [row[0] for row in rows]
+    assert await matches("tangent") == [episode_id]
+    changed = episode_write("g1", "Wide nets", "now about dropout", id=episode_id)
+    await save(store, "feed", updated=[changed])
+    assert await matches("tangent") == []
+    assert await matches("dropout") == [episode_id]
+    async with store.transaction() as db:
+        await db.execute("DELETE FROM episodes WHERE id = ?", (episode_id,))
+    assert await matches("dropout") == []
 
-        assert await matches("tangent") == [episode_id]
-        changed = episode_write("g1", "Wide nets", "now about dropout", id=episode_id)
-        await save(store, "feed", updated=[changed])
-        assert await matches("tangent") == []
-        assert await matches("dropout") == [episode_id]
+
+async def test_a_failed_transaction_changes_nothing(store):
+    await store.ensure_feed("feed")
+    with pytest.raises(RuntimeError):
         async with store.transaction() as db:
-            await db.execute("DELETE FROM episodes WHERE id = ?", (episode_id,))
-        assert await matches("dropout") == []
+            await db.execute("UPDATE feeds SET title = 'changed'")
+            raise RuntimeError("crash mid-write")
+    (feed,) = await store.feeds()
+    assert feed.title == ""
 
 
-async def test_a_failed_transaction_changes_nothing(tmp_path):
-    async with await Store.open(tmp_path / "s.db") as store:
-        await store.ensure_feed("feed")
-        with pytest.raises(RuntimeError):
-            async with store.transaction() as db:
-                await db.execute("UPDATE feeds SET title = 'changed'")
-                raise RuntimeError("crash mid-write")
-        (feed,) = await store.feeds()
-        assert feed.title == ""
-
-
-async def test_people_are_shared_across_episodes_by_name(tmp_path):
-    async with await Store.open(":memory:") as store:
-        guest = Person("Zoë Example", role="guest")
-        await save(
-            store,
-            "feed",
-            new=[
-                episode_write("g1", "One", persons=[guest]),
-                episode_write("g2", "Two", persons=[Person("zoë  example", role="guest")]),
-            ],
-        )
-        people = await store.fetchall("SELECT name FROM persons")
-        assert [row["name"] for row in people] == ["Zoë Example"]
-        links = await store.fetchall("SELECT count(*) FROM episode_persons")
-        assert links[0][0] == 2
+async def test_people_are_shared_across_episodes_by_name(store):
+    guest = Person("Zoë Example", role="guest")
+    await save(
+        store,
+        "feed",
+        new=[
+            episode_write("g1", "One", persons=[guest]),
+            episode_write("g2", "Two", persons=[Person("zoë  example", role="guest")]),
+        ],
+    )
+    people = await store.fetchall("SELECT name FROM persons")
+    assert [row["name"] for row in people] == ["Zoë Example"]
+    links = await store.fetchall("SELECT count(*) FROM episode_persons")
+    assert links[0][0] == 2

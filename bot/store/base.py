@@ -48,10 +48,12 @@ def load_migrations() -> list[tuple[int, str, str]]:
 
 
 def now() -> int:
+    """The current time as the store keeps it: whole Unix seconds."""
     return int(time.time())
 
 
 def chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]]:
+    """`items` in slices small enough to bind as the parameters of one `IN (...)`."""
     for start in range(0, len(items), size):
         yield items[start : start + size]
 
@@ -82,22 +84,30 @@ class StoreBase:
                     log.warning("SQLite refused WAL mode for %s (got %s)", path_text, mode)
             await _migrate(writer, path_text)
             reader = writer if in_memory else await cls._connect(path_text)
-        except BaseException:
+        except BaseException as exc:
+            # Closed on every failure: an open aiosqlite connection's thread keeps the
+            # process alive after the error is reported.
             await writer.close()
+            if isinstance(exc, sqlite3.Error):
+                raise StoreError(f"cannot open the store at {path_text}: {exc}") from None
             raise
         return cls(path_text, writer, reader)
 
     @staticmethod
     async def _connect(path: str) -> aiosqlite.Connection:
+        conn = None
         try:
             # isolation_level=None: we issue BEGIN/COMMIT ourselves.
             conn = await aiosqlite.connect(path, isolation_level=None)
+            conn.row_factory = aiosqlite.Row
+            await conn.execute("PRAGMA foreign_keys = ON")
+            await conn.execute("PRAGMA busy_timeout = 5000")
+            # The first statement that reads the file: "file is not a database" shows here.
+            await conn.execute("PRAGMA synchronous = NORMAL")
         except sqlite3.Error as exc:
+            if conn is not None:
+                await conn.close()
             raise StoreError(f"cannot open the store at {path}: {exc}") from None
-        conn.row_factory = aiosqlite.Row
-        await conn.execute("PRAGMA foreign_keys = ON")
-        await conn.execute("PRAGMA busy_timeout = 5000")
-        await conn.execute("PRAGMA synchronous = NORMAL")
         return conn
 
     async def close(self) -> None:
@@ -133,12 +143,18 @@ class StoreBase:
             return list(await cursor.fetchall())
 
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Row | None:
+        """Run a read query on the reader connection; its first row, or None."""
         async with self._reader.execute(sql, params) as cursor:
             return await cursor.fetchone()
 
 
 def _make_parent_folder(path: str) -> None:
-    Path(path).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    folder = Path(path).expanduser().parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise StoreError(f"cannot create the folder {folder} for the store: {reason}") from None
 
 
 async def scalar(db: aiosqlite.Connection, sql: str, params: Sequence[Any] = ()) -> Any:

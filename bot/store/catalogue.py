@@ -88,12 +88,14 @@ class CatalogueStore(StoreBase):
     """
 
     async def feed_by_url(self, url: str) -> FeedRecord | None:
+        """The feed stored under this URL (or absolute path), or None."""
         row = await self.fetchone(
             f"SELECT {self._FEED_COLUMNS} FROM feeds f WHERE f.url = ?", (url,)
         )
         return FeedRecord(**dict(row)) if row else None
 
     async def feeds(self) -> list[FeedRecord]:
+        """Every stored feed, oldest first."""
         rows = await self.fetchall(f"SELECT {self._FEED_COLUMNS} FROM feeds f ORDER BY f.id")
         return [FeedRecord(**dict(row)) for row in rows]
 
