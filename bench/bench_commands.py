@@ -11,8 +11,8 @@ implementation would run for the same text:
   autocomplete  `episodes_fts MATCH '{title}: "word"*' LIMIT 25` (a number: by number)
   /when         `chapters_fts` and `episodes_fts` MATCH the quoted words, ORDER BY rank
                 LIMIT 25 (the two ranked queries its main sources need)
-  /search       `episodes_fts MATCH` the quoted words ORDER BY rank LIMIT 50
-(25 and 50: what cogs/search.py asks for, five and ten pages of five.)
+  /search       `episodes_fts MATCH` the quoted words ORDER BY rank LIMIT 25
+(25: `WHEN_LIMIT` and `SEARCH_LIMIT`, what cogs/search.py asks for, five pages of five.)
   /related      the stored rows of one episode
   /episode      by number, or the best title match; then the episode row
 

@@ -33,6 +33,7 @@ from bot.text import truncate
 if TYPE_CHECKING:
     from bot.store import Store
     from bot.store.search import FtsHit, Scope
+    from bot.store.transcripts import TranscriptMoment
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +97,7 @@ class Moment:
     start: float | None
     kind: MomentKind
     text: str  # what matched, highlighted with the markers above
-    score: float  # relevance within its source (bm25, higher is better); the list is ranked
+    score: float  # relevance within its source (higher is better); the list is ranked
     speaker: str | None = None
     match: MatchTier = "phrase"  # how the topic matched: as a phrase, all words, any word
 
@@ -170,9 +171,9 @@ class Catalogue:
         """Accept what autocomplete offered, an episode number ("99", "#99", "ep 99"), or a
         title fragment (typos forgiven); otherwise return the closest matches."""
         text = " ".join((text or "").split())
-        index, scope = await self._store.lookup_scope(guild_id)
         if not text:
             return Resolution(None, closest=await self._store.latest_episodes(guild_id, 5))
+        index, scope = await self._store.lookup_scope(guild_id)
 
         episode_id = parse_episode_value(text)
         if episode_id is not None:
@@ -268,11 +269,7 @@ class Catalogue:
     # ------------------------------------------------------------------ one episode
 
     async def episode_detail(self, episode_id: int) -> EpisodeDetail | None:
-        card = await self._store.episode_card(episode_id)
-        if card is None:
-            return None
-        summary, notes_text, chapter_count, has_transcript, persons = card
-        return EpisodeDetail(summary, notes_text, persons, chapter_count, has_transcript)
+        return await self._store.episode_detail(episode_id)
 
     async def chapters(self, episode_id: int) -> list[ChapterEntry]:
         return await self._store.chapter_entries(episode_id)
@@ -289,8 +286,7 @@ class Catalogue:
         the others; only when nothing matches all words does any word do. Within one
         precision, timed moments come by source (`_KIND_ORDER`), each source by bm25, and
         episode-level matches last (see `_moments`)."""
-        text = SearchText.parse(topic)
-        plan = text.plan()
+        plan = SearchText.parse(topic).plan()
         if plan is None or limit <= 0:
             return []
         scope = await self._store.scope(guild_id)
@@ -298,7 +294,7 @@ class Catalogue:
         for expression, loose in ((plan.all, False), (plan.any, True)):
             if expression is None or (loose and found):
                 continue
-            phrase = None if loose or plan.phrase is None else text.phrase
+            phrase = None if loose else plan.phrase
             found = await self._moments(expression, phrase, scope, episode_id, limit)
             if loose:
                 found = [(hit, "any") for hit, _ in found]
@@ -335,14 +331,18 @@ class Catalogue:
         an episode with a timed moment is not listed again at episode level."""
 
         def tier(hit: FtsHit) -> MatchTier:
-            return "phrase" if phrase is None or is_phrase_match(hit.text, phrase) else "all"
+            return "phrase" if _is_phrase(hit, phrase) else "all"
 
         # Extra rows, so that phrase matches ranked lower by bm25 still make the cut.
         wanted = limit + 25 if phrase else limit
         timed: list[tuple[FtsHit, MatchTier]] = []
-        for source in self._timed_sources():
-            hits = await source(expression, scope, episode_id=episode_id, limit=wanted)
-            timed += [(_as_hit(hit), tier(_as_hit(hit))) for hit in hits]
+        # Timed moments: chapters and note passages (with soundbites) in one statement,
+        # transcript passages in another; `_KIND_ORDER` ranks them at equal precision.
+        for source in (self._store.timed_hits, self._store.transcript_hits):
+            hits = map(
+                _as_hit, await source(expression, scope, episode_id=episode_id, limit=wanted)
+            )
+            timed += [(hit, tier(hit)) for hit in hits]
         # Stable sorts: bm25 order stays within each precision and kind.
         timed.sort(key=lambda item: -item[0].score)
         timed.sort(key=lambda item: (item[1] != "phrase", _KIND_ORDER.get(item[0].kind, 9)))
@@ -367,13 +367,6 @@ class Catalogue:
             moments.sort(key=lambda item: (item[1] != "phrase", item[0].start is None))
         return moments[:limit]
 
-    def _timed_sources(self):
-        """Where timed moments come from: each returns `FtsHit`s with their `kind`, ranked
-        by `_KIND_ORDER` at equal precision. Chapters and note passages (with soundbites)
-        come from one statement; a new source (transcript passages, kind "transcript")
-        slots in here."""
-        return (self._store.timed_hits, self._store.transcript_hits)
-
     async def search(self, query: str, *, guild_id: int | None, limit: int = 50) -> list[SearchHit]:
         """Episodes ranked by bm25 over title, notes and chapter titles, with snippets.
 
@@ -383,8 +376,7 @@ class Catalogue:
         is from whichever matched best: the notes (a highlighted fragment), a chapter
         title (with its start), or the title. All words must match; phrase matches rank
         above the others; any word is only a last resort, when all words match nothing."""
-        text = SearchText.parse(query)
-        plan = text.plan()
+        plan = SearchText.parse(query).plan()
         if plan is None or limit <= 0:
             return []
         scope = await self._store.scope(guild_id)
@@ -393,7 +385,7 @@ class Catalogue:
         for expression, loose in ((plan.all, False), (plan.any, True)):
             if expression is None or (loose and ranked):
                 continue
-            phrase = None if loose or plan.phrase is None else text.phrase
+            phrase = None if loose else plan.phrase
             episodes, chapters = await self._store.search_hits(expression, scope, limit=limit)
             # bm25 values of two indexes are not on one scale, and bm25's column weights
             # saturate: a title match is a fixed bonus, the rest is bm25 relative to the
@@ -401,22 +393,29 @@ class Catalogue:
             top_episode = max((h.score for h in episodes), default=0.0) or 1.0
             top_chapter = max((h.score for h in chapters), default=0.0) or 1.0
             summaries.update((h.episode_id, h.summary) for h in [*episodes, *chapters] if h.summary)
-            best: dict[int, list] = {}  # episode -> [score, text, start, phrase]
+            best: dict[int, _Ranked] = {}
             for hit in episodes:
-                score = TITLE_BONUS * hit.in_title + NOTES_SHARE * hit.score / top_episode
-                best[hit.episode_id] = [score, hit.text, None, _is_phrase(hit.text, phrase)]
-            for hit in chapters:
+                notes = NOTES_SHARE * hit.score / top_episode
+                best[hit.episode_id] = _Ranked(
+                    TITLE_BONUS * hit.in_title + notes,
+                    notes,
+                    hit.text,
+                    None,
+                    _is_phrase(hit, phrase),
+                )
+            for hit in chapters:  # the best chapter of each episode
                 weighted = CHAPTER_SHARE * hit.score / top_chapter
-                entry = best.setdefault(hit.episode_id, [0.0, "", None, False])
-                own = entry[0] - (TITLE_BONUS if entry[0] >= TITLE_BONUS else 0.0)
-                if HIGHLIGHT_START not in entry[1] or weighted >= own:
-                    entry[1], entry[2] = hit.text, hit.start
-                entry[0] += weighted
-                entry[3] = entry[3] or _is_phrase(hit.text, phrase)
-            ordered = sorted(best.items(), key=lambda item: (not item[1][3], -item[1][0], -item[0]))
-            for episode_id, (score, text, start, is_phrase) in ordered[:limit]:
-                tier: MatchTier = "any" if loose else ("phrase" if is_phrase else "all")
-                ranked.append((episode_id, score, text, start, tier))
+                entry = best.setdefault(hit.episode_id, _Ranked(0.0, 0.0, "", None, False))
+                if HIGHLIGHT_START not in entry.snippet or weighted >= entry.notes:
+                    entry.snippet, entry.start = hit.text, hit.start
+                entry.score += weighted
+                entry.phrase = entry.phrase or _is_phrase(hit, phrase)
+            ordered = sorted(
+                best.items(), key=lambda item: (not item[1].phrase, -item[1].score, -item[0])
+            )
+            for episode_id, entry in ordered[:limit]:
+                tier: MatchTier = "any" if loose else ("phrase" if entry.phrase else "all")
+                ranked.append((episode_id, entry.score, entry.snippet, entry.start, tier))
         return [
             SearchHit(summaries[e], text, round(score, 4), tier, start)
             for e, score, text, start, tier in ranked
@@ -429,26 +428,26 @@ class Catalogue:
         self, episode_id: int, *, guild_id: int | None, limit: int = 5
     ) -> list[RelatedEpisode]:
         """The stored, precomputed related episodes (a lookup, not a computation)."""
-        rows = await self._store.related_rows(episode_id, guild_id, max(0, limit))
-        return [
-            RelatedEpisode(s, round(score, 4), people, terms) for s, score, people, terms in rows
-        ]
+        return await self._store.related_episodes(episode_id, guild_id, max(0, limit))
 
     async def latest(self, *, guild_id: int | None, count: int) -> list[EpisodeSummary]:
         return await self._store.latest_episodes(guild_id, max(0, min(count, 100)))
 
     async def person(self, name: str, *, guild_id: int | None) -> PersonEpisodes | None:
         """The episodes with that person, newest first; None when nobody matches."""
+        name = (name or "").strip()
+        if not name:
+            return None
         index, scope = await self._store.lookup_scope(guild_id)
         person = None
-        person_id = parse_person_value(name or "")
+        person_id = parse_person_value(name)
         if person_id is not None:
             person = index.people.get(person_id)
         if person is None:
-            person = index.person_by_name(name or "")
+            person = index.person_by_name(name)
         if person is None or not index.count_in_scope(person, scope.filter):
-            matches = index.match_people(name or "", scope.filter, limit=2)
-            person = matches[0][0] if matches and (name or "").strip() else None
+            matches = index.match_people(name, scope.filter, limit=1)
+            person = matches[0][0] if matches else None
         if person is None:
             return None
         ids = [
@@ -480,25 +479,30 @@ class Catalogue:
         return [found[e.id] for e in episodes if e.id in found]
 
 
-def _as_hit(hit: object) -> FtsHit:
+@dataclass(slots=True)
+class _Ranked:
+    """One episode's standing in a /search: its score (of which `notes` is the share of
+    its title and notes bm25), the snippet shown, and whether it holds the phrase."""
+
+    score: float
+    notes: float
+    snippet: str
+    start: float | None
+    phrase: bool
+
+
+def _as_hit(hit: FtsHit | TranscriptMoment) -> FtsHit:
     """A hit of any moment source as an `FtsHit` (transcript moments have their own
     class, with the same fields plus the speaker)."""
     from bot.store.search import FtsHit  # here: the store module imports this one
 
     if isinstance(hit, FtsHit):
         return hit
-    return FtsHit(
-        hit.episode_id,  # type: ignore[attr-defined]
-        hit.start,  # type: ignore[attr-defined]
-        hit.text,  # type: ignore[attr-defined]
-        hit.score,  # type: ignore[attr-defined]
-        getattr(hit, "kind", "transcript"),
-        speaker=getattr(hit, "speaker", None),
-    )
+    return FtsHit(hit.episode_id, hit.start, hit.text, hit.score, hit.kind, speaker=hit.speaker)
 
 
-def _is_phrase(text: str, phrase: tuple[str, ...] | None) -> bool:
-    return phrase is None or is_phrase_match(text, phrase)
+def _is_phrase(hit: FtsHit, phrase: tuple[str, ...] | None) -> bool:
+    return phrase is None or is_phrase_match(hit.text, phrase)
 
 
 def _nearest_numbers(index: LookupIndex, number: int, scope) -> list[IndexedEpisode]:

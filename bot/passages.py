@@ -13,6 +13,7 @@ start of a line, or after a word such as "at", "around" or "from". Clock times (
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.models import Chapter
@@ -58,7 +59,7 @@ class TimedPassage:
 
 
 def timed_passages(
-    notes_text: str, listed: list[Chapter] = (), duration: float | None = None
+    notes_text: str, listed: Sequence[Chapter] = (), duration: float | None = None
 ) -> list[TimedPassage]:
     """The timed passages of plain-text notes (see the module docstring).
 

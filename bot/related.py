@@ -6,7 +6,8 @@ feed's boilerplate removed (links, sponsor and "subscribe" lines, and any term f
 more than 30% of the feed's episodes: hosts' names, the show's name, recurring ads).
 Weights are L2-normalised, so the dot product of two signatures is their cosine
 similarity. Two episodes' score is that similarity plus a bonus per shared guest (people
-other than hosts, and other than people who are on most episodes anyway).
+other than hosts, and other than people on so many of a feed's episodes that they are
+boilerplate too).
 
 The best few related episodes of every episode are stored with their reasons, so that
 `/related` is a lookup. They are computed when episodes are imported:
@@ -431,16 +432,6 @@ def score_in_memory(
     return Scores(found_all, shared)
 
 
-def build_postings(
-    signatures: dict[int, Signature],
-) -> dict[str, list[tuple[int, float, str]]]:
-    postings: dict[str, list[tuple[int, float, str]]] = defaultdict(list)
-    for episode_id, terms in signatures.items():
-        for key, term in terms.items():
-            postings[key].append((episode_id, term.weight, term.form))
-    return postings
-
-
 def add_guests(
     found: dict[int, dict[int, Candidate]],
     guests: dict[int, list[tuple[int, str]]],
@@ -637,7 +628,8 @@ def _replace_postings(
 
 async def refresh_feed(store: Store, feed_id: int) -> None:
     """Compute a feed's related lists whole: document frequencies, every signature, every
-    list; and offer its episodes to the lists of other feeds' episodes."""
+    list; and offer its episodes to the lists of other feeds' episodes (whose old entries
+    for them are dropped: an episode that changed may no longer belong there)."""
     docs = await store.related_documents(feed_id=feed_id)
     exclude = name_keys(await store.feed_names(feed_id))
 
@@ -678,11 +670,12 @@ async def refresh_feed(store: Store, feed_id: int) -> None:
                         _reverse(candidate, target, feed_id, scores.shared),
                     )
                 )
-    if offers:
-        current = await store.related_lists(offers)
-        for holder, offered in offers.items():
-            kept = [r for r in current.get(holder, []) if r.related_id not in signatures]
-            lists[holder] = _top(kept + offered)
+    holding = await store.lists_containing(signatures)  # of this feed's episodes
+    holders = set(offers) | (holding - set(signatures))
+    current = await store.related_lists(holders)
+    for holder in holders:
+        kept = [r for r in current.get(holder, []) if r.related_id not in signatures]
+        lists[holder] = _top(kept + offers.get(holder, []))
     await store.save_related(
         feed_id=feed_id,
         df_replace=FeedTerms(len(docs), dict(df)),

@@ -5,10 +5,11 @@ Member text is never FTS5 syntax: it is split into words the way the index's tok
 else a separator — and every word goes into the query inside double quotes, so `AND(`,
 `NEAR`, `*`, `^`, `:` and column names are just words or nothing at all.
 
-A query is tried in tiers, most precise first: the words as a phrase, then all of the
-words anywhere, then (only when nothing else matched) any of them. Very common words
-("the", "and", ...) are dropped when other words remain: they match almost every row,
-which makes bm25 slow (its cost grows with the number of matches) and adds nothing.
+A query matches in tiers, most precise first: all of the words, with the hits that hold
+them as a phrase ranked first (`is_phrase_match`), then — only when all of the words
+match nothing — any of them. Very common words ("the", "and", ...) are dropped when other
+words remain: they match almost every row, which makes bm25 slow (its cost grows with the
+number of matches) and adds nothing.
 """
 
 from __future__ import annotations
@@ -69,21 +70,14 @@ def is_stopword(word: str) -> bool:
 
 
 @dataclass(frozen=True, slots=True)
-class FtsQuery:
-    """One FTS5 MATCH expression and how precise it is."""
-
-    expression: str
-    tier: MatchTier
-
-
-@dataclass(frozen=True, slots=True)
 class QueryPlan:
-    """The expressions one search runs: all the words (ranked), the phrase (which of
-    those hits are phrase matches: they rank first), and any word (only when the words
-    together match nothing)."""
+    """What one search runs: the FTS5 expression of all the words (ranked), the phrase
+    whose matches among those hits rank first (None for a single word: nothing to tell
+    apart), and the expression of any word (only when the words together match nothing;
+    None when there is nothing looser to try)."""
 
     all: str
-    phrase: str | None
+    phrase: tuple[str, ...] | None
     any: str | None
 
 
@@ -111,9 +105,6 @@ class SearchText:
         phrase = found[first:last][:MAX_QUERY_WORDS]
         return cls(tuple(dict.fromkeys(content))[:MAX_QUERY_WORDS], tuple(phrase))
 
-    def __bool__(self) -> bool:
-        return bool(self.words)
-
     @property
     def only_common_words(self) -> bool:
         return all(is_stopword(w) for w in self.words)
@@ -125,41 +116,16 @@ class SearchText:
         if len(self.words) == 1 and len(self.phrase) <= 1:
             return QueryPlan(_quote(self.words[0]), None, None)
         every = " ".join(_quote(w) for w in self.words)
-        phrase = _quote(" ".join(self.phrase))
         loose = None
         if len(self.words) > 1 and not self.only_common_words:
+            # "the OR who" would match everything: common words never stand alone.
             loose = " OR ".join(_quote(w) for w in self.words)
-        return QueryPlan(every, phrase, loose)
-
-    def queries(self) -> list[FtsQuery]:
-        """The FTS5 expressions to try, most precise first (empty when there are no words).
-
-        One word: that word. Several: the phrase, then all words, then any word.
-        """
-        if not self.words:
-            return []
-        tiers = [FtsQuery(_quote(" ".join(self.phrase)), "phrase")]
-        if len(self.words) > 1:
-            tiers.append(FtsQuery(" ".join(_quote(w) for w in self.words), "all"))
-            if not self.only_common_words:
-                # "the OR who" would match everything: common words never stand alone.
-                tiers.append(FtsQuery(" OR ".join(_quote(w) for w in self.words), "any"))
-        return tiers
+        return QueryPlan(every, self.phrase, loose)
 
 
 def _quote(text: str) -> str:
     """An FTS5 string: double quotes around it, inner quotes doubled."""
     return '"' + text.replace('"', '""') + '"'
-
-
-def fts_query(text: str | None, tier: MatchTier = "all") -> str | None:
-    """The FTS5 expression for `text` at one tier (falling back to the most precise one
-    it has), or None when the text has no searchable words."""
-    queries = SearchText.parse(text).queries()
-    for query in queries:
-        if query.tier == tier:
-            return query.expression
-    return queries[0].expression if queries else None
 
 
 _MARKED_TOKEN = re.compile("\x02|\x03|[^\\W_]+")

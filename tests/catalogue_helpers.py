@@ -27,11 +27,15 @@ async def import_feeds(path: Path, *feeds: Path) -> None:
             assert summary.ok, summary.line()
 
 
+def store_file(path: Path, *feeds: Path) -> Path:
+    """A store file with these feeds imported (for a module-scoped fixture)."""
+    asyncio.run(import_feeds(path, *feeds))
+    return path
+
+
 def example_store_file(folder: Path) -> Path:
     """The example feed imported into a store file (built once per test module)."""
-    path = folder / "example.db"
-    asyncio.run(import_feeds(path, EXAMPLES / "feed.xml"))
-    return path
+    return store_file(folder / "example.db", EXAMPLES / "feed.xml")
 
 
 def copy_store(source: Path, folder: Path) -> Path:

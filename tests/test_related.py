@@ -172,7 +172,6 @@ async def test_related_across_feeds_is_filtered_by_scope(tmp_path):
     path = tmp_path / "two.db"
     await import_feeds(path, show_a, show_b)
     async with await Store.open(path) as store:
-        await store.fetchall("SELECT 1")
         feeds = {f.title: f.id for f in await store.feeds()}
         async with store.transaction() as db:
             await db.execute("UPDATE feeds SET is_global = 0 WHERE id = ?", (feeds["Show B"],))
@@ -233,3 +232,26 @@ def test_an_offer_enters_a_list_only_when_it_beats_the_last():
     assert [r.related_id for r in worse] == [2, 3, 4, 5, 6]
     # An episode already listed whose score fell: the list must be recomputed.
     assert merge_offer(full, RelatedRow(1, 3, True, 0.1, (), ())) is None
+
+
+async def test_an_episode_that_changed_leaves_other_feeds_lists(tmp_path):
+    show_a = write_feed(
+        tmp_path, "a.xml", "Show A", [Item("Beekeeping basics", "a1", guests=("Ida Hive",))]
+    )
+    show_b = write_feed(
+        tmp_path, "b.xml", "Show B", [Item("Bees in cities", "b1", guests=("Ida Hive",))]
+    )
+    path = tmp_path / "two.db"
+    await import_feeds(path, show_a, show_b)
+    async with await Store.open(path) as store:
+        catalogue = Catalogue(store)
+        bees = (await catalogue.resolve_episode("bees in cities", guild_id=None)).episode
+        assert [r.episode.title for r in await catalogue.related(bees.id, guild_id=None)] == [
+            "Beekeeping basics"
+        ]
+
+    # Show A's only episode becomes another one: the whole feed is computed again.
+    write_feed(tmp_path, "a.xml", "Show A", [Item("Knitting socks", "a1", notes="Wool.")])
+    await import_feeds(path, show_a)
+    async with await Store.open(path) as store:
+        assert await Catalogue(store).related(bees.id, guild_id=None) == []

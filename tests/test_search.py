@@ -10,7 +10,7 @@ import pytest
 from bot.lookup import parse_episode_value, parse_number
 from bot.models import Chapter
 from bot.passages import timed_passages
-from bot.search import SearchText, fts_query
+from bot.search import QueryPlan, SearchText, is_phrase_match
 
 
 def matches(expression: str, *texts: str) -> list[int]:
@@ -23,13 +23,22 @@ def matches(expression: str, *texts: str) -> list[int]:
     return [row[0] for row in db.execute("SELECT rowid FROM t WHERE t MATCH ?", (expression,))]
 
 
-def test_words_become_a_phrase_then_all_words_then_any_word():
-    queries = SearchText.parse("Learning rates").queries()
-    assert [(q.tier, q.expression) for q in queries] == [
-        ("phrase", '"learning rates"'),
-        ("all", '"learning" "rates"'),
-        ("any", '"learning" OR "rates"'),
-    ]
+def expressions(typed: str) -> list[str]:
+    """The FTS5 expressions a search for `typed` may run."""
+    plan = SearchText.parse(typed).plan()
+    return [] if plan is None else [e for e in (plan.all, plan.any) if e is not None]
+
+
+def test_words_become_all_words_with_the_phrase_first_then_any_word():
+    assert SearchText.parse("Learning rates").plan() == QueryPlan(
+        all='"learning" "rates"',
+        phrase=("learning", "rates"),
+        any='"learning" OR "rates"',
+    )
+
+
+def test_one_word_is_just_that_word():
+    assert SearchText.parse("Warmup").plan() == QueryPlan('"warmup"', None, None)
 
 
 def test_stopwords_are_dropped_but_kept_inside_a_phrase():
@@ -41,7 +50,23 @@ def test_stopwords_are_dropped_but_kept_inside_a_phrase():
 def test_a_query_of_stopwords_only_is_searched_as_typed():
     text = SearchText.parse("To be or not to be")
     assert text.phrase == ("to", "be", "or", "not", "to", "be")
-    assert [q.tier for q in text.queries()] == ["phrase", "all"]  # never "any" of them
+    plan = text.plan()
+    assert plan is not None and plan.phrase == text.phrase
+    assert plan.any is None  # never "any" of them
+
+
+@pytest.mark.parametrize(
+    ("highlighted", "phrase", "expected"),
+    [
+        ("the \x02learning\x03 \x02rate\x03 schedule", ("learning", "rates"), True),
+        ("a \x02rate\x03 for \x02learning\x03", ("learning", "rates"), False),
+        ("\x02learning\x03, then a \x02rate\x03", ("learning", "rates"), False),
+        ("\x02state\x03 of the \x02art\x03", ("state", "of", "the", "art"), True),
+        ("\x02state\x03 and the \x02art\x03", ("state", "of", "the", "art"), False),
+    ],
+)
+def test_a_phrase_match_is_read_from_the_highlights(highlighted, phrase, expected):
+    assert is_phrase_match(highlighted, phrase) is expected
 
 
 @pytest.mark.parametrize(
@@ -49,23 +74,22 @@ def test_a_query_of_stopwords_only_is_searched_as_typed():
     ['"', "AND(", "NEAR(a b)", "*", "^", ":", "title:", "{title}:", "😀", "", "  ", "-", "OR"],
 )
 def test_fts_syntax_and_junk_give_no_query_or_a_valid_one(typed):
-    expression = fts_query(typed)
-    if expression is not None:
+    for expression in expressions(typed):
         matches(expression, "a test document")  # no sqlite3.OperationalError
 
 
 def test_operators_and_column_filters_are_plain_words():
-    expression = fts_query("title: warmup AND(adam)")
+    expression = expressions("title: warmup AND(adam)")[0]
     assert matches(expression, "title warmup and adam", "warmup adam") == [0]
 
 
 def test_porter_stemming_matches_other_forms():
-    assert matches(fts_query("learning rates"), "the learning rate schedule") == [0]
+    assert matches(expressions("learning rates")[0], "the learning rate schedule") == [0]
 
 
 def test_diacritics_and_case_are_folded_like_the_index():
-    assert matches(fts_query("ZOE"), "Zoë Harlan-Miyata") == [0]
-    assert matches(fts_query("Zoë"), "zoe") == [0]
+    assert matches(expressions("ZOE")[0], "Zoë Harlan-Miyata") == [0]
+    assert matches(expressions("Zoë")[0], "zoe") == [0]
 
 
 def test_long_input_is_capped():

@@ -24,11 +24,20 @@ from bot.catalogue import (
     HIGHLIGHT_END,
     HIGHLIGHT_START,
     ChapterEntry,
+    EpisodeDetail,
     EpisodeSummary,
     PersonCredit,
+    RelatedEpisode,
 )
 from bot.lookup import IndexedEpisode, IndexedPerson, LookupIndex, lookup_words
-from bot.related import Document, FeedTerms, RelatedRow, Signature
+from bot.related import (
+    Document,
+    FeedTerms,
+    RelatedRow,
+    Signature,
+    SignatureTerm,
+    is_boilerplate,
+)
 from bot.search import fold
 from bot.store.base import StoreBase, chunks, visible_feeds
 
@@ -205,9 +214,7 @@ class SearchStore(StoreBase):
         )
         return [summary_from_row(row) for row in rows]
 
-    async def episode_card(
-        self, episode_id: int
-    ) -> tuple[EpisodeSummary, str, int, bool, list[PersonCredit]] | None:
+    async def episode_detail(self, episode_id: int) -> EpisodeDetail | None:
         """An episode with its notes text, chapter count, whether it has a transcript, and
         its people (hosts first) — in one query."""
         row = await self.fetchone(
@@ -229,12 +236,12 @@ class SearchStore(StoreBase):
             PersonCredit(name, role, href, bool(inferred))
             for name, role, href, inferred in json.loads(row["people"] or "[]")
         ]
-        return (
+        return EpisodeDetail(
             summary_from_row(row),
             row["notes_text"],
+            people,
             row["chapters"],
             bool(row["has_transcript"]),
-            people,
         )
 
     async def chapter_entries(self, episode_id: int) -> list[ChapterEntry]:
@@ -349,9 +356,9 @@ class SearchStore(StoreBase):
 
     # ------------------------------------------------------------------ related
 
-    async def related_rows(
+    async def related_episodes(
         self, episode_id: int, guild_id: int | None, limit: int
-    ) -> list[tuple[EpisodeSummary, float, tuple[str, ...], tuple[str, ...]]]:
+    ) -> list[RelatedEpisode]:
         """The stored related episodes a guild can see, best first (one query)."""
         visible_sql, params = visible_feeds(guild_id)
         rows = await self.fetchall(
@@ -363,9 +370,9 @@ class SearchStore(StoreBase):
             [episode_id, *params, limit],
         )
         return [
-            (
+            RelatedEpisode(
                 summary_from_row(row),
-                row["score"],
+                round(row["score"], 4),
                 tuple(json.loads(row["shared_people"])),
                 tuple(json.loads(row["shared_terms"])),
             )
@@ -458,8 +465,6 @@ class SearchStore(StoreBase):
         return postings, feed_of
 
     async def signatures_of(self, episode_ids: Sequence[int]) -> dict[int, Signature]:
-        from bot.related import SignatureTerm
-
         found: dict[int, Signature] = {e: {} for e in episode_ids}
         for chunk in chunks(list(episode_ids)):
             rows = await self.fetchall(
@@ -475,8 +480,9 @@ class SearchStore(StoreBase):
         self, episode_ids: Sequence[int]
     ) -> tuple[dict[int, list[tuple[int, str]]], dict[int, list[tuple[int, int]]]]:
         """The guests of these episodes — people credited other than as host, never a
-        host anywhere, and not on most episodes of a feed — and every episode (with its
-        feed) each of them is a guest on."""
+        host anywhere, and not on so many of a feed's episodes that they say nothing
+        (`is_boilerplate`, as a term) — and every episode (with its feed) each of them is a
+        guest on."""
         guests: dict[int, list[tuple[int, str]]] = defaultdict(list)
         people: set[int] = set()
         for chunk in chunks(list(episode_ids)):
@@ -510,7 +516,7 @@ class SearchStore(StoreBase):
             per_feed: dict[int, int] = defaultdict(int)
             for _, feed_id in credits:
                 per_feed[feed_id] += 1
-            if any(n >= 3 and n > 0.3 * sizes.get(f, 0) for f, n in per_feed.items()):
+            if any(is_boilerplate(n, sizes.get(f, 0)) for f, n in per_feed.items()):
                 everywhere.add(person_id)
         for episode_id in list(guests):
             guests[episode_id] = [g for g in guests[episode_id] if g[0] not in everywhere]
