@@ -29,6 +29,7 @@ import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, TextIO
 
 import discord
@@ -281,7 +282,9 @@ class Request:
 
     @property
     def message(self) -> dict[str, Any] | None:
-        """The message this request sends or edits (None for a defer or choices)."""
+        """The message this request sends or edits (None for a defer, choices or a delete)."""
+        if self.method == "DELETE":
+            return None
         if self.method == "POST" and self.path.endswith("/callback"):
             return self.body.get("data") if self.body.get("type") in (4, 7) else None
         return self.body
@@ -575,7 +578,7 @@ async def ask(
     words: Sequence[str],
     *,
     settings: Settings,
-    db_path: Any,
+    db_path: Path | str,
     guild_id: int | None = None,
     as_json: bool = False,
     complete: bool = False,
@@ -585,6 +588,9 @@ async def ask(
     """`episode-bot ask`: run the command, print what Discord would show; the exit code
     (0 answered, 1 answered with an error message). Raises AskError on a usage error."""
     tokens = split_words(words)
+    # Opening would create an empty store, and a mistyped path would answer "no episodes".
+    if not Path(db_path).exists():  # noqa: ASYNC240 (nothing else runs on this loop yet)
+        raise AskError(f"there is no store at {db_path}: import a feed first (episode-bot import)")
     async with (
         await Store.open(db_path) as store,
         Fetcher(allow_private=settings.allow_private_feed_urls) as fetcher,
@@ -667,6 +673,9 @@ def describe(result: AskResult) -> str:
             lines.append(f"Autocomplete for {result.focused}: {len(request.choices)} choices")
             width = max((len(c.name) for c in request.choices), default=0)
             lines += [f"  {c.name.ljust(width)}  → {c.value}" for c in request.choices]
+            continue
+        if request.method == "DELETE":
+            lines.append("(the “thinking…” message is deleted, so the answer stays private)")
             continue
         message = request.message
         if message is None:

@@ -14,7 +14,8 @@ Two rules hold for everything built here:
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 import discord
@@ -63,6 +64,9 @@ EPISODES_PER_PAGE = 10
 PAGE_BUDGET = 3800
 # A link longer than this is not worth its share of an embed; the text is shown unlinked.
 LINK_URL_LIMIT = 512
+EMBED_URL_LIMIT = 2048  # an embed's own url and images cost none of its 6000 characters
+# Room kept on each page of fields for its footer (`_page_footer` is cut to this).
+FOOTER_ROOM = 300
 
 # ---------------------------------------------------------------- text that is safe to show
 
@@ -98,12 +102,17 @@ def escape(text: str) -> str:
 
 def literal(text: str, limit: int) -> str:
     """`text` escaped and cut at a word boundary (with "…") so that the result fits `limit`."""
+    return _fitted(text, limit, escape)
+
+
+def _fitted(text: str, limit: int, show: Callable[[str], str]) -> str:
+    """`show(text)` cut at a word boundary (with "…") so that the result fits `limit`."""
     budget = limit
     while True:
-        shown = escape(truncate(text, budget))
+        shown = show(truncate(text, budget))
         if len(shown) <= limit or budget <= 1:
             return shown[:limit]
-        # Escaping added characters: cut the source shorter by at least the excess.
+        # Showing added characters (escapes, bold): cut the source shorter by the excess.
         budget -= max(1, len(shown) - limit)
 
 
@@ -114,12 +123,7 @@ def highlighted(text: str, limit: int) -> str:
     text = _HIGHLIGHT_LEADING_SPACE.sub(rf"\1{HIGHLIGHT_START}", text)
     text = _HIGHLIGHT_TRAILING_SPACE.sub(rf"{HIGHLIGHT_END}\1", text)
     text = _EMPTY_HIGHLIGHT.sub("", text)
-    budget = limit
-    while True:
-        shown = _bold_markers(escape(truncate(text, budget)))
-        if len(shown) <= limit or budget <= 1:
-            return shown if len(shown) <= limit else _MARKERS.sub("", shown)[:limit]
-        budget -= max(1, len(shown) - limit)
+    return _fitted(text, limit, lambda part: _bold_markers(escape(part)))
 
 
 def _around_first_match(text: str, limit: int) -> str:
@@ -229,14 +233,9 @@ def episode_heading(episode: EpisodeSummary, limit: int = FIELD_NAME_LIMIT) -> s
     return f"{badge} · {literal(short_title(episode), max(1, limit - len(badge) - 3))}"
 
 
-def episode_choice_label(episode: EpisodeSummary) -> str:
-    """`#12 · Title` as plain text (autocomplete names, console output)."""
-    return truncate(f"{episode_badge(episode)} · {short_title(episode)}", CHOICE_LIMIT)
-
-
 def episode_line(episode: EpisodeSummary, *, title_limit: int = 150) -> str:
     """One line of an episode list: badge, linked title, date, duration."""
-    title = link(literal(short_title(episode), title_limit), episode.link or episode.audio_url)
+    title = link(literal(short_title(episode), title_limit), _episode_url(episode))
     parts = [f"{code(episode_badge(episode))} {title}"]
     if date := discord_date(episode.published_at):
         parts.append(date)
@@ -245,8 +244,10 @@ def episode_line(episode: EpisodeSummary, *, title_limit: int = 150) -> str:
     return " · ".join(parts)
 
 
-def _episode_url(episode: EpisodeSummary) -> str | None:
-    return web_url(episode.link, 2048) or web_url(episode.audio_url, 2048)
+def _episode_url(episode: EpisodeSummary, limit: int = LINK_URL_LIMIT) -> str | None:
+    """Where an episode is opened: its page, else its audio (a page link that is no URL
+    gives way to the audio rather than leaving the episode unlinked)."""
+    return web_url(episode.link, limit) or web_url(episode.audio_url, limit)
 
 
 # ---------------------------------------------------------------- the episode card
@@ -277,7 +278,7 @@ def episode_card(detail: EpisodeDetail) -> discord.Embed:
     episode = detail.episode
     embed = discord.Embed(
         title=literal(episode.title, EMBED_TITLE_LIMIT),
-        url=_episode_url(episode),
+        url=_episode_url(episode, EMBED_URL_LIMIT),
         description=literal(card_summary(detail.notes_text), SUMMARY_LIMIT + 100) or None,
         colour=ACCENT,
     )
@@ -303,7 +304,7 @@ def episode_card(detail: EpisodeDetail) -> discord.Embed:
     if detail.has_transcript:
         chapters += "\nTranscript available: find a moment with `/when`"
     embed.add_field(name="Chapters", value=chapters, inline=False)
-    if image := web_url(episode.image, 2048):
+    if image := web_url(episode.image, EMBED_URL_LIMIT):
         embed.set_thumbnail(url=image)
     if episode.feed_title:
         embed.set_footer(text=truncate(episode.feed_title, 200))
@@ -328,16 +329,28 @@ def join_within(items: Sequence[str], separator: str, limit: int) -> str:
 
 def paginate(lines: Sequence[str], per_page: int, budget: int = PAGE_BUDGET) -> list[list[str]]:
     """Lines grouped into pages of at most `per_page` lines and `budget` characters."""
-    pages: list[list[str]] = []
-    current: list[str] = []
-    size = 0
-    for line in lines:
-        line = line if len(line) <= budget else truncate(line, budget)
-        if current and (len(current) >= per_page or size + 1 + len(line) > budget):
+    lines = [line if len(line) <= budget else truncate(line, budget) for line in lines]
+    return _group(lines, per_page, budget, lambda line: len(line) + 1)
+
+
+_Item = TypeVar("_Item")
+
+
+def _group(
+    items: Sequence[_Item], per_page: int, budget: int, size: Callable[[_Item], int]
+) -> list[list[_Item]]:
+    """`items` in order, in pages of at most `per_page` items whose sizes add up to at most
+    `budget` (an item bigger than the budget gets a page of its own)."""
+    pages: list[list[_Item]] = []
+    current: list[_Item] = []
+    used = 0
+    for item in items:
+        cost = size(item)
+        if current and (len(current) >= per_page or used + cost > budget):
             pages.append(current)
-            current, size = [], 0
-        current.append(line)
-        size += len(line) + 1
+            current, used = [], 0
+        current.append(item)
+        used += cost
     if current:
         pages.append(current)
     return pages
@@ -346,7 +359,21 @@ def paginate(lines: Sequence[str], per_page: int, budget: int = PAGE_BUDGET) -> 
 def _page_footer(index: int, total: int, *extra: str) -> str:
     parts = [f"Page {index + 1}/{total}"] if total > 1 else []
     parts += [part for part in extra if part]
-    return truncate(" · ".join(parts), 300)
+    return truncate(" · ".join(parts), FOOTER_ROOM)
+
+
+def _line_pages(
+    title: str, lines: Sequence[str], per_page: int, *footer: str, url: str | None = None
+) -> list[discord.Embed]:
+    """A list of lines as embeds of `per_page` lines (fewer when long); empty without lines."""
+    pages = paginate(lines, per_page)
+    embeds = []
+    for index, page in enumerate(pages):
+        embed = discord.Embed(title=title, url=url, description="\n".join(page), colour=ACCENT)
+        if text := _page_footer(index, len(pages), *footer):
+            embed.set_footer(text=text)
+        embeds.append(fit_embed(embed))
+    return embeds
 
 
 def chapter_line(episode: EpisodeSummary, chapter: ChapterEntry, title_limit: int = 200) -> str:
@@ -363,25 +390,21 @@ def chapter_pages(
     episode: EpisodeSummary, chapters: Sequence[ChapterEntry], per_page: int = CHAPTERS_PER_PAGE
 ) -> list[discord.Embed]:
     """The chapter list, one embed per page; empty when there are no chapters."""
-    pages = paginate([chapter_line(episode, c) for c in chapters], per_page)
     count = f"{len(chapters)} chapter{'s' if len(chapters) != 1 else ''}"
-    title = literal(f"Chapters · {episode_badge(episode)} · {short_title(episode)}", 256)
-    return [
-        fit_embed(
-            discord.Embed(
-                title=title,
-                url=_episode_url(episode),
-                description="\n".join(lines),
-                colour=ACCENT,
-            ).set_footer(text=_page_footer(i, len(pages), count, "times link to the audio"))
-        )
-        for i, lines in enumerate(pages)
-    ]
+    playable = web_url(jump_link(0, audio_url=episode.audio_url, link=episode.link))
+    return _line_pages(
+        "Chapters · " + episode_heading(episode, EMBED_TITLE_LIMIT - len("Chapters · ")),
+        [chapter_line(episode, c) for c in chapters],
+        per_page,
+        count,
+        "each title plays from its time" if playable else "",
+        url=_episode_url(episode, EMBED_URL_LIMIT),
+    )
 
 
 def no_chapters_message(detail: EpisodeDetail) -> str:
     """What `/chapters` says for an episode without chapters."""
-    heading = literal(f"{episode_badge(detail.episode)} · {short_title(detail.episode)}", 300)
+    heading = episode_heading(detail.episode, 300)
     message = f"**{heading}** has no chapters in its feed."
     if detail.has_transcript:
         message += (
@@ -398,13 +421,7 @@ def _episode_reference(episode: EpisodeSummary) -> str:
     return truncate(short_title(episode), 40).replace("`", "'")
 
 
-_MOMENT_KINDS = {
-    "chapter": "chapter",
-    "notes": "show notes",
-    "transcript": "transcript",
-    "soundbite": "soundbite",
-    "episode": "episode",
-}
+_MOMENT_KINDS = {"notes": "show notes"}  # the other kinds read as they are
 
 
 def moment_field(moment: Moment) -> tuple[str, str]:
@@ -413,8 +430,10 @@ def moment_field(moment: Moment) -> tuple[str, str]:
     name = episode_heading(episode, FIELD_NAME_LIMIT)
     kind = _MOMENT_KINDS.get(moment.kind, moment.kind)
     if moment.start is None:
-        where = f"whole episode · {kind} (no time for this one)"
-        target = link("Open the episode", episode.link or episode.audio_url)
+        where = "whole episode" + (f" · {kind}" if kind != "episode" else "")
+        where += " (no time for this one)"
+        url = _episode_url(episode)
+        target = link("Open the episode", url) if url else ""
     else:
         stamp = format_timestamp(moment.start)
         where = f"`{stamp}` · {kind}"
@@ -470,7 +489,7 @@ def search_field(hit: SearchHit) -> tuple[str, str]:
         stamp = format_timestamp(hit.start)
         jump = jump_link(hit.start, audio_url=episode.audio_url, link=episode.link)
         details.insert(0, f"chapter at {link(stamp, jump)}")
-    if url := web_url(episode.link) or web_url(episode.audio_url):
+    if url := _episode_url(episode):
         details.append(link("Open", url))
     details_line = " · ".join(details)
     room = FIELD_VALUE_LIMIT - len(details_line) - 1
@@ -495,6 +514,7 @@ def search_pages(
 
 
 def nothing_found_message(query: str) -> str:
+    """`/search` found nothing: say so, and what to try instead."""
     return (
         f"No episode matches “{literal(query.strip(), 200)}”. Try fewer words, another "
         "spelling, or a guest's name; `/latest` shows the newest episodes."
@@ -504,7 +524,11 @@ def nothing_found_message(query: str) -> str:
 def _field_pages(
     *, title: str, description: str, fields: Sequence[tuple[str, str]], per_page: int
 ) -> list[discord.Embed]:
-    chunks = [fields[i : i + per_page] for i in range(0, len(fields), per_page)] or [[]]
+    """Fields as embeds of `per_page` fields, fewer when they would not fit in one embed
+    (so that `fit_embed` never has to drop one)."""
+    budget = EMBED_TOTAL_LIMIT - len(title) - len(description) - FOOTER_ROOM
+    chunks = _group(fields, per_page, budget, lambda field: len(field[0]) + len(field[1]))
+    chunks = chunks or [[]]
     pages = []
     for index, chunk in enumerate(chunks):
         embed = discord.Embed(title=title, description=description, colour=ACCENT)
@@ -533,14 +557,14 @@ def related_reason(related: RelatedEpisode) -> str:
 def related_embed(episode: EpisodeSummary, related: Sequence[RelatedEpisode]) -> discord.Embed:
     """`/related`: each related episode with why it is related."""
     embed = discord.Embed(
-        title=literal(f"Related to {episode_badge(episode)} · {short_title(episode)}", 256),
-        url=_episode_url(episode),
+        title="Related to " + episode_heading(episode, EMBED_TITLE_LIMIT - len("Related to ")),
+        url=_episode_url(episode, EMBED_URL_LIMIT),
         colour=ACCENT,
     )
     for item in related[:EMBED_FIELDS_LIMIT]:
         other = item.episode
         details = [part for part in (discord_date(other.published_at),) if part]
-        if url := web_url(other.link) or web_url(other.audio_url):
+        if url := _episode_url(other):
             details.append(link("Open", url))
         value = related_reason(item) + ("\n" + " · ".join(details) if details else "")
         embed.add_field(name=episode_heading(other), value=value, inline=False)
@@ -548,7 +572,8 @@ def related_embed(episode: EpisodeSummary, related: Sequence[RelatedEpisode]) ->
 
 
 def no_related_message(episode: EpisodeSummary) -> str:
-    heading = literal(f"{episode_badge(episode)} · {short_title(episode)}", 300)
+    """What `/related` says when nothing is related to the episode."""
+    heading = episode_heading(episode, 300)
     return f"I don't know of episodes related to **{heading}** yet."
 
 
@@ -568,19 +593,11 @@ def latest_embed(episodes: Sequence[EpisodeSummary]) -> discord.Embed:
 
 def guest_pages(person: PersonEpisodes, per_page: int = EPISODES_PER_PAGE) -> list[discord.Embed]:
     """`/guest`: the episodes with that person, newest first, paged."""
-    pages = paginate([episode_line(e) for e in person.episodes], per_page)
+    title = literal(f"Episodes with {person.name}", EMBED_TITLE_LIMIT)
     count = f"{len(person.episodes)} episode{'s' if len(person.episodes) != 1 else ''}"
-    roles = ", ".join(person.roles)
-    return [
-        fit_embed(
-            discord.Embed(
-                title=literal(f"Episodes with {person.name}", 256),
-                description="\n".join(lines),
-                colour=ACCENT,
-            ).set_footer(text=_page_footer(i, len(pages), count, roles))
-        )
-        for i, lines in enumerate(pages)
-    ] or [discord.Embed(title=literal(f"Episodes with {person.name}", 256), colour=ACCENT)]
+    lines = [episode_line(e) for e in person.episodes]
+    pages = _line_pages(title, lines, per_page, count, ", ".join(person.roles))
+    return pages or [discord.Embed(title=title, colour=ACCENT)]
 
 
 # ---------------------------------------------------------------- when nothing matched
@@ -606,6 +623,7 @@ def not_found_message(
 
 
 def person_not_found_message(name: str, suggestions: Sequence[Suggestion]) -> str:
+    """A `/guest` name that matched nobody: say so and offer the closest people."""
     lines = [f"I couldn't find anyone called “{literal(name.strip(), 100)}” in the episodes."]
     if suggestions:
         lines.append("Did you mean:")
@@ -619,9 +637,10 @@ def person_not_found_message(name: str, suggestions: Sequence[Suggestion]) -> st
 def fit_embed(embed: discord.Embed) -> discord.Embed:
     """Make `embed` fit every Discord limit, whatever went into it.
 
-    Renderers aim well below the limits; this catches pathological feeds. Descriptions
-    lose whole lines from the end (a cut Markdown link would show as junk), then fields
-    go from the end, with a note saying how much was left out.
+    Renderers aim well below the limits; this catches pathological feeds. A description
+    or field value too long loses whole lines from the end, with a note saying how many
+    (a cut Markdown link would show as junk); an embed still too long loses fields from
+    the end, then lines of its description.
     """
     if embed.title and len(embed.title) > EMBED_TITLE_LIMIT:
         embed.title = truncate(embed.title, EMBED_TITLE_LIMIT)
@@ -669,9 +688,10 @@ def _fit_value(value: str) -> str:
 def _drop_lines(text: str, limit: int) -> str:
     """`text` shortened to `limit` by dropping whole lines from the end, with a note."""
     lines = text.split("\n")
+    total = len(lines)
     while len(lines) > 1:
         lines.pop()
-        note = f"… and {len(text.split(chr(10))) - len(lines)} more"
+        note = f"… and {total - len(lines)} more"
         candidate = "\n".join([*lines, note])
         if len(candidate) <= limit:
             return candidate
@@ -757,7 +777,9 @@ def message_problems(
             if len(label) > BUTTON_LABEL_LIMIT:
                 problems.append(f"button label {label[:20]!r}… is too long")
             if "url" in button and len(button["url"]) > BUTTON_URL_LIMIT:
-                problems.append(f"button URL has {len(button['url'])} characters (limit 512)")
+                problems.append(
+                    f"button URL has {len(button['url'])} characters (limit {BUTTON_URL_LIMIT})"
+                )
             if "custom_id" in button:
                 custom_id = button["custom_id"]
                 if not 1 <= len(custom_id) <= CUSTOM_ID_LIMIT:

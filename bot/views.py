@@ -12,7 +12,7 @@ card's buttons that survive a restart.
 - `ExpiredPagesButton` answers the page buttons of a paginator that died with an old
   process: "these pages have expired", rather than Discord's "interaction failed".
 
-Also two helpers for handlers: `defer_if_slow` and `answer_error`.
+Also `defer_if_slow`, for handlers whose work may outlast Discord's 3 seconds.
 """
 
 from __future__ import annotations
@@ -25,13 +25,12 @@ from collections.abc import Awaitable, Sequence
 from typing import Any, Protocol, TypeVar
 
 import discord
-from discord import app_commands
 from discord.ext import commands
 
 from bot.catalogue import EpisodeDetail
 from bot.render import BUTTON_URL_LIMIT, web_url
 from bot.replies import NO_MENTIONS, defer_publicly, reply
-from bot.tree import APOLOGY, explain
+from bot.tree import answer_error
 
 log = logging.getLogger(__name__)
 
@@ -41,19 +40,6 @@ EPISODES_COG = "Episodes"  # the cog that answers the card's buttons
 PAGE_TIMEOUT = 300.0  # seconds a page turner stays usable
 # Discord allows 3 s for the first answer; work slower than this defers first.
 DEFER_AFTER = 1.5
-
-
-async def answer_error(interaction: discord.Interaction, error: BaseException) -> None:
-    """Tell the member what went wrong, as the command tree does for commands: a known user
-    error in its own words, anything else logged with an apology."""
-    message = explain(error) if isinstance(error, app_commands.AppCommandError) else None
-    if message is None:
-        log.error("a button failed", exc_info=error)
-        message = APOLOGY
-    try:
-        await reply(interaction, message, ephemeral=True)
-    except discord.HTTPException:
-        log.warning("could not tell the member about an error in %s", interaction.id)
 
 
 async def defer_if_slow(
@@ -91,7 +77,7 @@ class BaseView(discord.ui.View):
     async def on_error(
         self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item[Any], /
     ) -> None:
-        await answer_error(interaction, error)
+        await answer_error(interaction, error, what="a button")
 
 
 # The page turners alive in each running client, by nonce. A restart empties it: the old
@@ -128,8 +114,7 @@ class Paginator(BaseView):
         self.previous_page.custom_id = f"pages:{self.nonce}:prev"
         self.page_counter.custom_id = f"pages:{self.nonce}:page"
         self.next_page.custom_id = f"pages:{self.nonce}:next"
-        self._interaction: discord.Interaction | None = None
-        self._client: Any = None
+        self._interaction: discord.Interaction | None = None  # set once there are buttons
         self._sync()
 
     @property
@@ -143,8 +128,7 @@ class Paginator(BaseView):
             await reply(interaction, embed=self.current, ephemeral=ephemeral)
             return
         self._interaction = interaction
-        self._client = interaction.client
-        _LIVE_PAGES.setdefault(self._client, set()).add(self.nonce)
+        _LIVE_PAGES.setdefault(interaction.client, set()).add(self.nonce)
         await reply(interaction, embed=self.current, view=self, ephemeral=ephemeral)
 
     def stop(self) -> None:
@@ -152,8 +136,8 @@ class Paginator(BaseView):
         self._forget()
 
     def _forget(self) -> None:
-        if self._client is not None:
-            _LIVE_PAGES.get(self._client, set()).discard(self.nonce)
+        if self._interaction is not None:
+            _LIVE_PAGES.get(self._interaction.client, set()).discard(self.nonce)
 
     @discord.ui.button(label="◀ Previous", style=discord.ButtonStyle.secondary)
     async def previous_page(
@@ -297,7 +281,7 @@ class EpisodeCardButton(
                 await actions.show_related(interaction, self.episode_id, ephemeral=True)
         except Exception as error:
             # Dynamic items have no view error handler after a restart: answer here.
-            await answer_error(interaction, error)
+            await answer_error(interaction, error, what="a button")
 
 
 def episode_card_view(detail: EpisodeDetail) -> discord.ui.View:

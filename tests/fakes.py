@@ -125,6 +125,7 @@ def fake_interaction(
     interaction.guild_id = guild_id
     interaction.channel_id = channel_id
     interaction.id = 555555555555555555
+    interaction.command = None  # as for a button press; a command's test sets it
     interaction.permissions = permissions or discord.Permissions.none()
     interaction.app_permissions = app_permissions or discord.Permissions.all()
     interaction.edit_original_response.side_effect = record("edit_original", False)

@@ -11,8 +11,21 @@ import discord
 import pytest
 from discord import app_commands
 
-from bot.ask import AskError, AskResult, Request, build_call, limit_problems
+from bot.ask import (
+    AskError,
+    AskResult,
+    Request,
+    _offline_bot,
+    build_call,
+    describe,
+    limit_problems,
+    run_command,
+)
 from bot.cli import main
+from bot.client import EXTENSIONS
+from bot.fetch import Fetcher
+from bot.settings import Settings
+from bot.store import Store
 from tests.conftest import EXAMPLES
 
 # Each test in an empty folder (no stray .env) with no settings set.
@@ -177,6 +190,13 @@ def test_usage_errors_are_one_clear_line_and_exit_2(ask, words, message):
     assert message in lines[-1]
 
 
+def test_a_store_that_does_not_exist_is_a_usage_error_and_is_not_created(tmp_path, capsys):
+    missing = tmp_path / "typo.db"
+    assert main(["ask", "--db", str(missing), "/latest"]) == 2
+    assert "there is no store at" in capsys.readouterr().err
+    assert not missing.exists()
+
+
 def test_subcommands_of_groups_run_in_a_guild(ask):
     code, out, err = ask("--guild", GUILD, "/feed list")
     assert "there is no command" not in err and "needs a subcommand" not in err
@@ -296,3 +316,20 @@ def test_messages_over_discord_limits_are_reported():
     )
     assert limit_problems(AskResult([fine])) == []
     assert limit_problems(AskResult([too_long])) == ["content has 2001 characters (limit 2000)"]
+
+
+async def test_a_slow_private_answer_is_shown_after_its_deleted_thinking_message(db):
+    # Slow work defers publicly; a private answer then deletes the "thinking…" message.
+    async with await Store.open(db) as store, Fetcher() as fetcher:
+        bot = _offline_bot(Settings(), store, fetcher)
+        async with bot:
+            for extension in EXTENSIONS:
+                await bot.load_extension(extension)
+            bot.get_cog("Search").defer_after = 0  # every answer is "slow"
+            result = await run_command(bot, ["/when", "topic:zzqqxx"])
+    assert [r.method for r in result.requests] == ["POST", "DELETE", "POST"]
+    assert limit_problems(result) == []
+    out = describe(result)
+    assert "(the “thinking…” message is deleted, so the answer stays private)" in out
+    assert "── follow-up (ephemeral: only the member who asked sees it) ──" in out
+    assert "couldn't find a moment about “zzqqxx”" in out

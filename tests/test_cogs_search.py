@@ -9,37 +9,14 @@ import pytest
 from bot.catalogue import Catalogue
 from bot.views import Paginator
 from cogs.search import SearchCog
-from tests.conftest import EXAMPLES
+from tests import cog_helpers
+from tests.cog_helpers import AUDIO, HOSTILE_INPUTS, assert_acceptable, invoke, member, press
 from tests.fakes import OTHER_MEMBER_ID, fake_interaction
-from tests.test_cogs_episodes import (
-    AUDIO,
-    HOSTILE_INPUTS,
-    assert_acceptable,
-    imported_once,
-    invoke,
-    member,
-    open_copy,
-    press,
-    started_bot,
-)
 
-
-@pytest.fixture(scope="session")
-def example_db(tmp_path_factory):
-    return imported_once(tmp_path_factory.mktemp("example"), str(EXAMPLES / "feed.xml"))
-
-
-@pytest.fixture
-async def example_store(example_db, tmp_path):
-    store = await open_copy(example_db, tmp_path)
-    yield store
-    await store.close()
-
-
-@pytest.fixture
-async def bot(example_store):
-    return await started_bot(example_store)
-
+# The shared fixtures, found by pytest under these names.
+example_db = cog_helpers.example_db
+example_store = cog_helpers.example_store
+bot = cog_helpers.bot
 
 TIMED = re.compile(r"^`(\d+:)?\d{1,2}:\d{2}` · (chapter|show notes|transcript|soundbite)$")
 
@@ -168,7 +145,7 @@ async def test_search_with_markdown_and_mentions_in_the_query_shows_them_as_text
     sent = await invoke(bot, "search", member(bot), query="**diffusion** @everyone")
     text = sent.text()
     assert "@everyone" not in text
-    assert "\\*\\*diffusion\\*\\*" in text or "No episode matches" in text
+    assert "\\*\\*diffusion\\*\\*" in text  # found or not, the query is shown as typed
 
 
 # ---------------------------------------------------------------- hostile member input

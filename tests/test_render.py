@@ -478,3 +478,39 @@ def test_a_search_hit_on_a_chapter_title_links_to_where_it_starts():
     snippet, details = value.split("\n")
     assert snippet == "**Kernels** at last"
     assert details.startswith(f"chapter at [17:01]({AUDIO}#t=1021) · <t:{PUBLISHED}:D>")
+
+
+def test_a_page_of_long_fields_holds_fewer_rather_than_losing_one():
+    # Five fields of the longest names and values would pass 6000 characters together.
+    long = summary(title="T" * 300, audio_url="https://example.com/" + "a" * 480 + ".mp3")
+    moments = [moment(episode=long, text=f"{START}{'x ' * 400}{END}") for _ in range(12)]
+    pages = render.moment_pages("x", moments)
+    assert sum(len(page.fields) for page in pages) == 12
+    assert max(len(page.fields) for page in pages) < 5
+    assert pages[-1].footer.text == f"Page {len(pages)}/{len(pages)}"
+    for page in pages:
+        assert_fits([page])
+
+
+def test_an_episode_whose_page_link_is_no_url_links_its_audio():
+    episode = summary(link="not a url")
+    assert f"[Zoë Harlan-Miyata on Infinitely Wide Neural Networks]({AUDIO})" in (
+        render.latest_embed([episode]).description
+    )
+    _, value = render.moment_field(moment(episode=episode, start=None, kind="episode"))
+    assert f"[Open the episode]({AUDIO})" in value
+
+
+def test_an_episode_level_moment_without_any_link_offers_no_dead_link():
+    episode = summary(link=None, audio_url=None)
+    _, value = render.moment_field(moment(episode=episode, start=None, kind="episode"))
+    assert value.split("\n")[0] == "whole episode (no time for this one)"
+    assert "Open the episode" not in value
+
+
+def test_chapter_pages_say_titles_play_only_when_they_do():
+    chapters = [ChapterEntry(0, "Intro", "json")]
+    (playable,) = render.chapter_pages(summary(), chapters)
+    (silent,) = render.chapter_pages(summary(link=None, audio_url=None), chapters)
+    assert "plays from its time" in playable.footer.text
+    assert silent.footer.text == "1 chapter"
