@@ -2,7 +2,8 @@
 
 Pure: plain data in, `discord.Embed`s and strings out, every piece within Discord's limits
 (content 2000, embed title 256, field value 1024, footer 2048, all embeds 6000, thread name
-1–100). Text from the feed is escaped, so a title can neither format nor ping.
+1–100). Text from the feed is escaped with bot/render.py's helpers, so a title can neither
+format nor ping.
 
 The embed's footer ends with a marker (`ref A<delivery id>`): after a crash the sender
 finds an announcement it may already have posted by looking for that marker.
@@ -16,19 +17,25 @@ from urllib.parse import quote
 
 import discord
 
+from bot.render import (
+    AUTHOR_LIMIT,
+    CONTENT_LIMIT,
+    EMBED_TITLE_LIMIT,
+    FIELD_VALUE_LIMIT,
+    FOOTER_LIMIT,
+    escape,
+    link,
+    literal,
+    paginate,
+    web_url,
+)
 from bot.store.announcements import AnnouncedEpisode
 from bot.text import plain_summary, truncate
 from bot.timefmt import format_duration, format_timestamp, jump_link
 
-CONTENT_LIMIT = 2000
-EMBED_TITLE_LIMIT = 256
-EMBED_AUTHOR_LIMIT = 256
-FIELD_VALUE_LIMIT = 1024
-FOOTER_LIMIT = 2048
 THREAD_NAME_LIMIT = 100
 SUMMARY_LIMIT = 350
 CHAPTER_TITLE_LIMIT = 150
-URL_LIMIT = 512  # longer links are left out rather than risk an invalid message
 
 MARKER_PREFIX = "ref A"
 TEST_MARKER = "test announcement"
@@ -70,7 +77,7 @@ def build_announcement(
 ) -> Announcement:
     """The announcement of `episode`. The role is mentioned (and pinged: the only ping the
     bot ever sends) when `role_id` is set and this is not a test."""
-    show = escape(one_line(episode.feed_title)) or "the show"
+    show = literal(one_line(episode.feed_title), 200) or "the show"
     if test:
         content = f"**Test announcement**: new episodes of **{show}** will look like this."
         if role_id is not None:
@@ -95,18 +102,18 @@ def build_announcement(
 
 def announcement_embed(episode: AnnouncedEpisode, *, marker: str) -> discord.Embed:
     """Title (linked), number, date, duration, short summary, image, chapter count, links."""
-    page = _usable_url(episode.link) or _usable_url(episode.audio_url)
+    page = web_url(episode.link) or web_url(episode.audio_url)
     summary = plain_summary(episode.notes_text, SUMMARY_LIMIT) if episode.notes_text else ""
     embed = discord.Embed(
-        title=escaped_fit(one_line(episode.title) or "Untitled episode", EMBED_TITLE_LIMIT),
+        title=literal(one_line(episode.title) or "Untitled episode", EMBED_TITLE_LIMIT),
         url=page,
         description=escape(summary) or None,
         colour=COLOUR,
     )
     if episode.feed_title.strip():
         embed.set_author(
-            name=truncate(one_line(episode.feed_title), EMBED_AUTHOR_LIMIT),
-            url=_usable_url(episode.feed_link),
+            name=truncate(one_line(episode.feed_title), AUTHOR_LIMIT),
+            url=web_url(episode.feed_link),
         )
     label = episode_label(episode)
     if label:
@@ -122,7 +129,7 @@ def announcement_embed(episode: AnnouncedEpisode, *, marker: str) -> discord.Emb
     links = _links(episode)
     if links:
         embed.add_field(name="Links", value=links, inline=False)
-    image = _usable_url(episode.image)
+    image = web_url(episode.image)
     if image:
         embed.set_image(url=image)
     footer_show = truncate(one_line(episode.feed_title), 200)
@@ -143,42 +150,28 @@ def thread_name(episode: AnnouncedEpisode, *, test: bool = False) -> str:
 
 def chapter_messages(episode: AnnouncedEpisode) -> list[str]:
     """The thread's first message(s): the chapters with jump links, split to fit."""
-    title = escaped_fit(one_line(episode.title) or "this episode", 200)
+    title = literal(one_line(episode.title) or "this episode", 200)
     if not episode.chapters:
-        listen = _usable_url(episode.audio_url) or _usable_url(episode.link)
+        listen = web_url(episode.audio_url) or web_url(episode.link)
         text = f"Talk about **{title}** here."
         if listen:
             text += f" Listen: <{listen}>"
         return [text]
     lines = [f"**Chapters** of **{title}**"]
     for chapter in episode.chapters:
-        name = escaped_fit(one_line(chapter.title) or "(untitled)", CHAPTER_TITLE_LIMIT)
+        name = literal(one_line(chapter.title) or "(untitled)", CHAPTER_TITLE_LIMIT)
         name = name.replace("[", "\\[").replace("]", "\\]")
         stamp = f"`{format_timestamp(chapter.start)}`"
-        url = _usable_url(jump_link(chapter.start, audio_url=episode.audio_url, link=episode.link))
+        url = web_url(jump_link(chapter.start, audio_url=episode.audio_url, link=episode.link))
+        # In a message (unlike an embed) `<…>` keeps Discord from previewing every link.
         lines.append(f"{stamp} [{name}](<{_markdown_safe(url)}>)" if url else f"{stamp} {name}")
-    return pack_lines(lines, CONTENT_LIMIT)
-
-
-def pack_lines(lines: list[str], limit: int) -> list[str]:
-    """Join lines into as few messages as possible, each at most `limit` characters."""
-    messages: list[str] = []
-    current = ""
-    for line in lines:
-        line = line[:limit]
-        if current and len(current) + 1 + len(line) > limit:
-            messages.append(current)
-            current = ""
-        current = f"{current}\n{line}" if current else line
-    if current:
-        messages.append(current)
-    return messages
+    return ["\n".join(page) for page in paginate(lines, len(lines), CONTENT_LIMIT)]
 
 
 def episode_label(episode: AnnouncedEpisode) -> str | None:
     """`#12`, `S2 · #12`, or the feed's own label for it."""
     if episode.number_label:  # the feed's words: escaped
-        return escaped_fit(one_line(episode.number_label), 100)
+        return literal(one_line(episode.number_label), 100)
     if episode.number is None:
         return None
     if episode.season is not None:
@@ -196,46 +189,19 @@ def one_line(text: str | None) -> str:
     return _WHITESPACE.sub(" ", text or "").strip()
 
 
-def escape(text: str) -> str:
-    """Markdown and mentions made inert: `**x**` shows as typed, `@everyone` pings no one."""
-    return discord.utils.escape_mentions(discord.utils.escape_markdown(text))
-
-
-def escaped_fit(text: str, limit: int) -> str:
-    """`text` escaped, cut (before escaping, at a word boundary) so the result fits."""
-    cut = truncate(text, limit)
-    while len(escaped := escape(cut)) > limit:
-        cut = truncate(text, max(1, len(cut) - (len(escaped) - limit)))
-        if len(cut) <= 1:
-            return escape(cut)[:limit]
-    return escaped
-
-
-def _usable_url(url: str | None) -> str | None:
-    """An http(s) URL short enough to use in a link or an embed; None otherwise."""
-    if not url:
-        return None
-    url = url.strip()
-    if not url.lower().startswith(("http://", "https://")) or len(url) > URL_LIMIT:
-        return None
-    if any(ch.isspace() for ch in url):
-        return None
-    return url
-
-
 def _markdown_safe(url: str) -> str:
-    """A URL that cannot end a markdown link early."""
+    """A URL that cannot end a `[text](<url>)` link early."""
     return quote(url, safe=":/?#[]@!$&'*+,;=%~-._")
 
 
 def _links(episode: AnnouncedEpisode) -> str:
     parts = []
-    audio = _usable_url(episode.audio_url)
-    page = _usable_url(episode.link)
+    audio = web_url(episode.audio_url)
+    page = web_url(episode.link)
     if audio:
-        parts.append(f"[Listen]({_markdown_safe(audio)})")
+        parts.append(link("Listen", audio))
     if page and page != audio:
-        parts.append(f"[Episode page]({_markdown_safe(page)})")
+        parts.append(link("Episode page", page))
     while parts and len(" · ".join(parts)) > FIELD_VALUE_LIMIT:
         parts.pop()
     return " · ".join(parts)

@@ -325,7 +325,7 @@ class Announcer:
             return message, None
         except (discord.Forbidden, discord.NotFound) as exc:
             # Refused outright: nothing was created, so it can be claimed again later.
-            raise _Blocked(_refusal(channel, exc, "post"), nothing_posted=True) from None
+            raise _Blocked(_refusal(channel, exc), nothing_posted=True) from None
         finally:
             self._last_post[channel_id] = self._monotonic()
 
@@ -469,7 +469,8 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"[:300]
 
 
-def _refusal(channel: Any, exc: discord.HTTPException, action: str) -> str:
+def _refusal(channel: Any, exc: discord.HTTPException) -> str:
+    """Why Discord refused an announcement post, naming the missing permissions."""
     where = f"<#{getattr(channel, 'id', '?')}>"
     if isinstance(exc, discord.NotFound):
         return f"the announcement channel {where} no longer exists"
@@ -482,5 +483,5 @@ def _refusal(channel: Any, exc: discord.HTTPException, action: str) -> str:
         except Exception:  # a partial channel: no permission data to name
             missing = []
     if missing:
-        return f"I can't {action} in {where}: missing the {', '.join(missing)} permission"
-    return f"Discord refused to let me {action} in {where} ({exc.text or 'Forbidden'})"
+        return f"I can't post in {where}: missing the {', '.join(missing)} permission"
+    return f"Discord refused to let me post in {where} ({exc.text or 'Forbidden'})"

@@ -23,11 +23,11 @@ Every inferred person has role "guest" and `inferred=True`.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from bot.models import Person
+from bot.search import fold
 
 MAX_GUESTS = 6
 _NOTES_LIMIT = 6000  # guests are named early; long notes are mostly links
@@ -200,13 +200,12 @@ def infer_guests(
     *,
     show_title: str = "",
     hosts: Iterable[str] = (),
-    weak_forms: bool = True,
 ) -> list[Person]:
     """The guests one episode's title and notes name; [] when unsure. Role "guest",
-    `inferred=True`. `weak_forms=False` ignores "Name: Topic" and "Name on Topic"."""
+    `inferred=True`. The weak forms count here; `infer_feed_guests` (what the importer
+    uses) also asks that the feed use them as a habit."""
     evidence = guest_evidence(title, notes_text, show_title=show_title, hosts=hosts)
-    names = [e.name for e in evidence if weak_forms or not e.weak]
-    return [Person(name=name, role="guest", inferred=True) for name in names[:MAX_GUESTS]]
+    return _guests(evidence, weak=True)
 
 
 def infer_feed_guests(
@@ -231,12 +230,13 @@ def infer_feed_guests(
     weak_hits = sum(any(e.weak for e in evidence) for evidence in found)
     english = language is None or not language.strip() or language.lower().startswith("en")
     habit = english and weak_hits >= max(3, len(episodes) / 4)
-    return [
-        [Person(name=e.name, role="guest", inferred=True) for e in evidence if habit or not e.weak][
-            :MAX_GUESTS
-        ]
-        for evidence in found
-    ]
+    return [_guests(evidence, weak=habit) for evidence in found]
+
+
+def _guests(evidence: list[GuestEvidence], *, weak: bool) -> list[Person]:
+    """The evidence as inferred guests, the weak forms only with `weak`."""
+    names = [e.name for e in evidence if weak or not e.weak]
+    return [Person(name=name, role="guest", inferred=True) for name in names[:MAX_GUESTS]]
 
 
 def _strip_prefixes(title: str) -> str:
@@ -351,7 +351,5 @@ def _is_name_word(token: str) -> bool:
 
 
 def _fold(text: str) -> str:
-    """Case- and accent-insensitive form, for comparing names."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return " ".join(stripped.replace("’", "'").split())
+    """Case- and accent-insensitive form, for comparing names (O’Brien is O'Brien)."""
+    return " ".join(fold(text).replace("’", "'").split())

@@ -169,8 +169,6 @@ class Poller:
                 # Down at start: keep it, so that it is retried (with backoff) and shown
                 # in /feed list; its first successful import still announces nothing.
                 feed_id = await self._store.ensure_feed(url)
-                target = await self._store.poll_target(feed_id)
-                assert target is not None
                 at = self.now()
                 outcome.feed_id = feed_id
                 outcome.status = await self._store.record_poll_failure(

@@ -54,9 +54,9 @@ _HOST_FAILURE_LIMIT = 3  # after this many failures, skip a host for the rest of
 
 @dataclass(slots=True)
 class TranscriptSyncSummary:
-    """What one run did for one feed (or for all feeds, feed_id None)."""
+    """What one run did for one feed."""
 
-    feed_id: int | None
+    feed_id: int
     source: str = ""
     indexed: int = 0  # transcripts fetched, parsed and stored in this run
     unchanged: int = 0  # checked and still current (304 or the same bytes)
@@ -68,7 +68,7 @@ class TranscriptSyncSummary:
 
     def line(self) -> str:
         """One line for the command line, e.g. `feed.xml: transcripts: 6 indexed, ...`."""
-        name = self.source or "all feeds"
+        name = self.source or f"feed {self.feed_id}"
         return (
             f"{name}: transcripts: {self.indexed} indexed, {self.unchanged} unchanged, "
             f"{self.failed} failed, {self.skipped} skipped; "
@@ -145,12 +145,6 @@ class TranscriptSync:
         totals = await self._store.transcript_totals(feed_id)
         summary.episodes_with_transcripts, summary.total_segments = totals
         return summary
-
-    async def sync_all(self, *, force: bool = False) -> list[TranscriptSyncSummary]:
-        """`sync_feed` for every feed that has episodes with transcript links."""
-        jobs = await self._store.transcript_jobs()
-        feed_ids = sorted({job.feed_id for job in jobs})
-        return [await self.sync_feed(feed_id, force=force) for feed_id in feed_ids]
 
     def sync_in_background(self, feed_id: int) -> asyncio.Task[TranscriptSyncSummary]:
         """Start `sync_feed` as a task (the poller's call after an import). A request for a

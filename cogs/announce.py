@@ -15,6 +15,7 @@ from discord.ext import commands
 from bot.announcer import AnnounceError, Announcer, missing_permissions
 from bot.replies import reply
 from bot.store import Store
+from bot.text import truncate
 from bot.tree import UserError
 from cogs.poller import services_for
 
@@ -78,7 +79,8 @@ class AnnounceCog(
             text += ", each with a discussion thread listing the chapters"
         text += ". Try it with `/announce test`."
         if previous is not None and previous.last_error:
-            text += f"\nThe earlier problem is cleared: {previous.last_error}."
+            error = discord.utils.escape_markdown(truncate(previous.last_error, 500))
+            text += f"\nThe earlier problem is cleared: {error}."
             self.announcer.drain_soon()  # what waited for the fix goes out now
         await reply(interaction, text, ephemeral=True)
 

@@ -15,17 +15,19 @@ from discord.ext import commands
 
 from bot.announcer import Announcer
 from bot.poller import FeedRefused, FollowResult, Poller, PollOutcome, check_feed_url
+from bot.render import literal
 from bot.replies import reply
 from bot.store import Store
-from bot.store.announcements import AnnounceSettings, GuildFeed
+from bot.store.announcements import OPEN_STATES, AnnounceSettings, GuildFeed
+from bot.store.base import chunks
 from bot.text import truncate
 from bot.tree import UserError
+from bot.views import Paginator
 from cogs.poller import services_for
 
 log = logging.getLogger(__name__)
 
 FEEDS_PER_PAGE = 8  # one embed field each; keeps a page far below the 6000-character cap
-MAX_PAGES = 10
 AUTOCOMPLETE_LIMIT = 25
 
 
@@ -80,7 +82,7 @@ class FeedsCog(
         chosen = pick_feed(feeds, feed)
         if chosen is None:
             raise UserError(
-                f"This server doesn't follow a feed matching {feed!r}. "
+                f"This server doesn't follow a feed matching “{literal(feed.strip(), 100)}”. "
                 "`/feed list` shows the feeds here."
             )
         if not chosen.followed_here:
@@ -115,9 +117,7 @@ class FeedsCog(
         settings = await self.store.announce_settings(guild_id)
         counts = await self.store.delivery_counts(guild_id)
         pages = feed_list_pages(feeds, settings, counts)
-        await reply(interaction, embed=pages[0], ephemeral=True)
-        for page in pages[1:]:
-            await reply(interaction, embed=page, ephemeral=True)
+        await Paginator(pages, owner_id=interaction.user.id).start(interaction, ephemeral=True)
 
     # ------------------------------------------------------------------ /feed refresh
 
@@ -135,7 +135,9 @@ class FeedsCog(
         if feed is not None:
             chosen = pick_feed(feeds, feed)
             if chosen is None:
-                raise UserError(f"No feed here matches {feed!r}. `/feed list` shows them.")
+                raise UserError(
+                    f"No feed here matches “{literal(feed.strip(), 100)}”. `/feed list` shows them."
+                )
             feeds = [chosen]
         if not feeds:
             raise UserError("This server sees no feeds yet. Add one with `/feed add`.")
@@ -165,7 +167,7 @@ def _guild_id(interaction: discord.Interaction) -> int:
 
 
 def _name(feed: GuildFeed) -> str:
-    return truncate(discord.utils.escape_markdown(feed.title or feed.url), 150)
+    return literal(feed.title or feed.url, 150)
 
 
 def feed_choices(feeds: list[GuildFeed], current: str) -> list[app_commands.Choice[str]]:
@@ -196,7 +198,7 @@ def pick_feed(feeds: list[GuildFeed], value: str) -> GuildFeed | None:
 
 
 def follow_message(result: FollowResult) -> str:
-    title = truncate(discord.utils.escape_markdown(result.title or "the feed"), 200)
+    title = literal(result.title or "the feed", 200)
     totals = f"{result.episodes} episodes, {result.chapters} chapters"
     if result.kind == "already_global":
         return f"**{title}** is already followed: it is one of the bot's global feeds ({totals})."
@@ -224,14 +226,14 @@ def feed_list_pages(
     """`/feed list` as embeds of a few feeds each (pages), the first one saying where
     announcements go and whether something is wrong there."""
     pages: list[discord.Embed] = []
-    chunks = [feeds[i : i + FEEDS_PER_PAGE] for i in range(0, len(feeds), FEEDS_PER_PAGE)]
-    for number, chunk in enumerate(chunks[:MAX_PAGES] or [[]], start=1):
+    groups = list(chunks(feeds, FEEDS_PER_PAGE)) or [[]]
+    for number, group in enumerate(groups, start=1):
         embed = discord.Embed(title="Feeds in this server")
         if number == 1:
             embed.description = announce_status(settings, counts)
             if not feeds:
                 embed.description += "\n\nNo feeds yet: add one with `/feed add`."
-        for feed in chunk:
+        for feed in group:
             scope = "global (FEEDS)" if feed.is_global else "added here"
             polled = f"<t:{feed.last_polled_at}:R>" if feed.last_polled_at else "never"
             lines = [
@@ -239,17 +241,11 @@ def feed_list_pages(
                 f"Last poll: {polled} · {feed_status(feed)}",
             ]
             if feed.last_error:
-                error = discord.utils.escape_markdown(feed.last_error)
-                lines.append(f"Last error: {truncate(error, 300)}")
+                lines.append(f"Last error: {literal(feed.last_error, 300)}")
             lines.append(truncate(feed.url, 300))
             embed.add_field(name=_name(feed), value=truncate("\n".join(lines), 1024), inline=False)
-        if len(chunks) > 1:
-            more = (
-                f" · {len(chunks) - MAX_PAGES} more pages not shown"
-                if len(chunks) > MAX_PAGES
-                else ""
-            )
-            embed.set_footer(text=f"Page {number} of {min(len(chunks), MAX_PAGES)}{more}")
+        if len(groups) > 1:
+            embed.set_footer(text=f"Page {number} of {len(groups)}")
         pages.append(embed)
     return pages
 
@@ -263,7 +259,7 @@ def announce_status(settings: AnnounceSettings | None, counts: dict[str, int]) -
     parts = [f"Announcements: in <#{settings.channel_id}>"]
     if settings.role_id:
         parts.append(f"mentioning <@&{settings.role_id}>")
-    waiting = sum(counts.get(state, 0) for state in ("pending", "sending", "posted"))
+    waiting = sum(counts.get(state, 0) for state in OPEN_STATES)
     if waiting:
         parts.append(f"{waiting} waiting")
     if counts.get("failed"):
@@ -271,6 +267,7 @@ def announce_status(settings: AnnounceSettings | None, counts: dict[str, int]) -
     text = ", ".join(parts) + "."
     if settings.last_error:
         since = f" (<t:{settings.last_error_at}:R>)" if settings.last_error_at else ""
+        # The announcer's own words, with channel mentions meant to show as links.
         error = discord.utils.escape_markdown(truncate(settings.last_error, 500))
         text += f"\n⚠️ Last problem{since}: {error}."
         if settings.blocked:
@@ -282,18 +279,15 @@ def refresh_message(outcomes: list[PollOutcome], titles: dict[int | None, list[s
     """What `/feed refresh` found, a line per feed."""
     lines = []
     for outcome in outcomes:
-        name = truncate(discord.utils.escape_markdown(outcome.title or outcome.url), 120)
+        name = literal(outcome.title or outcome.url, 120)
         if outcome.error:
             paused = " The feed stays paused." if outcome.status == "paused" else ""
-            error = discord.utils.escape_markdown(truncate(outcome.error, 300))
-            lines.append(f"**{name}**: failed: {error}.{paused}")
+            lines.append(f"**{name}**: failed: {literal(outcome.error, 300)}.{paused}")
             continue
         resumed = " (resumed)" if outcome.resumed else ""
         if outcome.new:
             new_titles = titles.get(outcome.feed_id, [])
-            listed = "; ".join(
-                truncate(discord.utils.escape_markdown(t), 80) for t in new_titles[:5]
-            )
+            listed = "; ".join(literal(t, 80) for t in new_titles[:5])
             extra = f" and {len(new_titles) - 5} more" if len(new_titles) > 5 else ""
             plural = "s" if outcome.new != 1 else ""
             lines.append(f"**{name}**{resumed}: {outcome.new} new episode{plural}: {listed}{extra}")

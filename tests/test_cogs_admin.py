@@ -15,11 +15,14 @@ from discord.ext import commands
 from bot.client import EpisodeBot
 from bot.fetch import Fetcher
 from bot.importer import Importer
+from bot.poller import PollOutcome
 from bot.settings import Settings
 from bot.store import Store
+from bot.store.announcements import GuildFeed
 from bot.tree import UserError, explain
+from bot.views import Paginator
 from cogs.announce import AnnounceCog
-from cogs.feeds import FeedsCog
+from cogs.feeds import FeedsCog, feed_list_pages, refresh_message
 from cogs.poller import PollerCog, services_for
 from tests.fake_channels import (
     FORUM_CHANNEL_ID,
@@ -224,11 +227,43 @@ async def test_feed_list_is_paged_when_long(admin, store):
         await store.ensure_feed(f"https://example.com/{n}.xml", guild_id=GUILD_ID)
     fake = admin.interaction()
     await admin.feeds.list_feeds.callback(admin.feeds, fake.interaction)
-    pages = fake.messages()
+    [message] = fake.messages()  # one message, turned with buttons, not three
+    assert message.ephemeral
+    assert isinstance(message.view, Paginator)
+    assert message.view.owner_id == fake.interaction.user.id
+    pages = message.view.pages
     assert len(pages) == 3
-    assert sum(len(p.embeds[0].fields) for p in pages) == 20
-    assert all(len(p.embeds[0]) <= 6000 and p.ephemeral for p in pages)
-    assert pages[0].embeds[0].footer.text == "Page 1 of 3"
+    assert message.embeds == [pages[0]]
+    assert sum(len(page.fields) for page in pages) == 20
+    assert all(len(page) <= 6000 for page in pages)
+    assert pages[0].footer.text == "Page 1 of 3"
+    message.view.stop()
+
+
+def test_feed_titles_and_errors_are_shown_literally():
+    loud = "**Loud** @everyone <@&123456789012345678>"
+    feed = GuildFeed(
+        id=1,
+        url="https://example.com/loud.xml",
+        title=loud,
+        is_global=False,
+        followed_here=True,
+        episode_count=1,
+        last_polled_at=None,
+        last_success_at=None,
+        last_error="HTTP 500 @here",
+        status="failing",
+        failure_count=1,
+        next_poll_at=None,
+    )
+    [page] = feed_list_pages([feed], None, {})
+    [field] = page.fields
+    outcome = PollOutcome(feed.url, feed.id, title=loud, error="HTTP 500 @here")
+    for text in (field.name, field.value, refresh_message([outcome], {})):
+        assert "@everyone" not in text.replace("@\u200beveryone", "")
+        assert "@here" not in text.replace("@\u200bhere", "")
+        assert "<@&" not in text.replace("\\<@&", "")
+    assert field.name.startswith("\\*\\*Loud\\*\\*")
 
 
 async def test_feed_remove_offers_and_removes_only_this_servers_feeds(admin, store, server):

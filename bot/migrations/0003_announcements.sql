@@ -48,6 +48,8 @@ CREATE TABLE deliveries (
     sent_at         INTEGER,
     UNIQUE (episode_id, guild_id)             -- an episode is announced at most once per guild
 );
+-- Only the open deliveries: a query reads through it when it repeats this condition word
+-- for word (bot/store/announcements.py `_OPEN`), however many deliveries were ever made.
 CREATE INDEX deliveries_open ON deliveries (next_attempt_at)
     WHERE state IN ('pending', 'sending', 'posted');
 CREATE INDEX deliveries_by_guild ON deliveries (guild_id, state);

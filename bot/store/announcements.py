@@ -17,6 +17,9 @@ from bot.store.base import StoreBase, chunks, now, visible_feeds
 
 # Delivery states that still need work (see 0003_announcements.sql).
 OPEN_STATES = ("pending", "sending", "posted")
+# The same as the condition of the partial index `deliveries_open`: a query that repeats it
+# reads only the open deliveries, however many were ever made.
+_OPEN = f"state IN ({', '.join(repr(state) for state in OPEN_STATES)})"
 
 
 # ---------------------------------------------------------------------- records
@@ -423,24 +426,31 @@ class AnnouncementStore(StoreBase):
     async def skip_stale_deliveries(self, at: int, *, max_per_guild: int, max_age: int) -> int:
         """The backlog rule: of a guild's waiting announcements only the newest
         `max_per_guild`, and none about an episode older than `max_age` seconds, are sent;
-        the rest are marked skipped. Returns how many were skipped."""
+        the rest are marked skipped. Returns how many were skipped.
+
+        Runs on every drain, so both statements read only the open deliveries, through the
+        partial index `deliveries_open` (its condition spelled as in the migration), never
+        the whole history of deliveries or the whole catalogue."""
         async with self.transaction() as db:
             old = await db.execute(
-                """UPDATE deliveries SET state = 'skipped', error = 'older than the backlog limit'
-                   WHERE state = 'pending' AND episode_id IN (
-                       SELECT id FROM episodes WHERE coalesce(published_at, first_seen_at) < ?)""",
+                f"""UPDATE deliveries SET state = 'skipped', error = 'older than the backlog limit'
+                   WHERE {_OPEN} AND state = 'pending'
+                     AND (SELECT coalesce(published_at, first_seen_at) FROM episodes
+                          WHERE id = deliveries.episode_id) < ?""",
                 (at - max_age,),
             )
+            # `+`: partitioning by the column would walk every delivery through the
+            # (guild_id, state) index instead.
             excess = await db.execute(
-                """UPDATE deliveries SET state = 'skipped', error = 'too many waiting at once'
-                   WHERE state = 'pending' AND id IN (
+                f"""UPDATE deliveries SET state = 'skipped', error = 'too many waiting at once'
+                   WHERE {_OPEN} AND state = 'pending' AND id IN (
                        SELECT id FROM (
                            SELECT d.id, row_number() OVER (
-                               PARTITION BY d.guild_id
+                               PARTITION BY +d.guild_id
                                ORDER BY coalesce(e.published_at, e.first_seen_at) DESC,
                                         e.id DESC) AS newest
                            FROM deliveries d JOIN episodes e ON e.id = d.episode_id
-                           WHERE d.state IN ('pending', 'sending', 'posted'))
+                           WHERE d.{_OPEN})
                        WHERE newest > ?)""",
                 (max_per_guild,),
             )
@@ -450,13 +460,13 @@ class AnnouncementStore(StoreBase):
         """Deliveries ready to work on, for guilds that announce and are not blocked:
         unfinished ones first (a crash left them), then the oldest episodes first."""
         rows = await self.fetchall(
-            """SELECT d.id, d.episode_id, d.guild_id, d.state, d.attempts,
+            f"""SELECT d.id, d.episode_id, d.guild_id, d.state, d.attempts,
                       coalesce(d.channel_id, s.channel_id) AS channel_id, d.message_id,
                       d.thread_id, s.role_id, s.thread
                FROM deliveries d
                JOIN announce_settings s ON s.guild_id = d.guild_id
                JOIN episodes e ON e.id = d.episode_id
-               WHERE d.state IN ('pending', 'sending', 'posted') AND d.next_attempt_at <= ?
+               WHERE d.{_OPEN} AND d.next_attempt_at <= ?
                  AND s.enabled = 1 AND s.blocked = 0
                ORDER BY d.state = 'pending', coalesce(e.published_at, e.first_seen_at), e.id,
                         d.id

@@ -19,8 +19,11 @@ costs hundreds of milliseconds. Instead it works in two stages:
    them all in one breath still yields its best passage; the score ranks full matches
    and phrases first.
 
-Stopwords are dropped from the topic first (`bot.transcripts.topic_terms`); a topic of
-stopwords alone finds nothing. `bench/bench_transcripts.py` measures it beside plain FTS5.
+Two entrances share the engine (`_moments`): `transcript_hits`, which /when calls (through
+bot/catalogue.py) with one match tier's expression built by bot/search.py, and
+`transcript_moments`, which takes a topic as typed, drops its stopwords first
+(`bot.transcripts.topic_terms`; a topic of stopwords alone finds nothing) and is what the
+tests and `bench/bench_transcripts.py` (beside plain FTS5) exercise.
 """
 
 from __future__ import annotations
@@ -95,7 +98,7 @@ class TranscriptJob:
 
 @dataclass(frozen=True, slots=True)
 class TranscriptInfo:
-    """The transcript stored for an episode (for /episode, /chapters and export)."""
+    """The transcript stored for an episode, as `transcript_info` reports it."""
 
     episode_id: int
     url: str
@@ -331,7 +334,8 @@ class TranscriptStore(StoreBase):
 
     async def transcript_info(self, episode_id: int) -> TranscriptInfo | None:
         """The episode's stored transcript, or None (none offered, not fetched yet, or
-        every link failed)."""
+        every link failed). For tests and diagnostics: the commands read what they need
+        in their own queries."""
         row = await self.fetchone(
             """SELECT episode_id, url, format, segment_count, passage_count, timed
                FROM transcripts WHERE episode_id = ? AND status = 'ok'""",
@@ -347,13 +351,6 @@ class TranscriptStore(StoreBase):
             row["passage_count"],
             bool(row["timed"]),
         )
-
-    async def transcript_segment_counts(self) -> dict[int, int]:
-        """Segments (cues) of every stored transcript, by episode id."""
-        rows = await self.fetchall(
-            "SELECT episode_id, segment_count FROM transcripts WHERE status = 'ok'"
-        )
-        return {row["episode_id"]: row["segment_count"] for row in rows}
 
     async def transcript_totals(self, feed_id: int) -> tuple[int, int]:
         """(episodes with a stored transcript, their segments) for one feed."""
