@@ -23,6 +23,7 @@ import tempfile
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -38,7 +39,7 @@ WARMUP = 3  # rounds of every interaction before measuring (first queries fill c
 def scenarios(fake: FakeDiscord, page: FakeMessage) -> list[tuple[str, Callable[[], Awaitable]]]:
     """(label, start one interaction and wait until it is fully answered)."""
 
-    async def command(command_name: str, /, **options: object) -> InteractionHandle:
+    async def command(command_name: str, /, **options: Any) -> InteractionHandle:
         handle = await fake.invoke(command_name, **options)
         await handle.reply()
         return handle

@@ -29,6 +29,9 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.announce",
 )
 
+# The store key of the hash of the last globally synced tree (suffixed with the app id).
+SYNC_HASH_KEY = "commands.global.sha256"
+
 
 def bot_intents() -> discord.Intents:
     """Only what the bot needs: guilds (channels, roles, threads). No message content,
@@ -38,8 +41,19 @@ def bot_intents() -> discord.Intents:
     return intents
 
 
+def quiet_voice_warnings() -> None:
+    """Building a client makes discord.py warn that the voice libraries are missing; the bot
+    never joins a voice channel, so the warning is noise (and a wrong hint to install them)."""
+    discord.VoiceClient.warn_nacl = False
+    discord.VoiceClient.warn_dave = False
+
+
 class EpisodeBot(commands.Bot):
-    """The bot. Dependencies are passed in; `setup_hook` loads the cogs, which take them."""
+    """The bot. Dependencies are passed in; `setup_hook` loads the cogs, which take them.
+
+    `fetcher` / `importer` serve FEEDS (trusted); `guild_fetcher` fetches the feeds guilds
+    add with /feed add (cogs.poller makes one when it is None).
+    """
 
     def __init__(
         self,
@@ -48,10 +62,12 @@ class EpisodeBot(commands.Bot):
         store: Store,
         fetcher: Fetcher,
         importer: Importer,
+        guild_fetcher: Fetcher | None = None,
         extensions: Sequence[str] = EXTENSIONS,
         force_sync: bool = False,
         **options,
     ):
+        quiet_voice_warnings()
         super().__init__(
             command_prefix=commands.when_mentioned,  # no prefix commands; slash only
             intents=bot_intents(),
@@ -64,6 +80,7 @@ class EpisodeBot(commands.Bot):
         self.store = store
         self.fetcher = fetcher
         self.importer = importer
+        self.guild_fetcher = guild_fetcher
         self._extensions_to_load = tuple(extensions)
         self._force_sync = force_sync
 
@@ -98,10 +115,6 @@ class EpisodeBot(commands.Bot):
         synced = await self.tree.sync()
         await self.store.set_state(key, digest)
         log.info("synced %d commands globally (they may take a while to appear)", len(synced))
-
-
-# The store key of the hash of the last globally synced tree (suffixed with the app id).
-SYNC_HASH_KEY = "commands.global.sha256"
 
 
 def command_tree_payload(tree: discord.app_commands.CommandTree) -> list[dict[str, Any]]:

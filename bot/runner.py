@@ -21,12 +21,13 @@ import os
 import signal
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import discord
 import yarl
 
-from bot.client import EpisodeBot
+from bot.client import EpisodeBot, bot_intents, quiet_voice_warnings
 from bot.fetch import Fetcher
 from bot.importer import Importer
 from bot.settings import Settings
@@ -45,8 +46,8 @@ NO_TOKEN = (
     "(Bot → Reset Token) in .env or the environment"
 )
 REJECTED_TOKEN = (
-    "Discord rejected DISCORD_TOKEN (401 Unauthorized): reset it in the developer portal "
-    "(Bot → Reset Token) and update .env"
+    "Discord rejected DISCORD_TOKEN: reset it in the developer portal (Bot → Reset Token) "
+    "and update .env"
 )
 PRIVILEGED_INTENT = (
     "Discord refused the gateway connection (4014): the bot asked for a privileged intent "
@@ -71,12 +72,14 @@ def point_discord_at(settings: Settings) -> None:
 
 
 def require_token(settings: Settings) -> str:
+    """The bot token, or a `RunError` saying where to put it."""
     if not settings.discord_token:
         raise RunError(NO_TOKEN)
     return settings.discord_token
 
 
 def guild_ready_timeout(env: Mapping[str, str]) -> float | None:
+    """The test knob `GUILD_READY_TIMEOUT_VAR` in seconds, or None to keep discord.py's."""
     text = env.get(GUILD_READY_TIMEOUT_VAR, "").strip()
     if not text:
         return None
@@ -95,7 +98,7 @@ async def run_bot(
 ) -> int:
     """Serve until SIGINT / SIGTERM (exit 0) or a fatal error (`RunError`)."""
     token = require_token(settings)
-    options: dict[str, object] = {}
+    options: dict[str, Any] = {}
     ready_timeout = guild_ready_timeout(os.environ if env is None else env)
     if ready_timeout is not None:
         options["guild_ready_timeout"] = ready_timeout
@@ -119,11 +122,10 @@ async def run_bot(
                 store=store,
                 fetcher=trusted,
                 importer=Importer(store, trusted),
+                guild_fetcher=guarded,
                 force_sync=force_sync,
                 **options,
             )
-            # Read by cogs.poller (issue 4) for feeds that guilds add.
-            bot.guild_fetcher = guarded  # type: ignore[attr-defined]
             return await _serve(bot, token, stop)
     finally:
         for signum in (signal.SIGINT, signal.SIGTERM):
@@ -148,6 +150,15 @@ async def _serve(bot: EpisodeBot, token: str, stop: asyncio.Event) -> int:
         raise RunError(REJECTED_TOKEN) from None
     except discord.PrivilegedIntentsRequired:
         raise RunError(PRIVILEGED_INTENT) from None
+    except discord.ConnectionClosed as exc:
+        # The REST calls accepted the token, then the gateway closed for good: 4004 when
+        # the token was reset in the meantime; any other code is Discord's to explain.
+        if exc.code == 4004:
+            raise RunError(REJECTED_TOKEN) from None
+        reason = exc.reason or "no reason given"
+        raise RunError(
+            f"Discord closed the gateway connection ({exc.code}: {reason})", EXIT_FAILED
+        ) from None
     except discord.app_commands.CommandSyncFailure as exc:
         raise RunError(f"Discord refused the slash commands: {exc}", EXIT_FAILED) from None
     except (aiohttp.ClientConnectionError, OSError) as exc:
@@ -194,6 +205,7 @@ def invite_permissions(*, mention_any_role: bool = False) -> discord.Permissions
 
 
 def invite_url(application_id: int, *, mention_any_role: bool = False) -> str:
+    """The OAuth2 URL that adds the application's bot with `invite_permissions`."""
     return discord.utils.oauth_url(
         application_id,
         permissions=invite_permissions(mention_any_role=mention_any_role),
@@ -213,7 +225,9 @@ def application_id_from_token(token: str) -> int | None:
 
 async def fetch_application_id(token: str) -> int:
     """Ask Discord (GET /oauth2/applications/@me) which application this token belongs to."""
-    client = discord.Client(intents=discord.Intents.none())
+    quiet_voice_warnings()
+    # Never connects to the gateway; the bot's intents only keep discord.py from warning.
+    client = discord.Client(intents=bot_intents())
     try:
         await client.login(token)
         assert client.application_id is not None
@@ -232,10 +246,11 @@ async def invite(settings: Settings, *, mention_any_role: bool = False) -> tuple
     except discord.LoginFailure:
         raise RunError(REJECTED_TOKEN) from None
     except (aiohttp.ClientError, OSError, discord.HTTPException) as exc:
-        application_id = application_id_from_token(token)
-        if application_id is None:
+        from_token = application_id_from_token(token)
+        if from_token is None:
             raise RunError(
                 f"cannot reach Discord ({exc}) and DISCORD_TOKEN does not look like a bot token"
             ) from None
+        application_id = from_token
         note = f"could not ask Discord ({exc}); used the application id in the token"
     return invite_url(application_id, mention_any_role=mention_any_role), note

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import email.utils
 import time
-from pathlib import Path
 
 import pytest
 import pytest_asyncio
@@ -19,7 +18,7 @@ import pytest_asyncio
 from bot.runner import invite_permissions
 from tests.conftest import EXAMPLES, fixture_feed, shared_fixtures_or_skip
 from tests.fakediscord import CommandNotAvailable, FakeDiscord
-from tests.fakediscord.botprocess import BotProcess, start_bot
+from tests.fakediscord.botprocess import SharedBot
 from tests.feedserver import FeedServer
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -57,22 +56,6 @@ def show_feed(numbers: list[int], *, title: str = "Loopback Radio") -> bytes:
 EPISODE_TITLES = {3: "@everyone listen, and <@&123456789012345678> too"}
 
 
-class Running:
-    def __init__(self, fake: FakeDiscord, workdir: Path):
-        self.fake = fake
-        self.workdir = workdir
-        self.process: BotProcess | None = None
-
-    async def start(self) -> None:
-        self.process = await start_bot(
-            self.fake, self.workdir, feeds=[EXAMPLES / "feed.xml"], ready_feeds=1
-        )
-
-    async def kill(self) -> None:
-        assert self.process is not None
-        await self.process.kill()
-
-
 @pytest_asyncio.fixture(loop_scope="module", scope="module")
 async def fake():
     async with FakeDiscord() as server:
@@ -88,11 +71,12 @@ async def feeds():
 
 @pytest_asyncio.fixture(loop_scope="module", scope="module")
 async def bot(fake, tmp_path_factory):
-    running = Running(fake, tmp_path_factory.mktemp("admin"))
-    await running.start()
-    yield running
-    assert running.process is not None
-    assert await running.process.stop() == 0, running.process.tail()
+    shared = SharedBot(
+        fake, tmp_path_factory.mktemp("admin"), feeds=[EXAMPLES / "feed.xml"], ready_feeds=1
+    )
+    await shared.start()
+    yield shared
+    assert await shared.stop() == 0, shared.process.tail()
 
 
 @pytest.fixture(autouse=True)

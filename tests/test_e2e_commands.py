@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 import signal
-from pathlib import Path
 
 import pytest
 import pytest_asyncio
@@ -19,7 +18,7 @@ import pytest_asyncio
 from bot.runner import invite_permissions
 from tests.conftest import EXAMPLES
 from tests.fakediscord import FakeDiscord, SchemaError
-from tests.fakediscord.botprocess import BotProcess, start_bot
+from tests.fakediscord.botprocess import SharedBot
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -27,31 +26,6 @@ EP12_TITLE = "12: Zoë Harlan-Miyata on Infinitely Wide Neural Networks"
 EP12_PUBLISHED = 1725354000  # Tue, 03 Sep 2024 09:00:00 +0000
 EP12_AUDIO = "https://example.com/audio/ep12.mp3"
 JUMP_LINK = re.compile(r"\]\((https://example\.com/audio/ep\d+\.mp3)#t=(\d+)\)")
-
-
-class Running:
-    """The module's bot process, which a test may restart over the same store."""
-
-    def __init__(self, fake: FakeDiscord, workdir: Path):
-        self.fake = fake
-        self.workdir = workdir
-        self.process: BotProcess | None = None
-
-    async def start(self) -> None:
-        self.process = await start_bot(
-            self.fake,
-            self.workdir,
-            feeds=[EXAMPLES / "feed.xml"],
-            ready_feeds=1,
-            # related episodes are derived just after the import
-            ready_when="SELECT count(*) FROM related_episodes",
-        )
-
-    async def restart(self) -> None:
-        """Kill it (no goodbye, as a crash would) and start it again on the same store."""
-        assert self.process is not None
-        await self.process.kill()
-        await self.start()
 
 
 @pytest_asyncio.fixture(loop_scope="module", scope="module")
@@ -63,12 +37,18 @@ async def fake():
 
 @pytest_asyncio.fixture(loop_scope="module", scope="module")
 async def bot(fake, tmp_path_factory):
-    running = Running(fake, tmp_path_factory.mktemp("commands"))
-    await running.start()
-    yield running
-    assert running.process is not None
+    shared = SharedBot(
+        fake,
+        tmp_path_factory.mktemp("commands"),
+        feeds=[EXAMPLES / "feed.xml"],
+        ready_feeds=1,
+        # related episodes are derived just after the import
+        ready_when="SELECT count(*) FROM related_episodes",
+    )
+    await shared.start()
+    yield shared
     # Ctrl-C in a terminal: a clean exit too.
-    assert await running.process.stop(signal.SIGINT) == 0, running.process.tail()
+    assert await shared.stop(signal.SIGINT) == 0, shared.process.tail()
 
 
 @pytest.fixture(autouse=True)

@@ -12,7 +12,7 @@ import discord
 import pytest
 from discord import app_commands
 
-from tests.fakediscord import FakeDiscord, SchemaError, limits
+from tests.fakediscord import FakeDiscord, Perm, SchemaError, limits
 from tests.fakediscord.mentions import pings
 from tests.fakediscord.tinybot import TinyBot, point_discord_at, running
 
@@ -24,14 +24,10 @@ async def fake(monkeypatch):
         yield server
 
 
-def command(bot: TinyBot, name: str):
-    return bot.command(name)
-
-
 async def test_a_good_reply_arrives_whole_and_without_violations(fake):
     bot = TinyBot(fake)
 
-    @command(bot, "hello")
+    @bot.command("hello")
     async def hello(interaction: discord.Interaction, name: str) -> None:
         embed = discord.Embed(title="Hi", description=f"Hello {name}")
         await interaction.response.send_message(
@@ -49,7 +45,7 @@ async def test_a_good_reply_arrives_whole_and_without_violations(fake):
 async def test_the_fake_refuses_options_the_schema_does_not_have(fake):
     bot = TinyBot(fake)
 
-    @command(bot, "hello")
+    @bot.command("hello")
     async def hello(interaction: discord.Interaction, name: str) -> None: ...
 
     async with running(bot):
@@ -76,7 +72,7 @@ async def test_the_fake_refuses_options_the_schema_does_not_have(fake):
 async def test_messages_over_discords_limits_are_refused_and_recorded(fake, send, expected):
     bot = TinyBot(fake)
 
-    @command(bot, "big")
+    @bot.command("big")
     async def big(interaction: discord.Interaction) -> None:
         await interaction.response.send_message(**send)
 
@@ -95,7 +91,7 @@ async def test_too_many_autocomplete_choices_are_refused(fake):
     async def suggest(interaction: discord.Interaction, current: str):
         return [app_commands.Choice(name=f"n{i}", value=str(i)) for i in range(30)]
 
-    @command(bot, "pick")
+    @bot.command("pick")
     @app_commands.autocomplete(value=suggest)
     async def pick(interaction: discord.Interaction, value: str) -> None: ...
 
@@ -108,7 +104,7 @@ async def test_too_many_autocomplete_choices_are_refused(fake):
 async def test_buttons_duplicate_ids_and_long_labels_are_refused(fake):
     bot = TinyBot(fake)
 
-    @command(bot, "buttons")
+    @bot.command("buttons")
     async def buttons(interaction: discord.Interaction) -> None:
         view = discord.ui.View()
         view.add_item(discord.ui.Button(label="a" * 81, custom_id="same"))
@@ -127,7 +123,7 @@ async def test_a_late_response_gets_10062_and_is_recorded(fake):
     fake.response_deadline = 0.2  # Discord's 3 s, shortened so the test stays quick
     bot = TinyBot(fake)
 
-    @command(bot, "slow")
+    @bot.command("slow")
     async def slow(interaction: discord.Interaction) -> None:
         await asyncio.sleep(0.3)
         await interaction.response.send_message("too late")
@@ -142,7 +138,7 @@ async def test_a_late_response_gets_10062_and_is_recorded(fake):
 async def test_an_ephemeral_follow_up_after_a_public_defer_is_public_and_recorded(fake):
     bot = TinyBot(fake)
 
-    @command(bot, "oops")
+    @bot.command("oops")
     async def oops(interaction: discord.Interaction) -> None:
         await interaction.response.defer()
         await interaction.followup.send("only for you?", ephemeral=True)
@@ -157,7 +153,7 @@ async def test_an_ephemeral_follow_up_after_a_public_defer_is_public_and_recorde
 async def test_deleting_the_thinking_message_frees_the_next_follow_up_to_be_ephemeral(fake):
     bot = TinyBot(fake)
 
-    @command(bot, "fine")
+    @bot.command("fine")
     async def fine(interaction: discord.Interaction) -> None:
         await interaction.response.defer()
         await interaction.delete_original_response()
@@ -192,7 +188,7 @@ async def test_messages_that_could_ping_are_recorded_unless_they_ping_the_allowe
 
 async def test_a_second_thread_on_a_message_is_refused_with_160004(fake):
     bot = TinyBot(fake)
-    fake.set_bot_permissions(limits_permissions())
+    fake.set_bot_permissions(Perm.VIEW_CHANNEL | Perm.SEND_MESSAGES | Perm.CREATE_PUBLIC_THREADS)
     async with running(bot):
         channel = bot.get_channel(int(fake.text_channel["id"]))
         message = await channel.send("episode 31")
@@ -218,7 +214,7 @@ async def test_a_thread_needs_the_create_public_threads_permission(fake):
 async def test_a_dropped_gateway_is_resumed_and_missed_events_are_replayed(fake):
     bot = TinyBot(fake)
 
-    @command(bot, "ping")
+    @bot.command("ping")
     async def ping(interaction: discord.Interaction) -> None:
         await interaction.response.send_message("pong")
 
@@ -235,7 +231,7 @@ async def test_a_dropped_gateway_is_resumed_and_missed_events_are_replayed(fake)
 async def test_a_429_with_via_and_retry_after_is_retried_by_the_client(fake):
     bot = TinyBot(fake)
 
-    @command(bot, "ping")
+    @bot.command("ping")
     async def ping(interaction: discord.Interaction) -> None:
         await interaction.response.send_message("pong")
 
@@ -247,7 +243,7 @@ async def test_a_429_with_via_and_retry_after_is_retried_by_the_client(fake):
     assert fake.violations == []
 
 
-async def test_invalid_commands_are_refused_at_sync():
+def test_invalid_commands_are_refused_at_sync():
     errors = limits.check_commands(
         [
             {"name": "Episode", "description": "x", "options": []},
@@ -272,8 +268,7 @@ async def test_invalid_commands_are_refused_at_sync():
                     }
                 ],
             },
-        ],
-        global_scope=True,
+        ]
     )
     text = "\n".join(errors.messages())
     assert "0.name: Command name is invalid" in text
@@ -296,12 +291,6 @@ def test_pings_follow_allowed_mentions():
     assert pings(content, {"parse": [], "roles": ["223456789012345678"]}) == [
         "role:223456789012345678"
     ]
-
-
-def limits_permissions() -> int:
-    from tests.fakediscord import Perm
-
-    return Perm.VIEW_CHANNEL | Perm.SEND_MESSAGES | Perm.CREATE_PUBLIC_THREADS
 
 
 def button(custom_id: str = "b", **extra) -> dict:

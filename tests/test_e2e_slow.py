@@ -8,10 +8,8 @@ follow-up) without needing a slow catalogue.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 
-import discord
 import pytest
 
 from bot.client import EpisodeBot
@@ -22,7 +20,7 @@ from bot.store import Store
 from tests.conftest import EXAMPLES
 from tests.fakediscord import FakeDiscord
 from tests.fakediscord.botprocess import bot_env
-from tests.fakediscord.tinybot import point_discord_at
+from tests.fakediscord.tinybot import point_discord_at, running
 
 
 @pytest.fixture
@@ -46,16 +44,9 @@ async def search_bot(fake: FakeDiscord, tmp_path):
             extensions=("cogs.search",),
             guild_ready_timeout=0.05,
         )
-        task = asyncio.create_task(bot.start(fake.token))
-        try:
-            await fake.wait_until_ready()
-            await asyncio.wait_for(bot.wait_until_ready(), 5)
+        async with running(bot, fake):
             bot.get_cog("Search").defer_after = 0.0  # every search is "slow"
             yield bot
-        finally:
-            await bot.close()
-            with contextlib.suppress(discord.DiscordException, asyncio.CancelledError):
-                await task
 
 
 async def test_a_slow_search_defers_then_answers_by_follow_up(fake, tmp_path):

@@ -7,6 +7,8 @@ and much faster; test_e2e_run.py runs the bot as users run it.
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import re
 import sqlite3
 from pathlib import Path
@@ -24,6 +26,7 @@ from bot.runner import (
     application_id_from_token,
     invite,
     invite_permissions,
+    point_discord_at,
     run_bot,
 )
 from bot.settings import Settings
@@ -53,11 +56,8 @@ def restore_discord_urls(monkeypatch):
 
 
 def settings_for(fake: FakeDiscord, db: Path, **changes) -> Settings:
-    env = bot_env(fake, db_path=db, dev_guild=False)
-    settings = Settings.from_env(env)
-    for key, value in changes.items():
-        object.__setattr__(settings, key, value)
-    return settings
+    settings = Settings.from_env(bot_env(fake, db_path=db, dev_guild=False))
+    return dataclasses.replace(settings, **changes)
 
 
 # --------------------------------------------------------------------------- in this process
@@ -98,8 +98,6 @@ async def test_invite_with_a_rejected_token_is_refused(fake, tmp_path):
 async def start_in_process(fake: FakeDiscord, db: Path, *, force_sync: bool = False) -> None:
     """Log the real client in (which runs setup_hook: cogs and the sync), then close."""
     settings = settings_for(fake, db)
-    from bot.runner import point_discord_at
-
     point_discord_at(settings)
     async with await Store.open(db) as store, Fetcher() as fetcher:
         bot = EpisodeBot(
@@ -107,9 +105,9 @@ async def start_in_process(fake: FakeDiscord, db: Path, *, force_sync: bool = Fa
             store=store,
             fetcher=fetcher,
             importer=Importer(store, fetcher),
+            guild_fetcher=fetcher,
             force_sync=force_sync,
         )
-        bot.guild_fetcher = fetcher
         try:
             await bot.login(fake.token)
         finally:
@@ -168,4 +166,19 @@ async def test_a_privileged_intent_the_portal_does_not_grant_is_explained(
     with pytest.raises(RunError) as raised:
         await run_bot(settings, tmp_path / "bot.db", env={})
     assert str(raised.value) == PRIVILEGED_INTENT and raised.value.code == 2
+    assert fake.violations == []
+
+
+async def test_a_token_reset_while_the_bot_starts_is_explained(fake, tmp_path):
+    """Discord took the token for the REST calls, then refused it on the gateway (4004)."""
+    settings = settings_for(fake, tmp_path / "bot.db", dev_guild_id=fake.guild.id)
+    sync = fake.hold("PUT /applications/*/guilds/*/commands")
+    running = asyncio.create_task(run_bot(settings, tmp_path / "bot.db", env={}))
+    await fake.wait_for(sync.arrived.is_set, 10, "the command sync")
+    fake.accepted_tokens.clear()  # reset in the developer portal meanwhile
+    sync.release()
+    with pytest.raises(RunError) as raised:
+        await asyncio.wait_for(running, 10)
+    assert str(raised.value) == REJECTED_TOKEN and raised.value.code == 2
+    assert fake.identifies == []  # refused at IDENTIFY
     assert fake.violations == []

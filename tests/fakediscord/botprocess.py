@@ -15,7 +15,7 @@ import sqlite3
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Self
+from typing import Any, Self
 
 from tests.fakediscord.server import FakeDiscord
 
@@ -132,22 +132,23 @@ async def run_to_exit(env: Mapping[str, str], *, cwd: Path, args: Sequence[str])
     return process
 
 
+IMPORTED_FEEDS = "SELECT count(*) FROM feeds WHERE last_success_at IS NOT NULL"
+
+
 async def start_bot(
     fake: FakeDiscord,
     workdir: Path,
     *,
-    db_path: Path | None = None,
     feeds: Sequence[str | Path] = (),
-    dev_guild: bool = True,
     extra: Mapping[str, str] | None = None,
     ready_feeds: int | None = None,
     ready_when: str | None = None,
 ) -> BotProcess:
-    """Start the bot against `fake` and wait until it is on the gateway, its guild cached
-    (and, with `ready_feeds`, until that many feeds have been imported; with `ready_when`,
-    until that SQL reads non-zero from its store)."""
-    db_path = db_path or workdir / "episode-bot.db"
-    env = bot_env(fake, db_path=db_path, feeds=feeds, dev_guild=dev_guild, extra=extra)
+    """Start the bot against `fake` (its store in `workdir`) and wait until it is on the
+    gateway, its guild cached (and, with `ready_feeds`, until that many feeds have been
+    imported; with `ready_when`, until that SQL reads non-zero from its store)."""
+    db_path = workdir / "episode-bot.db"
+    env = bot_env(fake, db_path=db_path, feeds=feeds, extra=extra)
     process = await BotProcess(env, cwd=workdir).start()
     fake.diagnostics = process.tail
     identified = len(fake.identifies)
@@ -163,7 +164,36 @@ async def start_bot(
     return process
 
 
-IMPORTED_FEEDS = "SELECT count(*) FROM feeds WHERE last_success_at IS NOT NULL"
+class SharedBot:
+    """The one bot process a test module shares (see `start_bot` for `options`); a test
+    may kill it and start it again, with the same options, over the same store."""
+
+    def __init__(self, fake: FakeDiscord, workdir: Path, **options: Any) -> None:
+        self.fake = fake
+        self.workdir = workdir
+        self.options = options
+        self._process: BotProcess | None = None
+
+    @property
+    def process(self) -> BotProcess:
+        assert self._process is not None, "the bot was never started"
+        return self._process
+
+    async def start(self) -> None:
+        self._process = await start_bot(self.fake, self.workdir, **self.options)
+
+    async def kill(self) -> None:
+        """End it at once, with no goodbye, as a crash would."""
+        await self.process.kill()
+
+    async def restart(self) -> None:
+        """Kill it and start it again on the same store."""
+        await self.kill()
+        await self.start()
+
+    async def stop(self, signum: int = signal.SIGTERM) -> int:
+        """Send `signum` and wait for the exit; its exit code."""
+        return await self.process.stop(signum)
 
 
 def store_value(db_path: Path, sql: str) -> int:

@@ -305,13 +305,12 @@ def check_message(
     payload: Mapping[str, Any],
     *,
     path: Iterable[object] = (),
-    editing: bool = False,
     allow_ephemeral: bool = False,
 ) -> FormErrors:
     """Check a message body (create or edit) against Discord's limits.
 
     `path` prefixes every error (`("data",)` for an interaction callback, `("message",)`
-    for a forum post). Emptiness is checked by the caller for edits, on the result.
+    for a forum post). Emptiness is the caller's to check (for an edit: on the result).
     """
     errors = FormErrors()
     base = list(path)
@@ -430,7 +429,7 @@ def command_length(command: Mapping[str, Any]) -> int:
     return total
 
 
-def check_commands(commands: Any, *, global_scope: bool) -> FormErrors:
+def check_commands(commands: Any) -> FormErrors:
     """Check a bulk-overwrite body (`PUT .../commands`)."""
     errors = FormErrors()
     if not isinstance(commands, list):

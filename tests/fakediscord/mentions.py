@@ -43,14 +43,3 @@ def pings(content: str | None, allowed_mentions: Mapping[str, Any] | None) -> li
         if "roles" in parse or m.group(1) in roles
     ]
     return list(dict.fromkeys(found))
-
-
-def could_ping(allowed_mentions: Mapping[str, Any] | None) -> bool:
-    """Whether this `allowed_mentions` lets any mention ping at all."""
-    if allowed_mentions is None:
-        return True
-    return bool(
-        allowed_mentions.get("parse")
-        or allowed_mentions.get("users")
-        or allowed_mentions.get("roles")
-    )

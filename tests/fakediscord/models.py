@@ -59,20 +59,6 @@ class Perm:
     ALL = (1 << 53) - 1
 
     EVERYONE_LOCKED = USE_APPLICATION_COMMANDS | ADD_REACTIONS | CHANGE_NICKNAME
-    EVERYONE_DEFAULT = (
-        CREATE_INSTANT_INVITE
-        | ADD_REACTIONS
-        | VIEW_CHANNEL
-        | SEND_MESSAGES
-        | EMBED_LINKS
-        | ATTACH_FILES
-        | READ_MESSAGE_HISTORY
-        | USE_EXTERNAL_EMOJIS
-        | CHANGE_NICKNAME
-        | USE_APPLICATION_COMMANDS
-        | CREATE_PUBLIC_THREADS
-        | SEND_MESSAGES_IN_THREADS
-    )
 
 
 def names_of(bits: int) -> list[str]:
@@ -257,10 +243,6 @@ class FakeMessage:
         """A deferred response still showing "… is thinking"."""
         return bool(self.flags & 128)
 
-    @property
-    def thread(self) -> dict[str, Any] | None:
-        return self.data.get("thread")
-
     def buttons(self) -> list[dict[str, Any]]:
         return [
             child
@@ -310,7 +292,6 @@ class InteractionHandle:
         self.original_id: int | None = None
         self.followup_ids: list[int] = []
         self.choices_sent: list[dict[str, Any]] | None = None
-        self.loading_replaced = False
 
     @property
     def responded(self) -> bool:

@@ -43,7 +43,6 @@ from tests.fakediscord import limits
 from tests.fakediscord.interactions import build_command_data, find_command
 from tests.fakediscord.mentions import pings
 from tests.fakediscord.models import (
-    DM,
     FORUM,
     NEWS,
     PUBLIC_THREAD,
@@ -63,7 +62,8 @@ from tests.fakediscord.models import (
 log = logging.getLogger(__name__)
 
 API_PREFIX = "/api/v10"
-BODY = web.RequestKey("body", object)  # the parsed JSON body, read once by the middleware
+# The parsed JSON body, read once by the middleware.
+BODY: web.RequestKey[Any] = web.RequestKey("body", object)
 HEARTBEAT_INTERVAL_MS = 41250
 PRIVILEGED_INTENTS = (1 << 1) | (1 << 8) | (1 << 15)  # members, presences, message content
 
@@ -387,11 +387,6 @@ class FakeDiscord:
             focused=None,
             override_permissions=override_permissions,
         )
-
-    async def invoke_group(
-        self, group: str, sub: str, /, *, member: Member | None = None, **options: Any
-    ) -> InteractionHandle:
-        return await self.invoke(f"{group} {sub}", member=member, **options)
 
     async def autocomplete(
         self,
@@ -886,7 +881,7 @@ class FakeDiscord:
             raise DiscordError(405, {"message": "405: Method Not Allowed", "code": 0})
         body = request[BODY]
         self.sync_requests.append(SyncRecord(scope, body))
-        errors = limits.check_commands(body, global_scope=scope is None)
+        errors = limits.check_commands(body)
         if errors:
             raise self._form_errors(
                 errors, f"command sync ({'global' if scope is None else 'guild'})"
@@ -1220,7 +1215,7 @@ class FakeDiscord:
         message.edits += 1
 
     def _edit(self, message: FakeMessage, payload: dict[str, Any], where: str) -> None:
-        errors = limits.check_message(payload, editing=True, allow_ephemeral=True)
+        errors = limits.check_message(payload, allow_ephemeral=True)
         if errors:
             raise self._form_errors(errors, where)
         result = {**message.data, **{k: v for k, v in payload.items() if v is not None}}
@@ -1506,4 +1501,4 @@ def _id(value: int | str | dict[str, Any]) -> int:
     return int(value["id"]) if isinstance(value, dict) else int(value)
 
 
-__all__ = ["DM", "CommandNotAvailable", "DiscordError", "FakeDiscord", "Hold", "SyncRecord"]
+__all__ = ["CommandNotAvailable", "DiscordError", "FakeDiscord", "Hold", "SyncRecord"]

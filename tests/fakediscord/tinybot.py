@@ -6,9 +6,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import discord
+import yarl
 from discord import app_commands
 
 from tests.fakediscord.server import FakeDiscord
@@ -50,16 +51,23 @@ def point_discord_at(fake: FakeDiscord, monkeypatch: Any) -> None:
     monkeypatch.setattr(
         discord.gateway.DiscordWebSocket,
         "DEFAULT_GATEWAY",
-        discord.gateway.yarl.URL(fake.gateway_url),
+        yarl.URL(fake.gateway_url),
     )
 
 
+ClientT = TypeVar("ClientT", bound=discord.Client)
+
+
 @contextlib.asynccontextmanager
-async def running(bot: TinyBot) -> AsyncIterator[TinyBot]:
-    """Log the client in, connect it and wait until its guild is cached; close after."""
-    task = asyncio.create_task(bot.start(bot.fake.token))
+async def running(bot: ClientT, fake: FakeDiscord | None = None) -> AsyncIterator[ClientT]:
+    """Log the client in to `fake` (a TinyBot's own by default), connect it and wait until
+    its guild is cached; close after."""
+    if fake is None:
+        assert isinstance(bot, TinyBot), "say which fake the client logs in to"
+        fake = bot.fake
+    task = asyncio.create_task(bot.start(fake.token))
     try:
-        await bot.fake.wait_until_ready()
+        await fake.wait_until_ready()
         await asyncio.wait_for(bot.wait_until_ready(), 5)
         yield bot
     finally:
