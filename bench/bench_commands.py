@@ -217,7 +217,7 @@ async def benchmark(path: Path, calls: int) -> tuple[list[dict], dict[str, float
         async def episode_service(text: object) -> None:
             resolution = await catalogue.resolve_episode(str(text), guild_id=None)
             if resolution.episode:
-                await catalogue.episode_detail(resolution.episode.id)
+                await catalogue.episode_detail(resolution.episode.id, guild_id=None)
 
         async def episode_floor(text: object) -> None:
             text = str(text)

@@ -268,8 +268,17 @@ class Catalogue:
 
     # ------------------------------------------------------------------ one episode
 
-    async def episode_detail(self, episode_id: int) -> EpisodeDetail | None:
-        return await self._store.episode_detail(episode_id)
+    async def episode_detail(
+        self, episode_id: int, *, guild_id: int | None
+    ) -> EpisodeDetail | None:
+        """The card of an episode the guild can see; None if it is gone or not visible
+        there (a card's buttons carry an id, and a feed can be removed after posting)."""
+        detail = await self._store.episode_detail(episode_id)
+        if detail is None or not (await self._store.scope(guild_id)).contains(
+            detail.episode.feed_id
+        ):
+            return None
+        return detail
 
     async def chapters(self, episode_id: int) -> list[ChapterEntry]:
         return await self._store.chapter_entries(episode_id)

@@ -70,7 +70,7 @@ class EpisodesCog(commands.Cog, name=EPISODES_COG):
     async def episode(self, interaction: discord.Interaction, query: str) -> None:
         """Show an episode: date, length, summary, guests, with buttons for chapters."""
         summary = await resolve_episode(self.catalogue, interaction, query)
-        detail = await self._detail(summary.id)
+        detail = await self._detail(interaction, summary.id)
         await reply(interaction, embed=render.episode_card(detail), view=episode_card_view(detail))
 
     @episode.autocomplete("query")
@@ -98,7 +98,7 @@ class EpisodesCog(commands.Cog, name=EPISODES_COG):
         self, interaction: discord.Interaction, episode_id: int, *, ephemeral: bool
     ) -> None:
         """The chapter list, paged for whoever asked (also the card's Chapters button)."""
-        detail = await self._detail(episode_id)
+        detail = await self._detail(interaction, episode_id)
         chapters = await self.catalogue.chapters(episode_id)
         if not chapters:
             await reply(interaction, render.no_chapters_message(detail), ephemeral=True)
@@ -125,7 +125,7 @@ class EpisodesCog(commands.Cog, name=EPISODES_COG):
         self, interaction: discord.Interaction, episode_id: int, *, ephemeral: bool
     ) -> None:
         """The related episodes (also the card's Related button)."""
-        detail = await self._detail(episode_id)
+        detail = await self._detail(interaction, episode_id)
         related = await self.catalogue.related(episode_id, guild_id=interaction.guild_id)
         if not related:
             await reply(interaction, render.no_related_message(detail.episode), ephemeral=True)
@@ -181,11 +181,11 @@ class EpisodesCog(commands.Cog, name=EPISODES_COG):
 
     # ------------------------------------------------------------------ helpers
 
-    async def _detail(self, episode_id: int) -> EpisodeDetail:
-        detail = await self.catalogue.episode_detail(episode_id)
+    async def _detail(self, interaction: discord.Interaction, episode_id: int) -> EpisodeDetail:
+        detail = await self.catalogue.episode_detail(episode_id, guild_id=interaction.guild_id)
         if detail is None:
-            # Removed since the card was posted, or since autocomplete offered it.
-            raise UserError("That episode is no longer in the catalogue. Try `/latest`.")
+            # Removed since the card was posted (or its feed no longer followed here).
+            raise UserError("That episode is no longer in the catalogue here. Try `/latest`.")
         return detail
 
 

@@ -235,14 +235,14 @@ async def test_latest_is_newest_first_with_trailer_and_bonus_marked(catalogue):
 
 async def test_episode_detail_and_chapters(catalogue):
     episode = (await catalogue.resolve_episode("12", guild_id=None)).episode
-    detail = await catalogue.episode_detail(episode.id)
+    detail = await catalogue.episode_detail(episode.id, guild_id=None)
     assert detail.chapter_count == 9 and detail.has_transcript
     assert [(p.name, p.role) for p in detail.persons] == [("Zoë Harlan-Miyata", "guest")]
     assert "neural tangent kernel" in detail.notes_text
     chapters = await catalogue.chapters(episode.id)
     assert [c.start for c in chapters[:4]] == [0.0, 62.5, 414.0, 1021.25]
     assert chapters[3].title == "The infinite-width limit"
-    assert await catalogue.episode_detail(10_000) is None
+    assert await catalogue.episode_detail(10_000, guild_id=None) is None
 
 
 # ---------------------------------------------------------------------- /when

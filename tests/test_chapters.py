@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 import json
 import re
-import time
 from pathlib import Path
 
 import pytest
@@ -23,7 +22,6 @@ from bot.chapters import (
     finalize_chapters,
 )
 from bot.models import Chapter
-from bot.text import html_to_text
 from tests.conftest import fixture_feed, shared_fixtures_or_skip
 
 CONTENT = "{http://purl.org/rss/1.0/modules/content/}encoded"
@@ -520,17 +518,6 @@ def test_every_item_of_every_fixture_feed() -> None:
     assert counts == CHAPTERED_ITEMS
 
 
-def test_a_whole_feed_is_fast() -> None:
-    # EngineeringKiosk (276 items, 4 MB) takes ~0.1 s to convert and scan; the bound
-    # is generous so that only an accidental quadratic regex fails it.
-    notes = [richest_notes(item) for item in _items("EngineeringKiosk")]
-    started = time.process_time()
-    for text in notes:
-        html_to_text(text)
-        chapters_from_notes(text)
-    assert time.process_time() - started < 1.5
-
-
 @pytest.mark.parametrize(
     "adversarial",
     [
@@ -542,10 +529,9 @@ def test_a_whole_feed_is_fast() -> None:
     ],
     ids=["bare times", "dashes", "bracketed", "brackets", "osf"],
 )
-def test_hostile_notes_take_linear_time(adversarial: str) -> None:
-    started = time.process_time()
-    chapters_from_notes(adversarial)
-    assert time.process_time() - started < 1.0
+def test_hostile_notes_give_no_chapters(adversarial: str) -> None:
+    # Input a quadratic regex would choke on; bench/bench_text.py times it.
+    assert chapters_from_notes(adversarial) == []
 
 
 # ---------------------------------------------------------------- finalize_chapters

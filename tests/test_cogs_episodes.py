@@ -364,6 +364,21 @@ async def test_a_button_for_a_removed_episode_explains_instead_of_failing(bot):
     assert answer.ephemeral and "no longer in the catalogue" in answer.content
 
 
+async def test_a_card_button_refuses_an_episode_this_server_no_longer_sees(bot, example_store):
+    # The example feed becomes another server's own feed, as if this one removed it.
+    ep12 = await episode_id(bot, "12")
+    async with example_store.transaction() as db:
+        await db.execute("UPDATE feeds SET is_global = 0")
+        await db.execute(
+            "INSERT INTO guild_feeds (guild_id, feed_id, added_at) SELECT 42, id, 0 FROM feeds"
+        )
+    for action in ("chapters", "related"):
+        clicker = member(bot)
+        await EpisodeCardButton(action, ep12).callback(clicker.interaction)
+        (answer,) = clicker.messages()
+        assert answer.ephemeral and "no longer in the catalogue" in answer.content
+
+
 async def test_a_failing_button_answers_as_the_error_layer_does(caplog):
     view = BaseView()
     told = fake_interaction()

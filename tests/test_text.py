@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from lxml import etree
 
@@ -81,13 +79,18 @@ def test_empty_input_gives_empty_text() -> None:
 
 
 @pytest.mark.parametrize(
-    "adversarial",
-    ["<script>" * 20_000, "<!--" * 20_000, "<p" * 20_000, "&lt;p" * 20_000, "<" * 50_000],
+    ("adversarial", "expected"),
+    [
+        ("<script>" * 20_000, ""),
+        ("<!--" * 20_000, ""),
+        ("<p" * 20_000, "<p" * 20_000),
+        ("&lt;p" * 20_000, "<p" * 20_000),
+        ("<" * 50_000, "<" * 50_000),
+    ],
 )
-def test_unclosed_markup_takes_linear_time(adversarial: str) -> None:
-    started = time.process_time()
-    html_to_text(adversarial)
-    assert time.process_time() - started < 1.0
+def test_unclosed_markup_is_read_as_text_or_dropped(adversarial: str, expected: str) -> None:
+    # Hostile input a quadratic regex would choke on; bench/bench_text.py times it.
+    assert html_to_text(adversarial) == expected
 
 
 def test_real_entity_escaped_content_encoded_reads_like_its_cdata_description() -> None:
