@@ -12,7 +12,6 @@ escape Markdown in the text first and then turn the markers into bold.
 from __future__ import annotations
 
 import logging
-import re
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
@@ -28,7 +27,7 @@ from bot.lookup import (
     person_value,
 )
 from bot.search import MatchTier, SearchText, fold, is_phrase_match
-from bot.text import truncate
+from bot.text import title_without_number, truncate
 
 if TYPE_CHECKING:
     from bot.store import Store
@@ -531,7 +530,7 @@ def _choice_name(episode: IndexedEpisode, feed_title: str | None) -> str:
         )
     else:
         label = {"trailer": "Trailer", "bonus": "Bonus"}.get(episode.episode_type, "")
-    title = _strip_number(episode.title, episode.number)
+    title = title_without_number(episode.title, episode.number)
     year = (
         f" ({time.gmtime(episode.published_at).tm_year})"
         if episode.published_at is not None
@@ -544,14 +543,3 @@ def _choice_name(episode: IndexedEpisode, feed_title: str | None) -> str:
         suffix = truncate(suffix, max(0, _NAME_LIMIT - len(prefix) - 20))
         room = _NAME_LIMIT - len(prefix) - len(suffix)
     return (prefix + truncate(title, room) + suffix)[:_NAME_LIMIT] or f"Episode {episode.id}"
-
-
-_LEADING_NUMBER = re.compile(r"^\s*(?:#|ep\.?\s*|episode\s*)?(\d{1,6})\s*[:.|–—-]\s*", re.I)
-
-
-def _strip_number(title: str, number: int | None) -> str:
-    """ "12: Zoë on Wide Nets" -> "Zoë on Wide Nets" when the label already says #12."""
-    match = _LEADING_NUMBER.match(title)
-    if number is None or match is None or int(match.group(1)) != number:
-        return title
-    return title[match.end() :] or title

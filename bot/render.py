@@ -33,7 +33,7 @@ from bot.catalogue import (
     SearchHit,
     Suggestion,
 )
-from bot.text import plain_summary, truncate
+from bot.text import plain_summary, title_without_number, truncate
 from bot.timefmt import format_duration, format_timestamp, jump_link
 
 # ---------------------------------------------------------------- Discord's limits
@@ -80,10 +80,6 @@ _MARKERS = re.compile(rf"[{HIGHLIGHT_START}{HIGHLIGHT_END}]")
 _TIMESTAMP_LINE = re.compile(r"^\s*[\[(]?\d{1,3}:\d{2}(?::\d{2})?\b")
 _CHAPTER_HEADING = re.compile(r"^\s*(chapters|timestamps|show notes|links)\s*:?\s*$", re.I)
 _TYPE_PREFIX = re.compile(r"^\s*(trailer|bonus)\s*[:|–—-]\s*", re.I)
-_NUMBER_PREFIX = re.compile(
-    r"^\s*(?:#|no\.?\s*|ep(?:isode)?\.?\s*)?(\d{1,6})\s*(?:[:|]|\.(?=\s)|\s[-–—]|[-–—]\s)\s*",
-    re.I,
-)
 
 
 def escape(text: str) -> str:
@@ -212,11 +208,9 @@ def episode_badge(episode: EpisodeSummary) -> str:
 def short_title(episode: EpisodeSummary) -> str:
     """The title without a leading episode number that the badge already shows
     ("12: Scaling laws" next to `#12` reads "Scaling laws")."""
-    match = _NUMBER_PREFIX.match(episode.title)
-    if match and episode.number is not None and int(match.group(1)) == episode.number:
-        rest = episode.title[match.end() :].strip()
-        if rest:
-            return rest
+    title = title_without_number(episode.title, episode.number)
+    if title != episode.title:
+        return title
     if episode.episode_type in ("trailer", "bonus"):
         # "Bonus: Live in Lisbon" next to the `Bonus` badge reads "Live in Lisbon".
         match = _TYPE_PREFIX.match(episode.title)

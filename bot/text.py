@@ -154,3 +154,21 @@ def plain_summary(text: str, limit: int) -> str:
     if best >= 0.4 * limit:
         return flat[:best]
     return truncate(flat, limit)
+
+
+# "12: ", "#12 – ", "Ep. 12 | ", "12. " — but not "1.5 million" or "3-2-1".
+_NUMBER_PREFIX = re.compile(
+    r"^\s*(?:#|no\.?\s*|ep(?:isode)?\.?\s*)?(\d{1,6})\s*(?:[:|]|\.(?=\s)|\s[-–—]|[-–—]\s)\s*",
+    re.I,
+)
+
+
+def title_without_number(title: str, number: int | None) -> str:
+    """The title without a leading episode number that a label beside it already shows
+    ("12: Scaling laws" next to `#12` reads "Scaling laws"); the title itself otherwise."""
+    match = _NUMBER_PREFIX.match(title)
+    if match and number is not None and int(match.group(1)) == number:
+        rest = title[match.end() :].strip()
+        if rest:
+            return rest
+    return title

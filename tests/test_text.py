@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from lxml import etree
 
-from bot.text import html_to_text, plain_summary, truncate
+from bot.text import html_to_text, plain_summary, title_without_number, truncate
 from tests.conftest import fixture_feed
 from tests.test_chapters import raw_item_element  # reads an element as written in the file
 
@@ -178,3 +178,23 @@ def test_summary_never_cuts_mid_word_and_respects_the_limit() -> None:
         assert len(summary) <= limit
         words = set(text.split())
         assert all(word in words for word in summary.rstrip("…").split())
+
+
+@pytest.mark.parametrize(
+    ("title", "number", "expected"),
+    [
+        ("12: Zoë on Wide Nets", 12, "Zoë on Wide Nets"),
+        ("#12 – Zoë on Wide Nets", 12, "Zoë on Wide Nets"),
+        ("Episode 12 | Zoë", 12, "Zoë"),
+        ("12. Zoë", 12, "Zoë"),
+        ("12: Zoë", 13, "12: Zoë"),  # another number: part of the title
+        ("1.5 million tokens", 1, "1.5 million tokens"),
+        ("3-2-1 launch", 3, "3-2-1 launch"),
+        ("12:", 12, "12:"),  # nothing would be left
+        ("Zoë on Wide Nets", None, "Zoë on Wide Nets"),
+    ],
+)
+def test_a_leading_episode_number_is_dropped_only_when_the_label_shows_it(
+    title: str, number: int | None, expected: str
+) -> None:
+    assert title_without_number(title, number) == expected
