@@ -588,11 +588,8 @@ async def ask(
     """`episode-bot ask`: run the command, print what Discord would show; the exit code
     (0 answered, 1 answered with an error message). Raises AskError on a usage error."""
     tokens = split_words(words)
-    # Opening would create an empty store, and a mistyped path would answer "no episodes".
-    if not Path(db_path).exists():  # noqa: ASYNC240 (nothing else runs on this loop yet)
-        raise AskError(f"there is no store at {db_path}: import a feed first (episode-bot import)")
     async with (
-        await Store.open(db_path) as store,
+        await Store.open(db_path, create=False) as store,
         Fetcher(allow_private=settings.allow_private_feed_urls) as fetcher,
     ):
         bot = _offline_bot(settings, store, fetcher)

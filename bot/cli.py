@@ -193,7 +193,7 @@ async def _import(args: argparse.Namespace, settings: Settings, db_path: Path) -
 
 
 async def _export(args: argparse.Namespace, settings: Settings, db_path: Path) -> int:
-    async with await Store.open(db_path) as store:
+    async with await Store.open(db_path, create=False) as store:
         async for row in store.export_rows():
             sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
     sys.stdout.flush()

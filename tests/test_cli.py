@@ -165,3 +165,10 @@ async def test_a_pipe_gets_no_progress_bar(store):
             progress_stream=not_a_terminal,
         )
     assert not_a_terminal.getvalue() == ""
+
+
+def test_export_of_a_store_that_does_not_exist_is_exit_2_and_creates_nothing(tmp_path, capsys):
+    missing = tmp_path / "typo" / "store.db"
+    assert main(["export", "--db", str(missing)]) == 2
+    assert "there is no store at" in capsys.readouterr().err
+    assert not missing.parent.exists()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import importlib.resources
 import logging
+import os
 import re
 import sqlite3
 import time
@@ -70,11 +71,18 @@ class StoreBase:
     # ------------------------------------------------------------------ lifecycle
 
     @classmethod
-    async def open(cls, path: str | Path) -> Self:
-        """Open (creating if needed) the store at `path`, or `:memory:`, and migrate it."""
+    async def open(cls, path: str | Path, *, create: bool = True) -> Self:
+        """Open the store at `path` (or `:memory:`) and migrate it; it is created if need
+        be, unless `create` is False (commands that only read: a mistyped path would
+        otherwise answer from a new, empty store)."""
         path_text = str(path)
         in_memory = path_text == ":memory:"
         if not in_memory:
+            if not create and not await asyncio.to_thread(os.path.exists, path_text):
+                raise StoreError(
+                    f"there is no store at {path_text}: import a feed first "
+                    "(episode-bot import SOURCE)"
+                )
             await asyncio.to_thread(_make_parent_folder, path_text)
         writer = await cls._connect(path_text)
         try:
