@@ -22,7 +22,6 @@ JSON with `--json`.
 from __future__ import annotations
 
 import json
-import logging
 import math
 import re
 import shlex
@@ -623,16 +622,9 @@ def limit_problems(result: AskResult) -> list[str]:
 
 
 def _offline_bot(settings: Settings, store: Store, fetcher: Fetcher) -> EpisodeBot:
-    # discord.py warns at construction that voice libraries are missing: noise offline.
-    client_log = logging.getLogger("discord.client")
-    level = client_log.level
-    client_log.setLevel(logging.ERROR)
-    try:
-        return EpisodeBot(
-            settings=settings, store=store, fetcher=fetcher, importer=Importer(store, fetcher)
-        )
-    finally:
-        client_log.setLevel(level)
+    return EpisodeBot(
+        settings=settings, store=store, fetcher=fetcher, importer=Importer(store, fetcher)
+    )
 
 
 # ---------------------------------------------------------------- readable output

@@ -6,10 +6,10 @@ errors, so the loop survives anything a feed or Discord does.
 
 `services_for(bot)` builds the one Poller and Announcer the admin cogs share with the loop
 (so a feed is never read twice at once and the outbox has one sender). It uses what the
-bot was given: `store`, `settings`, `fetcher` / `importer` (trusted: FEEDS) and, if the
-runner provides one, `guild_fetcher` — a `Fetcher(allow_private=False)` for feeds that
-guilds add. Without it, one is made here (unless ALLOW_PRIVATE_FEED_URLS) and closed when
-this cog unloads.
+bot was given: `store`, `settings`, `fetcher` / `importer` (trusted: FEEDS) and
+`guild_fetcher` (`EpisodeBot(guild_fetcher=...)`), a `Fetcher(allow_private=False)` for
+feeds that guilds add. When it is None, one is made here (unless ALLOW_PRIVATE_FEED_URLS)
+and closed when this cog unloads.
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ def services_for(bot: Any) -> AnnouncementServices:
         return existing
     settings = bot.settings
     owned = None
-    guard = getattr(bot, "guild_fetcher", None)
+    guard = bot.guild_fetcher
     if guard is None:
         if settings.allow_private_feed_urls:
             guard = bot.fetcher
