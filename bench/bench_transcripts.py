@@ -16,14 +16,17 @@ same aiosqlite connection:
              episode-level index, passages read inside the best episodes, scored,
              collapsed, trimmed; /when enters it through `transcript_hits`, once per
              match tier, with bot/search.py's expressions)
-  /when      `Catalogue.when(topic, guild_id=None, limit=10)`: the whole of what /when
-             runs (chapters, notes and transcripts, each match tier, episode-level matches)
+  /when      `Catalogue.when(topic, guild_id=None, limit=WHEN_LIMIT)`: the whole of what
+             the /when command runs (chapters, notes and transcripts, each match tier,
+             episode-level matches), with the limit the command asks for
   plain      `SELECT rowid FROM transcript_fts WHERE transcript_fts MATCH ? ORDER BY rank
              LIMIT 10` with the same terms: what a straightforward FTS5 search costs
 
 A topic made only of stopwords is not a topic (`/when the` answers at once with nothing),
-so none is in the mix. Target (issue 6): moments p99 <= 50 ms. Prints the machine, the
-build time and size on disk, and a Markdown table.
+so none is in the mix. Before timing, the full-text indexes are compacted
+(`Store.optimize_search_indexes`), as the bot does after bulk imports and once a day.
+Target (issue 6): /when p99 <= 50 ms. Prints the machine, the build time, the
+compaction time, the size on disk, and a Markdown table.
 
     .venv/bin/python bench/bench_transcripts.py [--segments N] [--queries N] [--rebuild]
 """
@@ -49,6 +52,7 @@ from bench.machine import describe_machine
 from bot.catalogue import Catalogue
 from bot.store import Store
 from bot.transcripts import STOPWORDS, Passage, fts_all, topic_terms
+from cogs.search import WHEN_LIMIT
 
 SEED = 6
 VERSION = 1
@@ -204,7 +208,7 @@ async def run_queries(path: Path, queries: list[Query]) -> dict[str, dict[str, l
                 moments = await store.transcript_moments(query.topic, guild_id=None, limit=10)
                 moments_ms = (clock() - started) * 1000
                 started = clock()
-                await catalogue.when(query.topic, guild_id=None, limit=10)
+                await catalogue.when(query.topic, guild_id=None, limit=WHEN_LIMIT)
                 when_ms = (clock() - started) * 1000
                 started = clock()
                 await store.fetchall(plain_sql, (fts_all(topic_terms(query.topic)),))
@@ -223,6 +227,14 @@ async def run_queries(path: Path, queries: list[Query]) -> dict[str, dict[str, l
         await store.fetchall(plain_sql, ('"the"',))
         the["plain"].append((clock() - started) * 1000)
     return results
+
+
+async def _compact(path: Path) -> float:
+    """Compact the indexes as the running bot does daily; seconds taken."""
+    async with await Store.open(path) as store:
+        started = time.perf_counter()
+        await store.optimize_search_indexes()
+        return time.perf_counter() - started
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -277,8 +289,9 @@ def print_report(results, build: dict[str, float], size: tuple[int, dict[str, in
         f"**{p99:.1f} ms** | {_cells(everything['when'])} | {_cells(everything['plain'])} | |"
     )
     print()
-    verdict = "met" if p99 <= TARGET_P99_MS else "MISSED"
-    print(f"Target: moments p99 <= {TARGET_P99_MS:.0f} ms: {verdict}")
+    when_p99 = percentile(everything["when"], 0.99)
+    verdict = "met" if when_p99 <= TARGET_P99_MS else "MISSED"
+    print(f"Target: /when p99 <= {TARGET_P99_MS:.0f} ms: {when_p99:.1f} ms, {verdict}")
 
 
 def main() -> None:
@@ -311,6 +324,8 @@ def main() -> None:
         }  # fmt: skip
         record.write_text(json.dumps(built), encoding="utf-8")
     build, samples = built["build"], built["samples"]
+    compacted = asyncio.run(_compact(args.db))
+    print(f"Compacting the full-text indexes took {compacted:.1f} s.", file=sys.stderr)
     size = _size_report(args.db)
     queries = query_mix(args.queries, samples)
     results = asyncio.run(run_queries(args.db, queries))

@@ -177,6 +177,7 @@ async def import_sources(
             synced = await sync.sync_feed(summary.feed_id, force=force)
             synced.source = summary.title or summary.source
             print(synced.line(), file=out, flush=True)
+    await store.optimize_search_indexes()  # a bulk write: leave the indexes compact
     return EXIT_PARTIAL if failed else EXIT_OK
 
 

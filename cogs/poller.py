@@ -26,12 +26,13 @@ from bot.announcer import Announcer
 from bot.fetch import Fetcher
 from bot.importer import Importer
 from bot.poller import Poller
+from bot.store import Store
 from bot.transcript_sync import FeedTranscripts, TranscriptSync
 
 log = logging.getLogger(__name__)
 
 TICK_SECONDS = 10.0  # how often due feeds and the outbox are looked at
-TRANSCRIPT_SWEEP_SECONDS = 24 * 3600  # every feed's transcripts looked at once a day
+UPKEEP_SECONDS = 24 * 3600  # transcripts re-checked and indexes compacted once a day
 
 
 @dataclass
@@ -99,6 +100,7 @@ class PollerCog(commands.Cog, name="Poller"):
         poller: Poller,
         announcer: Announcer,
         transcripts: FeedTranscripts | None = None,
+        store: Store | None = None,
         feeds: Sequence[str],
         on_unload: Any = None,
         tick_seconds: float = TICK_SECONDS,
@@ -107,8 +109,9 @@ class PollerCog(commands.Cog, name="Poller"):
         self.poller = poller
         self.announcer = announcer
         self.transcripts = transcripts
+        self.store = store
         self.feeds = tuple(feeds)
-        self._last_transcript_sweep: float | None = None
+        self._last_upkeep: float | None = None
         self._on_unload = on_unload
         self._feeds_imported = False
         self.tick.change_interval(seconds=tick_seconds)
@@ -146,25 +149,31 @@ class PollerCog(commands.Cog, name="Poller"):
             await self.poller.poll_due()
         except Exception:
             log.exception("the poll cycle failed")
-        await self._sweep_transcripts()
+        await self._daily_upkeep()
         try:
             await self.announcer.drain()
         except Exception:
             log.exception("sending announcements failed")
 
-    async def _sweep_transcripts(self) -> None:
-        """At start and then daily, every feed's transcripts (in the background)."""
-        if self.transcripts is None:
-            return
+    async def _daily_upkeep(self) -> None:
+        """At start and then daily: every feed's transcripts (synced in the background);
+        daily, not at start, the search indexes compacted (it holds the write lock for a
+        moment, ~2 s on a very large store)."""
         now = asyncio.get_running_loop().time()
-        last = self._last_transcript_sweep
-        if last is not None and now - last < TRANSCRIPT_SWEEP_SECONDS:
+        last = self._last_upkeep
+        if last is not None and now - last < UPKEEP_SECONDS:
             return
-        self._last_transcript_sweep = now
-        try:
-            await self.transcripts.sync_every_feed()
-        except Exception:
-            log.exception("starting the transcript sweep failed")
+        self._last_upkeep = now
+        if self.transcripts is not None:
+            try:
+                await self.transcripts.sync_every_feed()
+            except Exception:
+                log.exception("starting the transcript sweep failed")
+        if last is not None and self.store is not None:
+            try:
+                await self.store.optimize_search_indexes()
+            except Exception:
+                log.exception("compacting the search indexes failed")
 
 
 async def setup(bot: commands.Bot) -> None:
@@ -181,6 +190,7 @@ async def setup(bot: commands.Bot) -> None:
             poller=services.poller,
             announcer=services.announcer,
             transcripts=services.transcripts,
+            store=bot.store,  # type: ignore[attr-defined]
             feeds=bot.settings.feeds,  # type: ignore[attr-defined]
             on_unload=forget_services,
         )

@@ -150,6 +150,22 @@ class StoreBase:
         async with self._reader.execute(sql, params) as cursor:
             return list(await cursor.fetchall())
 
+    async def optimize_search_indexes(self) -> list[str]:
+        """Merge each full-text index into one b-tree (FTS5 `optimize`); the names done.
+
+        Incremental writes (every import, every transcript) leave an index in many
+        segments, and a query seeks in each: on 2M transcript passages, merging halved the
+        passage reads of /when. It takes about 2 s there and holds the write lock, so it
+        runs after bulk imports and once a day, not after every write."""
+        rows = await self.fetchall(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND sql LIKE '%USING fts5%'"
+        )
+        names = [row[0] for row in rows]
+        async with self.transaction() as db:
+            for name in names:
+                await db.execute(f'INSERT INTO "{name}" ("{name}") VALUES (\'optimize\')')
+        return names
+
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Row | None:
         """Run a read query on the reader connection; its first row, or None."""
         async with self._reader.execute(sql, params) as cursor:

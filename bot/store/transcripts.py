@@ -450,8 +450,12 @@ class TranscriptStore(StoreBase):
             candidates = [_Candidate(episode_id, row[0], row[1], 1.0)]
             per_episode = limit
         else:
+            # Each episode gives at most `per_episode` moments, so limit / per_episode
+            # episodes (and a few more, for those with fewer) fill the list; reading the
+            # passages of more is the cost of this query, so no more are read.
+            wanted = -(-limit // per_episode) + 2
             candidates = await self._candidate_episodes(
-                episode_queries, where, params, max(limit, _MIN_CANDIDATE_EPISODES)
+                episode_queries, where, params, max(wanted, _MIN_CANDIDATE_EPISODES)
             )
         found = await self._best_passages(candidates, passage_queries, term_count, marks)
         moments: list[TranscriptMoment] = []
