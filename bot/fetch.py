@@ -18,6 +18,16 @@ Limits (all set on `Fetcher`, defaults in brackets):
 - **Schemes**: `fetch` reads http and https only. `read_source` also reads local files, but
   only for sources given on the command line or referenced from a *local* feed; a `file:` URL
   inside a web feed is refused, or anyone publishing a feed could read the bot's disk.
+- **Local files** [the feed's folder]: a file named by a local feed (relative path, absolute
+  path or `file:` URL) is read only if it lies in the feed's own folder or below once both are
+  resolved, symlinks included, or a feed could index `/proc/self/environ` (the bot's token) or
+  any file the bot can read. The check runs right before the file is opened, and below the
+  folder the file is opened one directory at a time without following symlinks, so a path
+  swapped for a symlink after the check is not followed either. Sources given on the command
+  line are read wherever they are.
+- **Host names**: a host that can't be looked up (a label over 63 characters, an empty label,
+  a name over 253, a Unicode name IDNA refuses) is a `FetchError` before any connection is
+  tried: left to the resolver, such names raise `UnicodeError`.
 - **Addresses** [`allow_private=True`; the bot passes `ALLOW_PRIVATE_FEED_URLS`]: with
   `allow_private=False` the fetcher refuses loopback, private, link-local, CGNAT, multicast,
   reserved and unspecified addresses (IPv4 and IPv6, including IPv4 embedded in IPv6), so a
@@ -60,6 +70,7 @@ __all__ = [
     "FetchError",
     "FetchResult",
     "Fetcher",
+    "OutsideFeedFolderError",
     "PublicOnlyResolver",
     "is_public_address",
 ]
@@ -70,6 +81,8 @@ _MB = 1024 * 1024
 _CHUNK_SIZE = 64 * 1024
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 _WEB_SCHEMES = frozenset({"http", "https"})
+_MAX_LABEL = 63  # characters in one label of a host name (RFC 1035), once IDNA-encoded
+_MAX_HOST_NAME = 253  # characters in a whole host name, without the root's trailing dot
 # NAT64 gateways turn 64:ff9b::a.b.c.d into a.b.c.d on their side of the network.
 _NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
 
@@ -78,6 +91,18 @@ IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 class FetchError(Exception):
     """A fetch or read failed. `str(err)` is a one-line reason fit to show a user."""
+
+
+class OutsideFeedFolderError(FetchError):
+    """A local feed named a file outside its own folder; nothing was read (or looked at).
+
+    `source` is the link as the feed wrote it, `folder` the feed's resolved folder.
+    """
+
+    def __init__(self, source: str, folder: Path) -> None:
+        super().__init__(f"{_shorten(source, 200)} is outside the feed's folder {folder}; not read")
+        self.source = source
+        self.folder = folder
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,8 +246,20 @@ def _status_error(status: int) -> FetchError:
     return FetchError(f"HTTP {status} {phrase}")
 
 
+def _shorten(text: str, limit: int = 80) -> str:
+    """`text` on one line and at most `limit` characters: a feed chooses what its links say."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    head = (limit - 1) * 2 // 3
+    return text[:head] + "…" + text[head - limit + 1 :]
+
+
 def _host_label(url: URL) -> str:
-    host = url.host or "?"
+    try:
+        host = url.host or "?"
+    except UnicodeError:  # not valid IDNA; _web_url refuses those, this is for safety
+        host = url.raw_host or "?"
     return f"[{host}]" if ":" in host else host
 
 
@@ -267,10 +304,12 @@ def _scheme(source: str) -> str:
 
 
 def _web_url(raw: str | URL, *, redirect: bool = False) -> URL:
-    """Parse an http(s) URL, raising FetchError for anything else."""
+    """Parse an http(s) URL, raising FetchError for anything else, a bad host name included."""
     try:
         url = raw if isinstance(raw, URL) else URL(raw.strip())
         host = url.raw_host
+    except UnicodeError:  # yarl's IDNA encoding of a Unicode host name failed
+        raise _bad_host(_split_host(raw), redirect=redirect) from None
     except (ValueError, TypeError):
         reason = "the server sent an invalid redirect" if redirect else "invalid URL"
         raise FetchError(reason) from None
@@ -280,7 +319,53 @@ def _web_url(raw: str | URL, *, redirect: bool = False) -> URL:
         raise FetchError("only http and https URLs can be fetched")
     if not host:
         raise FetchError("invalid URL: no host name")
+    if not _looks_like_ip(host):  # IP literals are checked by _check_literal_host
+        try:
+            problem = _host_name_problem(host)
+            if problem is None:
+                # What the system resolver (the stdlib codec) and our messages (yarl) do
+                # with the name later: a UnicodeError from either is a bad name.
+                host.encode("idna")
+                url.host  # noqa: B018
+        except UnicodeError:
+            problem = "not a valid internationalised domain name"
+        if problem is not None:
+            raise _bad_host(host, problem, redirect=redirect)
     return url.with_fragment(None)
+
+
+def _split_host(raw: str | URL) -> str:
+    """The host of a URL yarl could not parse, as written, or "" when urllib can't tell."""
+    try:
+        return urlsplit(str(raw).strip()).hostname or ""
+    except ValueError:
+        return ""
+
+
+def _host_name_problem(host: str) -> str | None:
+    """Why DNS can't look `host` up: length limits (RFC 1035) on its ASCII form, or None."""
+    name = host[:-1] if host.endswith(".") else host  # the root's dot is allowed
+    labels = name.split(".")
+    ascii_labels = [
+        label if label.isascii() else "xn--" + label.encode("punycode", "replace").decode()
+        for label in labels
+    ]
+    if sum(map(len, ascii_labels)) + len(labels) - 1 > _MAX_HOST_NAME:
+        return f"longer than {_MAX_HOST_NAME} characters"
+    if not all(labels):
+        return "an empty label"
+    if any(len(label) > _MAX_LABEL for label in ascii_labels):
+        return f"a label is longer than {_MAX_LABEL} characters"
+    return None
+
+
+def _bad_host(host: str, problem: str | None = None, *, redirect: bool = False) -> FetchError:
+    if problem is None:
+        problem = (host and _host_name_problem(host)) or "not a valid internationalised domain name"
+    shown = _shorten(host) or "?"
+    if redirect:
+        return FetchError(f"redirected to a URL with an invalid host name: {shown} ({problem})")
+    return FetchError(f"invalid host name in URL: {shown} ({problem})")
 
 
 def _looks_like_ip(host: str) -> bool:
@@ -306,30 +391,88 @@ def _http_date_seconds(value: str) -> float | None:
         return None
 
 
-def _read_local(path: Path, etag: str | None, last_modified: str | None, limit: int) -> FetchResult:
-    """Read a local file like a GET: validators, 304, the size cap. Runs in a thread."""
+# Open flags for a local read. O_NONBLOCK: a FIFO put in place after the stat can't block
+# the open; O_NOFOLLOW: a symlink put in place after the check is not followed.
+_O_READ = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
+_O_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
+_O_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_O_DIRECTORY = getattr(os, "O_DIRECTORY", 0)
+# Opening below a folder one directory at a time needs openat() and O_NOFOLLOW (POSIX).
+_CAN_OPEN_BELOW = bool(_O_NOFOLLOW and _O_DIRECTORY) and os.open in os.supports_dir_fd
+
+
+def _resolve(path: Path) -> Path | None:
+    """`path` absolute, with ~ expanded and symlinks and `..` resolved; None for a loop."""
     try:
-        resolved = path.expanduser().resolve()
+        return path.expanduser().resolve()
     except (OSError, RuntimeError):  # a symlink loop
+        return None
+
+
+def _open_below(folder: Path, path: Path) -> int:
+    """Open `path`, a resolved path under the resolved `folder`, following no symlink below
+    `folder`: what was checked is what is opened, even if a directory is swapped meanwhile."""
+    parts = path.relative_to(folder).parts
+    if not parts:
+        raise IsADirectoryError(path)
+    fd = os.open(folder, os.O_RDONLY | _O_DIRECTORY | getattr(os, "O_CLOEXEC", 0))
+    try:
+        for part in parts[:-1]:
+            inner = os.open(part, os.O_RDONLY | _O_DIRECTORY | _O_NOFOLLOW, dir_fd=fd)
+            os.close(fd)
+            fd = inner
+        return os.open(parts[-1], _O_READ | _O_NONBLOCK | _O_NOFOLLOW, dir_fd=fd)
+    finally:
+        os.close(fd)
+
+
+def _read_local(
+    path: Path,
+    etag: str | None,
+    last_modified: str | None,
+    limit: int,
+    *,
+    folder: Path | None = None,
+    source: str = "",
+) -> FetchResult:
+    """Read a local file like a GET: validators, 304, the size cap. Runs in a thread.
+
+    With `folder` (a local feed's folder), a file that is not in it or below once both are
+    resolved raises OutsideFeedFolderError, before anything else is done with it.
+    """
+    resolved = _resolve(path)
+    root = _resolve(folder) if folder is not None else None
+    if folder is not None and (
+        root is None or resolved is None or not resolved.is_relative_to(root)
+    ):
+        raise OutsideFeedFolderError(source or str(path), root or folder.absolute())
+    if resolved is None:
         resolved = path.absolute()
     try:
-        # stat before open: opening a FIFO or a device could block or never end.
-        info = resolved.stat()
-        if not stat.S_ISREG(info.st_mode):
+        # stat before open: opening a device could block, never end or have side effects.
+        if not stat.S_ISREG(resolved.stat().st_mode):
             raise FetchError(f"not a regular file: {resolved}")
-        our_etag = f'"{info.st_mtime_ns:x}-{info.st_size:x}"'
-        our_last_modified = email.utils.formatdate(info.st_mtime, usegmt=True)
-        if etag is not None:
-            unchanged = etag == our_etag
+        if root is not None and _CAN_OPEN_BELOW:
+            fd = _open_below(root, resolved)
         else:
-            since = _http_date_seconds(last_modified) if last_modified else None
-            unchanged = since is not None and int(info.st_mtime) <= since
-        if unchanged:
-            return FetchResult(str(resolved), 304, None, our_etag, our_last_modified)
-        if info.st_size > limit:
-            raise _too_large(limit)
-        with resolved.open("rb") as file:
-            body = file.read(limit + 1)  # the file may have grown since stat
+            fd = os.open(resolved, _O_READ | _O_NONBLOCK | _O_NOFOLLOW)
+        with os.fdopen(fd, "rb") as file:
+            # What was opened decides from here on: it may not be what was stat'ed.
+            info = os.fstat(file.fileno())
+            if not stat.S_ISREG(info.st_mode):
+                raise FetchError(f"not a regular file: {resolved}")
+            our_etag = f'"{info.st_mtime_ns:x}-{info.st_size:x}"'
+            our_last_modified = email.utils.formatdate(info.st_mtime, usegmt=True)
+            if etag is not None:
+                unchanged = etag == our_etag
+            else:
+                since = _http_date_seconds(last_modified) if last_modified else None
+                unchanged = since is not None and int(info.st_mtime) <= since
+            if unchanged:
+                return FetchResult(str(resolved), 304, None, our_etag, our_last_modified)
+            if info.st_size > limit:
+                raise _too_large(limit)
+            body = file.read(limit + 1)  # the file may have grown since fstat
     except FileNotFoundError:
         raise FetchError(f"file not found: {resolved}") from None
     except (IsADirectoryError, NotADirectoryError):
@@ -459,6 +602,8 @@ class Fetcher:
             await self._get_resolver().resolve(host, parsed.port or 0, family=socket.AF_UNSPEC)
         except _BlockedAddressError as exc:
             raise FetchError(str(exc)) from None
+        except UnicodeError:  # as in _fetch: a name _web_url let through but IDNA refuses
+            raise _bad_host(host) from None
         except OSError:
             raise FetchError(f"could not resolve host {_host_label(parsed)}") from None
 
@@ -502,6 +647,11 @@ class Fetcher:
                         log.debug("redirected to %s", url)
                         continue
                     return await self._result(url, response, headers, limit)
+            except UnicodeError:
+                # _web_url refuses the names IDNA can't encode; should aiohttp's encoding
+                # still disagree, this stays a FetchError rather than a traceback.
+                log.debug("fetching %s failed", url, exc_info=True)
+                raise _bad_host(url.raw_host or "") from None
             except (aiohttp.ClientError, OSError) as exc:
                 if isinstance(exc, TimeoutError) and not isinstance(exc, aiohttp.ClientError):
                     raise  # the overall deadline, reported by fetch()
@@ -564,40 +714,61 @@ class Fetcher:
         `source` may be an http(s) URL (fetched), a `file:` URL or a path (read from disk).
         `base` is where `source` was found (the feed's URL or path): a relative `source` is
         resolved against it — joined to a web base and fetched, or taken relative to a local
-        base's directory and read. A `file:` URL found in a web feed is refused. Local reads
-        honour the same size cap and validators (mtime and size) as fetches.
+        base's directory and read. A `file:` URL found in a web feed is refused, and so is
+        a file outside a local base's folder (`OutsideFeedFolderError`); with no base (the
+        command line) any file is read. Local reads honour the same size cap and validators
+        (mtime and size) as fetches.
         """
         limit = self.max_bytes if max_bytes is None else max_bytes
         source = source.strip()
         if not source:
             raise FetchError("no URL or path given")
-        scheme = _scheme(source)
-        base_scheme = _scheme(base) if base else ""
-        base_is_web = base_scheme in _WEB_SCHEMES
+        try:
+            scheme = _scheme(source)
+            base_scheme = _scheme(base) if base else ""
+        except ValueError:  # urllib can't split it: "http://[oops/", a bad port
+            raise FetchError(f"invalid URL: {_shorten(source)}") from None
 
         if scheme in _WEB_SCHEMES:
             return await self.fetch(
                 source, etag=etag, last_modified=last_modified, max_bytes=max_bytes
             )
-        if scheme == "file":
-            if base_is_web:
+        if base_scheme in _WEB_SCHEMES:
+            assert base is not None
+            if scheme == "file":
                 raise FetchError("a file: URL in a web feed is not read from disk")
-            path = _file_url_path(source)
-        elif scheme:
-            raise FetchError(f"only http, https and file URLs can be read, not {scheme}:")
-        elif base is None:
-            path = Path(source)
-        elif base_is_web:
+            if scheme:
+                raise FetchError(f"only http, https and file URLs can be read, not {scheme}:")
+            try:
+                joined = urljoin(base, source)
+            except ValueError:
+                raise FetchError(f"invalid URL: {_shorten(source)}") from None
             return await self.fetch(
-                urljoin(base, source), etag=etag, last_modified=last_modified, max_bytes=max_bytes
+                joined, etag=etag, last_modified=last_modified, max_bytes=max_bytes
             )
+        if scheme not in ("", "file"):
+            raise FetchError(f"only http, https and file URLs can be read, not {scheme}:")
+
+        # A local read. `folder` is where a local feed's files must stay; None for a source
+        # given directly (the command line), which may be anywhere.
+        folder: Path | None = None
+        if base is None:
+            path = _file_url_path(source) if scheme == "file" else Path(source)
         elif base_scheme == "file":
-            path = _file_url_path(urljoin(base, source))
+            folder = _file_url_path(base).parent
+            try:
+                path = _file_url_path(urljoin(base, source))
+            except ValueError:  # "//[oops/x" names a host urllib can't split
+                raise FetchError(f"invalid URL: {_shorten(source)}") from None
         elif base_scheme:
             raise FetchError(f"can't resolve {source} against a {base_scheme}: URL")
         else:
-            path = Path(base).parent / source  # ~ is expanded in the thread
-        return await asyncio.to_thread(_read_local, path, etag, last_modified, limit)
+            folder = Path(base).parent
+            path = _file_url_path(source) if scheme == "file" else folder / source
+        # ~ is expanded, and the folder checked, in the thread, right before the open.
+        return await asyncio.to_thread(
+            _read_local, path, etag, last_modified, limit, folder=folder, source=source
+        )
 
 
 def _join(url: URL, location: str) -> URL:

@@ -25,7 +25,7 @@ from bot.chapters import (
     finalize_chapters,
 )
 from bot.feedparse import FeedParseError, parse_feed
-from bot.fetch import Fetcher, FetchError
+from bot.fetch import Fetcher, FetchError, OutsideFeedFolderError
 from bot.models import Chapter, ParsedEpisode, ParsedFeed, Person
 from bot.passages import timed_passages
 from bot.people import infer_feed_guests
@@ -235,8 +235,12 @@ class Importer:
         async def fetch_one(write: EpisodeWrite) -> None:
             nonlocal done
             assert write.chapters_url is not None
-            target = urljoin(source, write.chapters_url) if is_url(source) else write.chapters_url
-            host = urlsplit(target).hostname or ""
+            url = write.chapters_url
+            try:
+                target = urljoin(source, url) if is_url(source) else url
+                host = urlsplit(target).hostname or ""
+            except ValueError:  # "http://[oops/": urllib can't split it; read_source says so
+                target = host = ""
             try:
                 if is_url(target) and not self._remote_files:
                     raise FetchError("not fetched (offline import)")
@@ -254,6 +258,8 @@ class Importer:
                 if not chapters:
                     raise ChapterFileError("the chapters file lists no chapters")
             except (FetchError, ChapterFileError) as exc:
+                if isinstance(exc, OutsideFeedFolderError):  # a feed reaching for the bot's disk
+                    log.warning("%s: %s: chapters %s", source, write.title, exc)
                 if host and isinstance(exc, FetchError) and is_url(target):
                     failures[host] += 1
                 write.chapters_error = str(exc)

@@ -11,8 +11,9 @@ Each transcript is read once per version: an episode is looked at again only whe
 importer rewrote it (its item changed), or when a failed link is due for a retry (backing
 off, then giving up until the item changes), or with `force`. An unchanged file (304, or
 the same bytes) is not parsed again. For a local feed, relative and `file:` links are read
-from disk beside it (`Fetcher.read_source(url, base=feed)`); a web feed's `file:` links are
-refused. A broken transcript is logged and recorded; the episode stays as it is.
+from disk beside it (`Fetcher.read_source(url, base=feed)`), but only from the feed's own
+folder and below; a web feed's `file:` links are refused. A broken or refused transcript is
+logged in one line and recorded; the episode stays as it is.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
-from bot.fetch import Fetcher, FetchError
+from bot.fetch import Fetcher, FetchError, OutsideFeedFolderError
 from bot.models import TranscriptRef
 from bot.store import Store
 from bot.store.transcripts import TranscriptJob, TranscriptState
@@ -218,14 +219,17 @@ class TranscriptSync:
     ) -> tuple[str, int]:
         """Fetch, parse and store one link: ("indexed", segments stored), or "unchanged",
         "failed" or "skipped" with 0."""
-        target = urljoin(job.feed_url, ref.url) if _is_web(job.feed_url) else ref.url
-        remote = _is_web(target)
-        host = (urlsplit(target).hostname or "") if remote else ""
+        declared = transcript_format(ref.type, ref.url)
+        try:
+            target = urljoin(job.feed_url, ref.url) if _is_web(job.feed_url) else ref.url
+            remote = _is_web(target)
+            host = (urlsplit(target).hostname or "") if remote else ""
+        except ValueError:  # a host urllib can't split: "http://[oops/t.vtt"
+            return await self._failed(job, ref, "could not fetch: invalid URL", declared), 0
         if remote and not self._remote_files:
             return "skipped", 0
         if host and host_failures[host] >= _HOST_FAILURE_LIMIT:
             return "skipped", 0
-        declared = transcript_format(ref.type, ref.url)
         # Conditional GET only when what we hold came from this parser version.
         conditional = (
             state is not None
@@ -262,6 +266,10 @@ class TranscriptSync:
                 )
                 return "unchanged", 0
             parsed, passages = await asyncio.to_thread(prepare_passages, result.body, declared)
+        except OutsideFeedFolderError as exc:
+            # Said once, with the feed: someone wrote a feed that reaches for the bot's disk.
+            log.warning("%s: episode %s: transcript %s", job.feed_url, job.episode_id, exc)
+            return await self._failed(job, ref, str(exc), declared, logged=True), 0
         except FetchError as exc:
             if host:
                 host_failures[host] += 1
@@ -298,9 +306,16 @@ class TranscriptSync:
         return "indexed", len(parsed.segments)
 
     async def _failed(
-        self, job: TranscriptJob, ref: TranscriptRef, reason: str, declared: str | None
+        self,
+        job: TranscriptJob,
+        ref: TranscriptRef,
+        reason: str,
+        declared: str | None,
+        *,
+        logged: bool = False,
     ) -> str:
-        log.warning("transcript %s of episode %s skipped: %s", ref.url, job.episode_id, reason)
+        if not logged:
+            log.warning("transcript %s of episode %s skipped: %s", ref.url, job.episode_id, reason)
         await self._store.mark_transcript_failed(
             job.episode_id, ref.url, reason, format=declared, episode_hash=job.episode_hash
         )

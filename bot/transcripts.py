@@ -133,7 +133,10 @@ def transcript_format(mime_type: str | None, url: str) -> TranscriptFormat | Non
     by_mime = _MIME_FORMATS.get(mime)
     if by_mime is None and mime.endswith("+json"):
         by_mime = "json"
-    path = urlsplit(url.strip()).path.lower()
+    try:
+        path = urlsplit(url.strip()).path.lower()
+    except ValueError:  # "http://[oops/a.vtt": the sync reports the URL; rank it by MIME type
+        path = ""
     extension = path.rsplit(".", 1)[-1] if "." in path.rsplit("/", 1)[-1] else ""
     by_extension = _EXTENSION_FORMATS.get(extension)
     for candidate in (by_extension, by_mime):

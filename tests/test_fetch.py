@@ -644,3 +644,190 @@ async def test_read_source_refuses_a_file_url_on_another_host(fetcher: Fetcher):
     message = await fetch_error(lambda: fetcher.read_source("file://fileserver/feed.xml"))
 
     assert message == "can't read a file on another host (fileserver)"
+
+
+# --- a local feed reads its own folder and nothing else ----------------------------------
+
+
+@pytest.fixture
+def secret(tmp_path: Path) -> Path:
+    """A file beside the feed's folder, not in it: what a hostile feed would like to read."""
+    path = tmp_path / "secret.txt"
+    path.write_text("DISCORD_TOKEN=FAKE.TOKEN.s3cr3t\n", encoding="utf-8")
+    return path.resolve()
+
+
+def outside_message(source: str, folder: Path) -> str:
+    return f"{source} is outside the feed's folder {folder}; not read"
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "../secret.txt",
+        "chapters/../../secret.txt",
+        "{secret}",  # an absolute path
+        "{secret_uri}",  # a file: URL
+        "file:../secret.txt",
+    ],
+)
+@pytest.mark.parametrize("make_base", [str, Path.as_uri], ids=["path-base", "file-url-base"])
+async def test_a_local_feed_cannot_name_a_file_outside_its_folder(
+    fetcher: Fetcher,
+    feed_dir: Path,
+    secret: Path,
+    source: str,
+    make_base: Callable[[Path], str],
+    monkeypatch: pytest.MonkeyPatch,
+):
+    monkeypatch.chdir(feed_dir)  # so that a relative file: URL lands beside the secret too
+    source = source.format(secret=secret, secret_uri=secret.as_uri())
+    base = make_base(feed_dir / "feed.xml")
+
+    message = await fetch_error(lambda: fetcher.read_source(source, base=base))
+
+    assert message == outside_message(source, feed_dir)
+
+
+async def test_proc_self_environ_is_refused_to_a_local_feed(fetcher: Fetcher, feed_dir: Path):
+    message = await fetch_error(
+        lambda: fetcher.read_source("/proc/self/environ", base=str(feed_dir / "feed.xml"))
+    )
+
+    assert message == outside_message("/proc/self/environ", feed_dir)
+
+
+async def test_a_file_outside_the_folder_is_refused_before_anything_is_learnt_of_it(
+    fetcher: Fetcher, feed_dir: Path
+):
+    # "file not found" here would tell a feed's author which paths exist on the bot's disk.
+    message = await fetch_error(
+        lambda: fetcher.read_source("../no/such/file.txt", base=str(feed_dir / "feed.xml"))
+    )
+
+    assert message == outside_message("../no/such/file.txt", feed_dir)
+
+
+async def test_a_symlink_in_the_folder_to_a_file_outside_is_refused(
+    fetcher: Fetcher, feed_dir: Path, secret: Path
+):
+    (feed_dir / "notes.txt").symlink_to(secret)
+
+    message = await fetch_error(
+        lambda: fetcher.read_source("notes.txt", base=str(feed_dir / "feed.xml"))
+    )
+
+    assert message == outside_message("notes.txt", feed_dir)
+
+
+async def test_a_symlinked_folder_leading_outside_is_refused(
+    fetcher: Fetcher, feed_dir: Path, secret: Path
+):
+    (feed_dir / "more").symlink_to(secret.parent, target_is_directory=True)
+
+    message = await fetch_error(
+        lambda: fetcher.read_source("more/secret.txt", base=str(feed_dir / "feed.xml"))
+    )
+
+    assert message == outside_message("more/secret.txt", feed_dir)
+
+
+async def test_a_symlink_in_the_folder_to_a_file_in_the_folder_is_read(
+    fetcher: Fetcher, feed_dir: Path
+):
+    (feed_dir / "latest.json").symlink_to(feed_dir / "chapters" / "99.json")
+
+    result = await fetcher.read_source("latest.json", base=str(feed_dir / "feed.xml"))
+
+    assert result.body == b'{"chapters": []}'
+    assert result.url == str(feed_dir / "chapters" / "99.json")
+
+
+@pytest.mark.parametrize(
+    "source",
+    ["chapters/99.json", "./chapters/99.json", "chapters/../chapters/99.json", "{absolute}"],
+)
+async def test_a_path_that_stays_in_the_folder_is_read(
+    fetcher: Fetcher, feed_dir: Path, source: str
+):
+    source = source.format(absolute=feed_dir / "chapters" / "99.json")
+
+    result = await fetcher.read_source(source, base=str(feed_dir / "feed.xml"))
+
+    assert result.body == b'{"chapters": []}'
+
+
+async def test_a_feed_reached_through_a_symlinked_folder_reads_beside_it(
+    fetcher: Fetcher, feed_dir: Path, tmp_path: Path
+):
+    (tmp_path / "alias").symlink_to(feed_dir, target_is_directory=True)
+
+    result = await fetcher.read_source("chapters/99.json", base=str(tmp_path / "alias/feed.xml"))
+
+    assert result.body == b'{"chapters": []}'
+
+
+async def test_a_source_given_directly_is_read_wherever_it_is(fetcher: Fetcher, secret: Path):
+    # The command line names files itself: no feed folder to stay in.
+    result = await fetcher.read_source(str(secret))
+
+    assert result.body == b"DISCORD_TOKEN=FAKE.TOKEN.s3cr3t\n"
+
+
+# --- a bad host name is a FetchError, never a UnicodeError -------------------------------
+
+LONG_LABEL_HOST = "a" * 64 + ".example"
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        (f"http://{LONG_LABEL_HOST}/feed.xml", "a label is longer than 63 characters"),
+        ("https://" + "é" * 60 + ".example/feed.xml", "a label is longer than 63 characters"),
+        ("http://\u2488.example/feed.xml", "an empty label"),  # ⒈ is IDNA "1."
+        ("http://xn--a.example/feed.xml", "not a valid internationalised domain name"),
+        ("http://" + "abcdefgh." * 30 + "example/feed.xml", "longer than 253 characters"),
+    ],
+    ids=["long-label", "long-unicode-label", "empty-label", "bad-punycode", "long-name"],
+)
+@pytest.mark.parametrize("call", ["fetch", "check_public_url", "read_source"])
+async def test_a_bad_host_name_is_one_clear_fetch_error(url: str, reason: str, call: str):
+    resolver = FakeResolver({})
+
+    async with Fetcher(allow_private=False, resolver=resolver) as fetcher:
+        message = await fetch_error(lambda: getattr(fetcher, call)(url))
+
+    assert message.startswith("invalid host name in URL: ")
+    assert message.endswith(f" ({reason})")
+    assert resolver.lookups == []
+
+
+async def test_a_bad_host_name_fails_before_the_real_resolver_is_asked(fetcher: Fetcher):
+    # The system resolver's IDNA encoding is where the UnicodeError came from.
+    message = await fetch_error(lambda: fetcher.fetch(f"http://{LONG_LABEL_HOST}/feed.xml"))
+
+    assert message.startswith("invalid host name in URL: aaaa")
+
+
+async def test_a_long_host_name_is_shortened_in_the_message(fetcher: Fetcher):
+    message = await fetch_error(lambda: fetcher.fetch(f"http://{'a' * 500}.example/feed.xml"))
+
+    assert len(message) < 150
+
+
+async def test_a_redirect_to_a_bad_host_name_is_an_error(server: FeedServer, fetcher: Fetcher):
+    server.redirect("/feed.xml", f"http://{LONG_LABEL_HOST}/feed.xml")
+
+    message = await fetch_error(lambda: fetcher.fetch(server.url("/feed.xml")))
+
+    assert message.startswith("redirected to a URL with an invalid host name: ")
+
+
+@pytest.mark.parametrize("source", ["http://[oops/feed.xml", "http://a]b/feed.xml"])
+async def test_a_url_that_cannot_be_split_is_an_invalid_url(
+    fetcher: Fetcher, feed_dir: Path, server: FeedServer, source: str
+):
+    for base in (None, str(feed_dir / "feed.xml"), server.url("/feed.xml")):
+        message = await fetch_error(lambda: fetcher.read_source(source, base=base))  # noqa: B023
+
+        assert message.startswith("invalid URL")

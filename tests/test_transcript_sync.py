@@ -348,3 +348,54 @@ NOW = 1000 + 10 * RETRY_AFTER_SECONDS
 )  # fmt: skip
 def test_which_links_are_fetched(the_job, force, expected):
     assert [ref.url for ref, _ in links_to_try(the_job, now=NOW, force=force)] == expected
+
+
+# --------------------------------------------------------------------------- bad links
+
+
+async def test_a_transcript_link_with_a_bad_host_name_fails_alone(env, tmp_path):
+    store, fetcher = env
+    (tmp_path / "b.srt").write_text(SRT, encoding="utf-8")
+    long_label = "http://" + "a" * 64 + ".example/a.vtt"
+    feed = tmp_path / "feed.xml"
+    feed.write_text(
+        feed_xml(
+            [
+                ("long", "x", [(long_label, "text/vtt")]),
+                ("bracket", "x", [("http://[oops/a.vtt", "text/vtt")]),
+                ("good", "x", [("b.srt", "application/x-subrip")]),
+            ]
+        ),
+        encoding="utf-8",
+    )
+    summary = await Importer(store, fetcher).import_source(str(feed))
+
+    result = await TranscriptSync(store, fetcher).sync_feed(summary.feed_id)
+
+    assert (result.indexed, result.failed) == (1, 2)
+    failures = dict(
+        await store.fetchall("SELECT url, error FROM transcripts WHERE status = 'failed'")
+    )
+    assert failures[long_label].startswith("could not fetch: invalid host name in URL: aaaa")
+    assert failures["http://[oops/a.vtt"] == "could not fetch: invalid URL"
+    assert await store.transcript_moments("batch norm", guild_id=None)
+
+
+async def test_a_refused_local_transcript_is_one_warning_naming_the_feed(env, tmp_path, caplog):
+    store, fetcher = env
+    (tmp_path / "show").mkdir()
+    (tmp_path / "secret.srt").write_text(SRT, encoding="utf-8")
+    feed = tmp_path / "show" / "feed.xml"
+    feed.write_text(feed_xml([("a", "x", [("../secret.srt", "application/x-subrip")])]))
+    summary = await Importer(store, fetcher).import_source(str(feed))
+
+    with caplog.at_level(logging.WARNING, logger="bot.transcript_sync"):
+        result = await TranscriptSync(store, fetcher).sync_feed(summary.feed_id)
+
+    assert (result.indexed, result.failed) == (0, 1)
+    folder = (tmp_path / "show").resolve()
+    assert [r.getMessage() for r in caplog.records] == [
+        f"{folder / 'feed.xml'}: episode {await episode_id(store, 'a')}: transcript "
+        f"../secret.srt is outside the feed's folder {folder}; not read"
+    ]
+    assert await store.transcript_moments("batch norm", guild_id=None) == []
