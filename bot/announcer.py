@@ -9,8 +9,12 @@ through `pending → sending → posted → sent` (see 0003_announcements.sql):
   by the marker in the embed footer (`ref A<id>`); if it is there it is adopted, not posted
   again. `posted` records the message id, so the thread and the chapter list are added
   later without a second post.
-- **The backlog rule**: of a guild's waiting announcements only the newest three about
-  episodes from the last seven days go out; the rest are marked `skipped`.
+- **The backlog rule**: no announcement about an episode older than seven days goes out;
+  and when catching up after downtime (the bot down, the feed failing, Discord out of
+  reach), only a guild's newest three. An announcement is catching up when its episode
+  came out more than `CATCH_UP_AFTER` (six hours, or two poll intervals if longer) ago:
+  episodes that arrive together on time (a batch release, several feeds in one poll) all
+  go out. The rest are marked `skipped`.
 - **Errors**: a missing permission or a deleted channel is recorded on the guild's settings
   and stops its announcements until an admin runs `/announce channel` (shown by `/feed
   list`); Discord 5xx, rate limits and network errors are retried with backoff, then
@@ -46,8 +50,12 @@ log = logging.getLogger(__name__)
 ResolveChannel = Callable[[int], Awaitable[Any]]
 
 PACE_SECONDS = 1.0  # at least this long between two posts in one channel
-MAX_PER_GUILD = 3  # the backlog rule: at most this many waiting announcements are sent...
+MAX_PER_GUILD = 3  # the backlog rule: at most this many late announcements are sent...
 MAX_AGE = 7 * 24 * 3600  # ...and none about an episode older than this
+# An announcement is late (catching up after downtime) when its episode came out longer ago
+# than this. Generous: feed caches, a retried poll and publishers' dates that are off by a
+# few hours must not make a batch released on time look like a backlog.
+CATCH_UP_AFTER = 6 * 3600
 MAX_ATTEMPTS = 8  # transient failures before a delivery is given up (about an hour)
 RETRY_BASE = 30  # seconds; doubled after each failure
 RETRY_CAP = 3600
@@ -64,6 +72,12 @@ PERMISSION_NAMES = {
     "send_messages_in_threads": "Send Messages in Threads",
     "mention_everyone": "Mention @everyone, @here and All Roles",
 }
+
+
+def catch_up_after(poll_interval_minutes: float) -> int:
+    """Seconds after which an episode's announcement is catching up (the backlog cap
+    applies): `CATCH_UP_AFTER`, or two poll intervals when polls are that far apart."""
+    return max(CATCH_UP_AFTER, round(2 * poll_interval_minutes * 60))
 
 
 class AnnounceError(Exception):
@@ -120,6 +134,8 @@ class Announcer:
     channel's `send`/`history`/`create_thread`, the message's `create_thread`), so tests
     pass specced fakes. `bot_user_id` tells our own messages from others'. `clock`,
     `monotonic` and `sleep` are injectable so that tests need no real time.
+    `poll_interval_minutes` (POLL_INTERVAL_MINUTES) stretches what counts as catching up
+    when polls are hours apart.
     """
 
     def __init__(
@@ -132,8 +148,10 @@ class Announcer:
         monotonic: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
         pace_seconds: float = PACE_SECONDS,
+        poll_interval_minutes: float = 0,
     ) -> None:
         self._store = store
+        self._catch_up_after = catch_up_after(poll_interval_minutes)
         self._resolve = resolve_channel
         self._me = bot_user_id
         self._clock = clock
@@ -151,7 +169,10 @@ class Announcer:
         report = DrainReport()
         async with self._lock:
             report.skipped = await self._store.skip_stale_deliveries(
-                int(self._clock()), max_per_guild=MAX_PER_GUILD, max_age=MAX_AGE
+                int(self._clock()),
+                max_per_guild=MAX_PER_GUILD,
+                max_age=MAX_AGE,
+                catch_up_after=self._catch_up_after,
             )
             for _ in range(max_rounds):
                 batch = await self._store.open_deliveries(int(self._clock()))

@@ -84,6 +84,7 @@ def services_for(bot: Any) -> AnnouncementServices:
         bot.store,
         resolve_channel=resolve_channel,
         bot_user_id=lambda: bot.user.id if bot.user else None,
+        poll_interval_minutes=settings.poll_interval_minutes,
     )
     services = AnnouncementServices(poller, announcer, transcripts, owned)
     bot.announcement_services = services

@@ -20,7 +20,7 @@ from bot.announcement import (
     delivery_marker,
     has_marker,
 )
-from bot.announcer import MAX_ATTEMPTS, Announcer, missing_permissions
+from bot.announcer import MAX_ATTEMPTS, Announcer, catch_up_after, missing_permissions
 from bot.fetch import Fetcher
 from bot.importer import Importer, ImportSummary
 from bot.store import Store
@@ -296,6 +296,74 @@ async def test_after_downtime_only_the_three_newest_recent_episodes_are_announce
     assert states["Published ten days ago"] == ("skipped", "older than the backlog limit")
     assert states["Missed 0"] == ("skipped", "too many waiting at once")
     assert states["Missed 1"][0] == "skipped"
+
+
+async def test_four_episodes_published_at_once_are_all_announced(store, show):
+    world = ChannelWorld()
+    world.text_channel()
+    await announce_in(store, thread=False)
+    now = datetime.now(UTC)
+    batch = [Item(f"b{n}", f"Part {n}", now - timedelta(minutes=20 - n)) for n in range(4)]
+    await show.publish(*batch)  # one poll finds all four
+
+    report = await make_announcer(store, world).drain()
+
+    titles = [p.embed.title for p in world.announcements(TEXT_CHANNEL_ID)]
+    assert titles == ["Part 0", "Part 1", "Part 2", "Part 3"]
+    assert report.skipped == 0
+
+
+async def test_new_episodes_of_several_feeds_in_one_poll_are_all_announced(store, tmp_path):
+    world = ChannelWorld()
+    world.text_channel()
+    shows = [Show(store, tmp_path / f"show{n}.xml", BACK_CATALOGUE) for n in range(5)]
+    for each in shows:
+        await each.publish()
+    await announce_in(store, thread=False)
+    now = datetime.now(UTC)
+    for n, each in enumerate(shows):
+        await each.publish(Item(f"new-{n}", f"New on show {n}", now - timedelta(minutes=30 - n)))
+
+    await make_announcer(store, world).drain()
+
+    assert len(world.announcements(TEXT_CHANNEL_ID)) == 5
+
+
+async def test_a_night_of_downtime_is_still_cut_to_the_newest_three(store, show):
+    world = ChannelWorld()
+    world.text_channel()
+    await announce_in(store, thread=False)
+    now = datetime.now(UTC)
+    missed = [Item(f"n{n}", f"Night {n}", now - timedelta(hours=20 - 3 * n)) for n in range(5)]
+    await show.publish(*missed)  # published 20 to 8 hours ago, found when the bot came back
+
+    await make_announcer(store, world).drain()
+
+    titles = [p.embed.title for p in world.announcements(TEXT_CHANNEL_ID)]
+    assert titles == ["Night 2", "Night 3", "Night 4"]
+
+
+async def test_announcements_that_waited_out_a_long_outage_are_cut_to_the_newest_three(store, show):
+    world = ChannelWorld()
+    world.text_channel()
+    await announce_in(store, thread=False)
+    now = datetime.now(UTC)
+    await show.publish(
+        *[Item(f"w{n}", f"Waited {n}", now - timedelta(minutes=9 - n)) for n in range(4)]
+    )
+    # Found on time, but Discord (or the guild's channel) was out of reach for a day.
+    a_day_later = make_announcer(store, world, clock=lambda: time.time() + 24 * 3600)
+
+    report = await a_day_later.drain()
+
+    titles = [p.embed.title for p in world.announcements(TEXT_CHANNEL_ID)]
+    assert titles == ["Waited 1", "Waited 2", "Waited 3"]
+    assert report.skipped == 1
+
+
+def test_catching_up_starts_after_six_hours_or_two_polls_when_polls_are_far_apart():
+    assert catch_up_after(15) == 6 * 3600
+    assert catch_up_after(12 * 60) == 24 * 3600
 
 
 async def test_posts_in_one_channel_are_paced_a_second_apart(store, show):

@@ -423,10 +423,18 @@ class AnnouncementStore(StoreBase):
 
     # ------------------------------------------------------------------ the outbox
 
-    async def skip_stale_deliveries(self, at: int, *, max_per_guild: int, max_age: int) -> int:
-        """The backlog rule: of a guild's waiting announcements only the newest
-        `max_per_guild`, and none about an episode older than `max_age` seconds, are sent;
-        the rest are marked skipped. Returns how many were skipped.
+    async def skip_stale_deliveries(
+        self, at: int, *, max_per_guild: int, max_age: int, catch_up_after: int = 0
+    ) -> int:
+        """The backlog rule: none about an episode older than `max_age` seconds is sent;
+        and after downtime only a guild's newest `max_per_guild` waiting announcements are.
+        The rest are marked skipped. Returns how many were skipped.
+
+        The cap is for catching up: it skips only announcements that are late, about an
+        episode that came out (published, or first seen when undated) more than
+        `catch_up_after` seconds ago — the bot was down, the feed failing, or Discord out
+        of reach. Episodes that arrive together on time (a batch release, several feeds
+        in one poll) are all announced, and count against the cap for late ones.
 
         Runs on every drain, so both statements read only the open deliveries, through the
         partial index `deliveries_open` (its condition spelled as in the migration), never
@@ -445,14 +453,15 @@ class AnnouncementStore(StoreBase):
                 f"""UPDATE deliveries SET state = 'skipped', error = 'too many waiting at once'
                    WHERE {_OPEN} AND state = 'pending' AND id IN (
                        SELECT id FROM (
-                           SELECT d.id, row_number() OVER (
-                               PARTITION BY +d.guild_id
-                               ORDER BY coalesce(e.published_at, e.first_seen_at) DESC,
-                                        e.id DESC) AS newest
+                           SELECT d.id, coalesce(e.published_at, e.first_seen_at) AS out_at,
+                                  row_number() OVER (
+                                      PARTITION BY +d.guild_id
+                                      ORDER BY coalesce(e.published_at, e.first_seen_at) DESC,
+                                               e.id DESC) AS newest
                            FROM deliveries d JOIN episodes e ON e.id = d.episode_id
                            WHERE d.{_OPEN})
-                       WHERE newest > ?)""",
-                (max_per_guild,),
+                       WHERE newest > ? AND out_at < ?)""",
+                (max_per_guild, at - catch_up_after),
             )
             return old.rowcount + excess.rowcount
 
