@@ -217,7 +217,7 @@ def convert_option(option: dict[str, Any], raw: str) -> Any:
             value = int(raw.strip())
         except ValueError:
             raise AskError(f"{name} must be a whole number, not {raw!r}") from None
-        _check_range(option, value)
+        _check_range(option, value, raw)
     elif kind == 10:
         try:
             value = float(raw.strip())
@@ -225,7 +225,7 @@ def convert_option(option: dict[str, Any], raw: str) -> Any:
             raise AskError(f"{name} must be a number, not {raw!r}") from None
         if not math.isfinite(value):
             raise AskError(f"{name} must be a number, not {raw!r}")
-        _check_range(option, value)
+        _check_range(option, value, raw)
     elif kind == 5:
         if raw.strip().lower() not in _TRUE | _FALSE:
             raise AskError(f"{name} must be true or false, not {raw!r}")
@@ -249,7 +249,9 @@ def convert_option(option: dict[str, Any], raw: str) -> Any:
     return value
 
 
-def _check_range(option: dict[str, Any], value: float) -> None:
+def _check_range(option: dict[str, Any], value: float, raw: str) -> None:
+    """Refuse a value outside the option's range, echoing it as typed (`{value:g}` would
+    turn a 20-digit number into `1e+20`)."""
     low, high = option.get("min_value"), option.get("max_value")
     if (low is not None and value < low) or (high is not None and value > high):
         if low is not None and high is not None:
@@ -258,7 +260,7 @@ def _check_range(option: dict[str, Any], value: float) -> None:
             bounds = f"at least {low}"
         else:
             bounds = f"at most {high}"
-        raise AskError(f"{option['name']} must be {bounds}, not {value:g}")
+        raise AskError(f"{option['name']} must be {bounds}, not {raw.strip()}")
 
 
 # ---------------------------------------------------------------- the console interaction

@@ -168,6 +168,15 @@ def test_json_of_autocomplete_is_the_choices_payload(ask):
         (["/latest count:abc"], "count must be a whole number, not 'abc'"),
         (["/latest count:11"], "count must be between 1 and 10, not 11"),
         (["/latest count:0"], "count must be between 1 and 10, not 0"),
+        # Echoed as typed, not as a float (`1e+20`).
+        (
+            ["/latest count:100000000000000000000"],
+            "count must be between 1 and 10, not 100000000000000000000",
+        ),
+        (
+            ["/latest count:-12345678901234567890"],
+            "count must be between 1 and 10, not -12345678901234567890",
+        ),
         (["/latest size:3"], "/latest has no option 'size' (its options: count)"),
         (["/latest count:1 count:2"], "option 'count' is given twice"),
         (["/when"], "/when needs topic"),
