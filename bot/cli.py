@@ -11,6 +11,7 @@ import asyncio
 import json
 import logging
 import os
+import sqlite3
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,12 +20,16 @@ from typing import TextIO
 from dotenv import load_dotenv
 
 from bot.fetch import Fetcher
-from bot.importer import Importer, ImportSummary
+from bot.importer import Importer, ImportSummary, canonical_source
+from bot.poller import unexpected_error
 from bot.settings import ConfigError, Settings
 from bot.store import Store, StoreError
+from bot.store.base import scalar
 from bot.transcript_sync import TranscriptSync
 
 EXIT_OK, EXIT_PARTIAL, EXIT_USAGE = 0, 1, 2
+
+log = logging.getLogger(__name__)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -139,11 +144,75 @@ def main(argv: Sequence[str] | None = None) -> int:
     }[args.command]
     try:
         return asyncio.run(handler(args, settings, db_path))
-    except StoreError as exc:
-        print(f"episode-bot: {exc}", file=sys.stderr)
+    except (StoreError, sqlite3.Error) as exc:
+        if is_read_only(exc):
+            print(
+                f"episode-bot: the store at {db_path} is read-only: {args.command} needs to "
+                "write to it (make it, and its -wal and -shm files, writable by this user, "
+                "or give another --db)",
+                file=sys.stderr,
+            )
+        elif isinstance(exc, StoreError):
+            print(f"episode-bot: {exc}", file=sys.stderr)
+        else:
+            raise
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
+
+
+def is_read_only(exc: BaseException) -> bool:
+    """Whether SQLite refused a write because the store cannot be written (a read-only file
+    or file system), here or in the error this one replaced."""
+    seen: BaseException | None = exc
+    visited: set[int] = set()
+    while seen is not None and id(seen) not in visited:
+        visited.add(id(seen))
+        code = getattr(seen, "sqlite_errorcode", None)
+        # The primary code: SQLITE_READONLY_DBMOVED and the like are read-only too.
+        if (
+            isinstance(seen, sqlite3.Error)
+            and code is not None
+            and code & 0xFF == sqlite3.SQLITE_READONLY
+        ):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+class _RolledBack(Exception):
+    pass
+
+
+async def require_writable(store: Store) -> None:
+    """Raise SQLite's read-only error now, before any work, if the store can't be written:
+    the schema version is rewritten with its own value in a transaction rolled back."""
+    try:
+        async with store.transaction() as db:
+            version = int(await scalar(db, "PRAGMA user_version"))
+            await db.execute(f"PRAGMA user_version = {version}")
+            raise _RolledBack
+    except _RolledBack:
+        pass
+
+
+def require_store_file(db_path: Path) -> None:
+    """Refuse an empty file as a store, as a missing one is (`Store.open(create=False)`):
+    SQLite would take it for an empty database and migrate it into a new, empty store.
+    A missing file is left to `Store.open`, which says the same."""
+    path = str(db_path)
+    if path == ":memory:":
+        return
+    try:
+        empty = os.path.getsize(path) == 0
+        # Committed pages may still be only in the write-ahead log beside it.
+        empty = empty and not (os.path.exists(path + "-wal") and os.path.getsize(path + "-wal"))
+    except OSError:
+        return
+    if empty:
+        raise StoreError(
+            f"there is no store at {path}: import a feed first (episode-bot import SOURCE)"
+        )
 
 
 async def import_sources(
@@ -156,33 +225,66 @@ async def import_sources(
     transcripts: bool = False,
     out: TextIO | None = None,
     progress_stream: TextIO | None = None,
+    importer: Importer | None = None,
 ) -> int:
     """Import each source, print a one-line summary per feed; the exit code.
 
-    With `transcripts`, each imported feed's transcripts are then fetched and indexed, with
-    a second line per feed counting them.
+    Each source is imported on its own: one that fails, even by raising (a bug its content
+    triggers), gets its line and the next is imported. Only a store that can't be used
+    (read-only, broken) stops the run. With `transcripts`, each imported feed's
+    transcripts are then fetched and indexed, with a second line per feed counting them.
     """
     out = out or sys.stdout
     progress_stream = progress_stream or sys.stderr
-    importer = Importer(store, fetcher, remote_files=not offline)
+    importer = importer or Importer(store, fetcher, remote_files=not offline)
     sync = TranscriptSync(store, fetcher, remote_files=not offline) if transcripts else None
     failed = 0
     for index, source in enumerate(sources, start=1):
         bar = ProgressBar(progress_stream, prefix=f"[{index}/{len(sources)}]", name=source)
-        summary: ImportSummary = await importer.import_source(source, progress=bar, force=force)
-        bar.clear()
+        try:
+            summary: ImportSummary = await importer.import_source(source, progress=bar, force=force)
+        except Exception as exc:
+            _raise_if_fatal(exc)
+            summary = ImportSummary(source=_source_name(source), error=unexpected_error(exc))
+            # The traceback is for whoever fixes the bug: LOG_LEVEL=DEBUG shows it.
+            log.debug("importing %s raised", source, exc_info=True)
+        finally:
+            bar.clear()
         print(summary.line(), file=out, flush=True)
         failed += not summary.ok
         if sync is not None and summary.ok and summary.feed_id is not None:
-            synced = await sync.sync_feed(summary.feed_id, force=force)
-            synced.source = summary.title or summary.source
+            name = summary.title or summary.source
+            try:
+                synced = await sync.sync_feed(summary.feed_id, force=force)
+            except Exception as exc:
+                _raise_if_fatal(exc)
+                log.debug("fetching the transcripts of %s raised", source, exc_info=True)
+                print(f"{name}: transcripts: failed: {unexpected_error(exc)}", file=out)
+                failed += 1
+                continue
+            synced.source = name
             print(synced.line(), file=out, flush=True)
     await store.optimize_search_indexes()  # a bulk write: leave the indexes compact
     return EXIT_PARTIAL if failed else EXIT_OK
 
 
+def _raise_if_fatal(exc: Exception) -> None:
+    """A store that can't be written or used fails every source alike: stop (exit 2)."""
+    if isinstance(exc, StoreError) or is_read_only(exc):
+        raise exc
+
+
+def _source_name(source: str) -> str:
+    """The source as its summary line names it (a path made absolute), or as given."""
+    try:
+        return canonical_source(source)
+    except Exception:  # the same bug may be in naming it
+        return source
+
+
 async def _import(args: argparse.Namespace, settings: Settings, db_path: Path) -> int:
     async with await Store.open(db_path) as store, Fetcher() as fetcher:
+        await require_writable(store)  # one line now, not a failure per source
         return await import_sources(
             args.sources,
             store,
@@ -194,6 +296,7 @@ async def _import(args: argparse.Namespace, settings: Settings, db_path: Path) -
 
 
 async def _export(args: argparse.Namespace, settings: Settings, db_path: Path) -> int:
+    await asyncio.to_thread(require_store_file, db_path)
     async with await Store.open(db_path, create=False) as store:
         async for row in store.export_rows():
             sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
@@ -205,6 +308,7 @@ async def _ask(args: argparse.Namespace, settings: Settings, db_path: Path) -> i
     # Imported here: it loads discord.py and the cogs, which import and export don't need.
     from bot.ask import AskError, ask
 
+    await asyncio.to_thread(require_store_file, db_path)
     try:
         return await ask(
             args.words,
@@ -225,6 +329,11 @@ async def _run(args: argparse.Namespace, settings: Settings, db_path: Path) -> i
     # Imported here, like `ask`: discord.py and the cogs are only needed to serve.
     from bot.runner import RunError, run_bot
 
+    if await asyncio.to_thread(os.path.exists, db_path):
+        # The bot writes as it serves (polls, announcements): refuse a read-only store
+        # now, in one line, rather than log its errors on every tick.
+        async with await Store.open(db_path) as store:
+            await require_writable(store)
     try:
         return await run_bot(settings, db_path, force_sync=args.sync)
     except RunError as exc:

@@ -39,6 +39,17 @@ class FeedRefused(Exception):
     """`/feed add` cannot follow this URL; the text says why, for the admin."""
 
 
+_UNEXPECTED = "unexpected "
+
+
+def unexpected_error(exc: BaseException) -> str:
+    """An exception the importer should have turned into a reason (a bug a feed triggered),
+    as one line a person can act on: `unexpected UnicodeError: label too long`."""
+    detail = " ".join(str(exc).split())  # one line, whatever the message holds
+    text = f"{_UNEXPECTED}{type(exc).__name__}" + (f": {detail}" if detail else "")
+    return text if len(text) <= 300 else text[:299] + "…"
+
+
 @dataclass(slots=True)
 class PollOutcome:
     """What one read of one feed did."""
@@ -191,6 +202,8 @@ class Poller:
                 summary = await self._safely_import(importer, target.url)
             summary.feed_id = summary.feed_id or target.id
             outcome = _outcome(summary)
+            if not outcome.title:  # an import that raised names nothing: say which feed
+                outcome.title = await self._store.feed_title(target.id)
             at = self.now()
             if outcome.error is not None:
                 outcome.status = await self._store.record_poll_failure(
@@ -206,17 +219,20 @@ class Poller:
                 await self._store.record_poll_recovered(target.id)
                 outcome.resumed = True
             return outcome
-        except Exception:
+        except Exception as exc:
             log.exception("polling %s failed unexpectedly", target.url)
-            return PollOutcome(target.url, target.id, error="internal error", status=target.status)
+            return PollOutcome(
+                target.url, target.id, error=unexpected_error(exc), status=target.status
+            )
 
     async def _safely_import(self, importer: Importer, url: str, **options: Any) -> ImportSummary:
         try:
             summary = await importer.import_source(url, **options)
         except Exception as exc:
-            # import_source reports bad feeds in the summary; this is a bug, logged in full.
+            # import_source reports bad feeds in the summary; this is a bug, logged in full,
+            # and the admin reading /feed list or /feed refresh is told what it was.
             log.exception("importing %s raised", url)
-            return ImportSummary(source=url, error=f"internal error ({type(exc).__name__})")
+            return ImportSummary(source=url, error=unexpected_error(exc))
         changed = summary.ok and (summary.new or summary.updated)
         if changed and summary.feed_id is not None and self._on_feed_changed is not None:
             self._on_feed_changed(summary.feed_id, importer is self._trusted)
@@ -238,6 +254,9 @@ class Poller:
             await self._guard.check_public_url(url)
         except FetchError as exc:
             raise FeedRefused(f"I can't follow <{url}>: {exc}.") from None
+        except Exception as exc:  # a bug the URL triggers: still an answer for the admin
+            log.exception("checking %s raised", url)
+            raise FeedRefused(f"I couldn't import <{url}>: {unexpected_error(exc)}.") from None
         source = canonical_source(url)
         async with self._lock_for(source):
             known = await self._store.poll_target_by_url(source)
@@ -254,6 +273,8 @@ class Poller:
                 summary = await self._safely_import(
                     self._guarded, source, guild_id=guild_id, added_by=user_id
                 )
+        if summary.error is not None and summary.error.startswith(_UNEXPECTED):
+            raise FeedRefused(f"I couldn't import <{url}>: {summary.error}.")
         if summary.error is not None or summary.feed_id is None:
             raise FeedRefused(f"I couldn't read <{url}> as a podcast feed: {summary.error}.")
         await self._store.schedule_polls([(summary.feed_id, self.next_poll(self.now()))])

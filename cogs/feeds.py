@@ -14,7 +14,14 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.announcer import Announcer
-from bot.poller import FeedRefused, FollowResult, Poller, PollOutcome, check_feed_url
+from bot.poller import (
+    FeedRefused,
+    FollowResult,
+    Poller,
+    PollOutcome,
+    check_feed_url,
+    unexpected_error,
+)
 from bot.render import literal
 from bot.replies import reply
 from bot.store import Store
@@ -66,6 +73,13 @@ class FeedsCog(
             result = await self.poller.follow(url, guild_id=guild_id, user_id=interaction.user.id)
         except FeedRefused as refused:
             raise UserError(str(refused)) from None
+        except Exception as exc:
+            # The poller answers for the feed; this is a bug elsewhere. The admin still
+            # learns what happened to their URL, not only that something went wrong.
+            log.exception("/feed add %s failed", url)
+            raise UserError(
+                f"I couldn't import <{url.strip()}>: {unexpected_error(exc)}."
+            ) from None
         await reply(interaction, follow_message(result), ephemeral=True)
 
     # ------------------------------------------------------------------ /feed remove
@@ -142,7 +156,12 @@ class FeedsCog(
         if not feeds:
             raise UserError("This server sees no feeds yet. Add one with `/feed add`.")
         await interaction.response.defer(ephemeral=True, thinking=True)
-        outcomes = await self.poller.poll_feeds([f.id for f in feeds])
+        try:
+            # Each feed's own failure is in its outcome; this catches a bug around them.
+            outcomes = await self.poller.poll_feeds([f.id for f in feeds])
+        except Exception as exc:
+            log.exception("/feed refresh failed")
+            raise UserError(f"I couldn't refresh the feeds: {unexpected_error(exc)}.") from None
         if any(outcome.new for outcome in outcomes):
             self.announcer.drain_soon()  # announce now rather than at the next tick
         titles = {

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 from unittest.mock import create_autospec
+from urllib.parse import urlsplit
 
 import discord
 import pytest
@@ -63,13 +64,19 @@ class Admin:
         return fake
 
 
-async def make_admin(store: Store, *, allow_private: bool):
-    fetcher = Fetcher(timeout=2)
+async def make_admin(
+    store: Store,
+    *,
+    allow_private: bool,
+    fetcher_class: type[Fetcher] = Fetcher,
+    importer_class: type[Importer] = Importer,
+):
+    fetcher = fetcher_class(timeout=2)
     bot = EpisodeBot(
         settings=Settings(allow_private_feed_urls=allow_private),
         store=store,
         fetcher=fetcher,
-        importer=Importer(store, fetcher, remote_files=False),
+        importer=importer_class(store, fetcher, remote_files=False),
         extensions=(),
     )
     admin = Admin(bot, ChannelWorld())
@@ -92,6 +99,45 @@ async def strict_admin(store):
     yield admin
     await admin.services.close()
     await fetcher.close()
+
+
+class BuggyImporter(Importer):
+    """The real importer over the real store, with a genuine bug that the sources in
+    `buggy` trigger (what a bug left in parsing or fetching does to the commands)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.buggy: set[str] = set()
+
+    async def import_source(self, source, **options):
+        if source in self.buggy:
+            b"\xed\xa0\x80".decode("utf-8")  # a lone surrogate: UnicodeDecodeError
+        return await super().import_source(source, **options)
+
+
+class BuggyFetcher(Fetcher):
+    """The real fetcher, with the bug issue 9 found in it: a host label over 63 characters
+    reached the IDNA codec, which raises UnicodeError."""
+
+    async def check_public_url(self, url: str) -> None:
+        (urlsplit(url).hostname or "").encode("idna")
+        await super().check_public_url(url)
+
+
+@pytest.fixture
+async def buggy_admin(store):
+    admin, fetcher = await make_admin(
+        store, allow_private=True, fetcher_class=BuggyFetcher, importer_class=BuggyImporter
+    )
+    yield admin
+    await admin.services.close()
+    await fetcher.close()
+
+
+BUG = (
+    "unexpected UnicodeDecodeError: 'utf-8' codec can't decode byte 0xed in position 0: "
+    "invalid continuation byte"
+)
 
 
 async def add_feed(admin: Admin, url: str, *, guild_id=GUILD_ID):
@@ -186,6 +232,27 @@ async def test_feed_add_of_something_that_is_not_a_feed_stores_nothing(admin, st
     with pytest.raises(UserError, match="404"):
         await add_feed(admin, server.url("/gone.xml"))
     assert (await store.fetchone("SELECT count(*) FROM feeds"))[0] == 0
+
+
+async def test_feed_add_tells_the_admin_what_an_unexpected_error_was(buggy_admin, store, server):
+    server.route("/buggy.xml", feed_xml("Buggy", CATALOGUE))
+    buggy = server.url("/buggy.xml")
+    buggy_admin.bot.importer.buggy.add(buggy)
+    with pytest.raises(UserError) as refused:
+        await add_feed(buggy_admin, buggy)
+    assert explain(refused.value) == f"I couldn't import <{buggy}>: {BUG}."
+
+    long_label = f"http://{'a' * 64}.example/feed.xml"
+    with pytest.raises(UserError) as refused:
+        await add_feed(buggy_admin, long_label)
+    message = explain(refused.value)
+    assert message is not None
+    assert message.startswith(f"I couldn't import <{long_label}>: unexpected UnicodeError: ")
+    assert (await store.fetchone("SELECT count(*) FROM feeds"))[0] == 0
+
+    server.route("/show.xml", feed_xml("Loopback Show", CATALOGUE))
+    fake = await add_feed(buggy_admin, server.url("/show.xml"))  # the next one works
+    assert "Imported **Loopback Show**" in fake.last.content
 
 
 # ---------------------------------------------------------------------- list, remove, refresh
@@ -478,3 +545,26 @@ async def test_the_poller_cog_imports_feeds_polls_and_announces_then_stops_on_un
         assert not cog.tick.is_running()
         await services.close()
     assert [p.embed.title for p in world.announcements(TEXT_CHANNEL_ID)] == ["New one"]
+
+
+async def test_feed_refresh_names_an_unexpected_error_and_refreshes_the_other_feeds(
+    buggy_admin, store, server
+):
+    server.route("/buggy.xml", feed_xml("Buggy", CATALOGUE))
+    good = server.route("/good.xml", feed_xml("Good", CATALOGUE))
+    await add_feed(buggy_admin, server.url("/buggy.xml"))
+    await add_feed(buggy_admin, server.url("/good.xml"))
+    buggy_admin.bot.importer.buggy.add(server.url("/buggy.xml"))
+    fresh = Item("fresh", "Brand new", NOW - timedelta(hours=1), number=3)
+    good.body = feed_xml("Good", [*CATALOGUE, fresh]).encode()
+    fake = buggy_admin.interaction()
+
+    await buggy_admin.feeds.refresh.callback(buggy_admin.feeds, fake.interaction, feed=None)
+
+    assert fake.last.ephemeral
+    assert fake.last.content.splitlines() == [
+        f"**Buggy**: failed: {BUG}.",
+        "**Good**: 1 new episode: Brand new",
+    ]
+    [buggy] = [f for f in await store.guild_feeds(GUILD_ID) if f.title == "Buggy"]
+    assert buggy.last_error == BUG  # and /feed list shows it

@@ -217,7 +217,7 @@ async def test_one_bad_feed_does_not_stop_the_others(store, poller, server, cloc
     outcomes = {o.url: o for o in await poller.poll_due()}
     assert outcomes[urls[0]].new == 1
     assert "500" in outcomes[urls[1]].error
-    assert "internal error" in outcomes[urls[2]].error
+    assert outcomes[urls[2]].error == "unexpected RuntimeError: a bug triggered by this feed"
     assert (await feed_row(store, urls[2]))["status"] == "failing"
 
 
