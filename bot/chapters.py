@@ -33,7 +33,7 @@ from dataclasses import dataclass, replace
 from itertools import pairwise
 
 from bot.models import Chapter
-from bot.text import html_to_text
+from bot.text import html_to_text, without_surrogates
 from bot.timefmt import parse_timestamp, seconds_from_json
 
 MIN_ENTRIES = 3
@@ -131,12 +131,15 @@ def chapters_from_json(data: bytes | str) -> list[Chapter]:
 
     Entries with `"toc": false` are hidden and left out; entries without a title or a
     start are skipped; `startTime` may be a number or a numeric string and keeps its
-    fraction. Raises ChapterFileError when the file is not JSON or has no chapter list.
+    fraction. Raises ChapterFileError when the file is not JSON (nested too deeply to
+    read included) or has no chapter list.
     """
     if isinstance(data, str):
         data = data.lstrip("\ufeff")
     try:
         document = json.loads(data)
+    except RecursionError as error:  # `[[[[...` 100,000 deep: json recurses per level
+        raise ChapterFileError("not valid JSON: nested too deeply") from error
     except (ValueError, UnicodeDecodeError) as error:
         raise ChapterFileError(f"not valid JSON: {error}") from error
     if not isinstance(document, dict):
@@ -148,14 +151,14 @@ def chapters_from_json(data: bytes | str) -> list[Chapter]:
     for entry in entries:
         if not isinstance(entry, dict) or entry.get("toc") is False:
             continue
-        start = seconds_from_json(entry.get("startTime"))
-        title = entry.get("title")
-        if start is None or not isinstance(title, str) or not title.strip():
+        start = _json_seconds(entry.get("startTime"))
+        title = _json_text(entry.get("title"))
+        if start is None or title is None:
             continue
         chapters.append(
             Chapter(
                 start=start,
-                title=title.strip(),
+                title=title,
                 source="json",
                 url=_json_text(entry.get("url")),
                 image=_json_text(entry.get("img")),
@@ -164,8 +167,19 @@ def chapters_from_json(data: bytes | str) -> list[Chapter]:
     return finalize_chapters(chapters, None)
 
 
+def _json_seconds(value: object) -> float | None:
+    try:
+        return seconds_from_json(value)
+    except OverflowError:  # an integer too large for a float: `1e400` spelt out
+        return None
+
+
 def _json_text(value: object) -> str | None:
-    return value.strip() or None if isinstance(value, str) else None
+    """A string of the file, stripped; None when it is not a string or is blank. JSON may
+    spell out a lone surrogate (`"\\ud800"`), which nothing can encode: it becomes U+FFFD."""
+    if not isinstance(value, str):
+        return None
+    return without_surrogates(value.strip()) or None
 
 
 def chapters_from_notes(

@@ -6,7 +6,11 @@ the XML declaration, HTML entities XML does not know, undeclared namespace prefi
 `&`), so when the strict parse fails the bytes are cleaned up and parsed again with
 libxml2's recovering parser. External entities are never resolved and nothing is fetched.
 
-Show notes stay HTML strings here; turning them into text happens later.
+Show notes stay HTML strings here; turning them into text happens later. They are cut to
+`bot.text.NOTES_LIMIT` characters as they are read, so that nothing after the parser
+(text extraction, chapters, the store, `/episode`) ever handles megabytes of notes. The
+parser reads text nodes of any size (`huge_tree`): without it libxml2 refuses one over
+10 MB, and the recovering parser then stops there, losing every later item.
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ from bot.models import (
     Soundbite,
     TranscriptRef,
 )
-from bot.text import html_to_text, plain_summary
+from bot.text import NOTES_LIMIT, cap_notes, html_to_text, plain_summary
 from bot.timefmt import parse_timestamp
 
 __all__ = ["FeedParseError", "parse_duration", "parse_feed", "parse_pub_date"]
@@ -131,10 +135,13 @@ class _Names(dict[str, str | None]):
     """Per-document cache: lxml tag (`{uri}local` or a raw `prefix:local`) → canonical
     name such as "itunes:episode", or None for elements the parser does not read."""
 
-    def __init__(self, *, atom_document: bool, default_uri: str | None = None) -> None:
+    def __init__(
+        self, *, atom_document: bool, default_uri: str | None = None, large: bool = False
+    ) -> None:
         super().__init__()
         self.atom_document = atom_document
         self.default_uri = default_uri  # an unknown namespace on the root, read as plain RSS
+        self.large = large  # a document that may hold text nodes of many megabytes
 
     def __missing__(self, tag: str) -> str | None:
         name = self._canonical(tag)
@@ -183,7 +190,15 @@ _BAD_AMPERSAND = re.compile(
     r"&(?!(?:amp|lt|gt|quot|apos);|#[0-9]{1,7};|#[xX][0-9A-Fa-f]{1,6};)"
     r"(?:([A-Za-z][A-Za-z0-9]{0,40});)?"
 )
+# A reference to a surrogate (`&#xD800;`, `&#55296;`): no character at all. libxml2's
+# recovering parser keeps it as bytes that are not UTF-8, and lxml then raises on reading
+# the text; it becomes U+FFFD, the replacement character, as in HTML.
+_SURROGATE_REF = re.compile(
+    r"&#(?:[xX]0*[dD][89a-fA-F][0-9a-fA-F]{2}"
+    r"|0*(?:5529[6-9]|55[3-9][0-9]{2}|56[0-9]{3}|57[0-2][0-9]{2}|573[0-3][0-9]|5734[0-3]));"
+)
 _XML_ENTITIES = ("amp", "lt", "gt", "quot", "apos")
+_CLEAN_UP_PIECE = 1024 * 1024
 # HTML5 named references (`&eacute;`, `&nbsp;`, `&hellip;`) as numeric references.
 _HTML_ENTITY_REFS: dict[str, str] = {
     name[:-1]: "".join(f"&#{ord(char)};" for char in chars)
@@ -250,35 +265,60 @@ def _fix_ampersand(match: re.Match[str]) -> str:
     return "&amp;"  # a raw `&` ("News & Politics")
 
 
-def _fix_ampersands(text: str) -> str:
-    """Rewrite HTML entities and raw `&` outside CDATA sections (inside them the text is
-    literal: `&nbsp;` there is HTML for the show notes and must stay as written)."""
-    parts = []
-    position = 0
-    while (start := text.find("<![CDATA[", position)) != -1:
-        end = text.find("]]>", start + 9)
-        end = len(text) if end == -1 else end + 3
-        parts.append(_BAD_AMPERSAND.sub(_fix_ampersand, text[position:start]))
-        parts.append(text[start:end])
-        position = end
-    parts.append(_BAD_AMPERSAND.sub(_fix_ampersand, text[position:]))
-    return "".join(parts)
+def _fix_references(text: str, start: int, end: int, parts: list[bytes]) -> None:
+    """Append `text[start:end]` to `parts` as UTF-8, with HTML entities, raw `&` and
+    references to surrogates rewritten, in pieces of about _CLEAN_UP_PIECE characters:
+    never a whole copy of a document that may be 50 MB (200 MB as str). A piece ends
+    after a space, a newline or a `>`, which no reference holds."""
+    while start < end:
+        stop = end
+        if end - start > _CLEAN_UP_PIECE:
+            window = start + _CLEAN_UP_PIECE
+            cut = max(text.rfind(c, start, window) for c in "> \n")
+            if cut != -1:
+                stop = cut + 1
+        piece = text[start:stop]
+        if "&#" in piece:
+            piece = _SURROGATE_REF.sub("&#xFFFD;", piece)
+        parts.append(_BAD_AMPERSAND.sub(_fix_ampersand, piece).encode("utf-8"))
+        start = stop
+
+
+def _fix_ampersands(text: str, start: int, end: int, parts: list[bytes]) -> None:
+    """Append `text[start:end]` to `parts` as UTF-8, its references rewritten (`_fix_references`)
+    outside CDATA sections (inside them the text is literal: `&nbsp;` there is HTML for
+    the show notes and must stay as written)."""
+    position = start
+    while (cdata := text.find("<![CDATA[", position, end)) != -1:
+        close = text.find("]]>", cdata + 9, end)
+        close = end if close == -1 else close + 3
+        _fix_references(text, position, cdata, parts)
+        parts.append(text[cdata:close].encode("utf-8"))
+        position = close
+    _fix_references(text, position, end, parts)
 
 
 def _clean_up(data: bytes) -> bytes:
     """Make a malformed feed digestible for the recovering parser: decode it, drop any
     junk before the document and the XML declaration (the text is re-encoded as UTF-8),
-    drop the DOCTYPE (no entity declarations survive), rewrite HTML entities and raw `&`."""
+    drop the DOCTYPE (no entity declarations survive), rewrite HTML entities, raw `&` and
+    references to surrogates.
+
+    The text is copied piece by piece (the document may be 50 MB): what goes is skipped
+    by position, not cut off a copy."""
     text = _decode(data)
     start = _DOCUMENT_START_TEXT.search(text)
-    if start is not None:
-        text = text[start.start() :]
-    if text.startswith("<?xml"):
-        end = text.find("?>")
-        text = text[end + 2 :] if end != -1 else ""
-    text = _DOCTYPE.sub("", text, count=1)
-    text = _fix_ampersands(text)
-    return text.encode("utf-8")
+    begin = start.start() if start is not None else 0
+    if text.startswith("<?xml", begin):
+        end = text.find("?>", begin)
+        begin = len(text) if end == -1 else end + 2
+    doctype = _DOCTYPE.search(text, begin)
+    if doctype is not None:  # (the one copy of the text; few feeds have a DOCTYPE)
+        text, begin = text[begin : doctype.start()] + text[doctype.end() :], 0
+    parts: list[bytes] = []
+    _fix_ampersands(text, begin, len(text), parts)
+    del text, start, doctype  # (a match holds on to the text it was found in)
+    return b"".join(parts)
 
 
 def _parse_tree(data: bytes) -> _Element:
@@ -369,33 +409,62 @@ def _child_text(element: _Element, local: str) -> str | None:
     return None
 
 
-def _inner_html(element: _Element) -> str:
-    """The element's content as markup: its text, or its child elements serialised."""
+def _inner_html(element: _Element, *, large: bool, limit: int = NOTES_LIMIT) -> str:
+    """The element's content as markup: its text, or its child elements serialised; cut
+    to `limit` characters (`cap_notes`) when it is longer. `large`: the document is big
+    enough that the text may be huge (`_head_text`)."""
     if not len(element):
-        return element.text or ""
-    # Markup written as XML elements (Atom xhtml content, unescaped HTML in RSS): serialise
-    # a copy without namespaces so the HTML reads as HTML, not as xmlns-laden XML.
+        text = _head_text(element, limit + 1) if large else element.text or ""
+        return cap_notes(text, limit)
+    children = [node for node in element if isinstance(node.tag, str)]
+    if (
+        len(children) == 1
+        and _bare_tag(children[0].tag) == "div"
+        and not (element.text or "").strip()
+        and (element.get("type") or "").lower() == "xhtml"
+    ):
+        element = children[0]  # Atom wraps xhtml content in a <div> that is not content
+    parts = [element.text or ""]
+    size = len(parts[0])
+    for child in element:
+        if size > limit:
+            break  # enough for the cap: the rest is neither copied nor serialised
+        if isinstance(child.tag, str):
+            parts.append(_markup(child))
+        elif child.tail:
+            parts.append(child.tail)
+        size += len(parts[-1])
+    return cap_notes("".join(parts), limit)
+
+
+# `element.text` decodes the whole text: a 49 MB description becomes up to 196 MB of str
+# (four bytes a character once one emoji is in it). XPath hands back only the start
+# (libxml2 copies the text once, as UTF-8, and lets go of it), but costs twice as much
+# time, so it is used only in documents over _LARGE_DOCUMENT bytes.
+_TEXT_HEAD = etree.XPath("substring(., 1, $length)", smart_strings=False)
+_LARGE_DOCUMENT = 8 * 1024 * 1024
+
+
+def _head_text(element: _Element, length: int) -> str:
+    """The first `length` characters of a text-only element's text."""
+    return _TEXT_HEAD(element, length=length)
+
+
+def _bare_tag(tag: str) -> str:
+    return tag.rpartition("}")[2] if tag.startswith("{") else tag
+
+
+def _markup(element: _Element) -> str:
+    """Markup written as XML elements (Atom xhtml content, unescaped HTML in RSS), and its
+    tail: serialised from a copy without namespaces so that the HTML reads as HTML, not as
+    xmlns-laden XML."""
     holder = copy.deepcopy(element)
     for node in holder.iter():
         tag = node.tag
         if isinstance(tag, str) and tag.startswith("{"):
             node.tag = tag.rpartition("}")[2]
     etree.cleanup_namespaces(holder)
-    children = [node for node in holder if isinstance(node.tag, str)]
-    if (
-        len(children) == 1
-        and children[0].tag == "div"
-        and not (holder.text or "").strip()
-        and (element.get("type") or "").lower() == "xhtml"
-    ):
-        holder = children[0]  # Atom wraps xhtml content in a <div> that is not content
-    parts = [holder.text or ""]
-    for child in holder:
-        if isinstance(child.tag, str):
-            parts.append(etree.tostring(child, encoding="unicode", with_tail=True))
-        elif child.tail:
-            parts.append(child.tail)
-    return "".join(parts)
+    return etree.tostring(holder, encoding="unicode", with_tail=True)
 
 
 _INTEGER = re.compile(r"^\s*#?\s*(\d{1,9})(?:\.0*)?\s*$")
@@ -739,14 +808,14 @@ def _episode(item: _Element, names: _Names, atom: bool) -> ParsedEpisode:
     for name, rank in _NOTES_RANK.items():
         element = get(name)
         if element is not None:
-            notes = _inner_html(element)
+            notes = _inner_html(element, large=names.large)
             if notes and not notes.isspace():
                 notes_candidates.append((rank, notes))
     if notes_candidates:
         notes_html = _richest(notes_candidates).strip()
     else:
         # Some feeds leave every long field empty and only fill in the subtitle.
-        notes_html = html.escape(_text(get("itunes:subtitle")) or "", quote=False)
+        notes_html = cap_notes(html.escape(_text(get("itunes:subtitle")) or "", quote=False))
 
     text_link = alternate_link = None
     enclosures: list[tuple[str, str | None]] = []
@@ -929,7 +998,7 @@ def _channel(
     for name in ("description", "subtitle", "itunes:summary", "itunes:subtitle"):
         element = get(name)
         if element is not None:
-            description = _inner_html(element).strip()
+            description = _inner_html(element, large=names.large).strip()
             if description:
                 break
 
@@ -983,7 +1052,7 @@ def parse_feed(data: bytes, *, source: str = "feed") -> ParsedFeed:
         uri = root_tag[1:].partition("}")[0]
         if _prefix_for_uri(uri) is None:
             default_uri = uri  # an unknown default namespace on an otherwise plain feed
-    names = _Names(atom_document=atom, default_uri=default_uri)
+    names = _Names(atom_document=atom, default_uri=default_uri, large=len(data) > _LARGE_DOCUMENT)
 
     if atom:
         channel, items = root, [c for c in root if _is(c, names, "entry")]

@@ -37,7 +37,7 @@ log = logging.getLogger(__name__)
 
 # Bumped whenever parsing or chapter derivation changes what is stored, so that the next
 # import of an unchanged feed re-derives it instead of skipping it by content hash.
-DERIVATION_VERSION = "2"  # 2: guests inferred from titles and notes (issue 6)
+DERIVATION_VERSION = "3"  # 2: guests inferred from titles and notes (issue 6); 3: notes capped
 
 # Progress callback: (what is being done, done so far, total).
 ProgressFn = Callable[[str, int, int], None]
@@ -137,7 +137,9 @@ class Importer:
 
         if result.status == 304 or result.body is None:
             return await self._not_modified(summary, known, result.etag, result.last_modified)
-        content_hash = hashlib.sha256(DERIVATION_VERSION.encode() + result.body).hexdigest()
+        digest = hashlib.sha256(DERIVATION_VERSION.encode())
+        digest.update(result.body)  # (not `+`: that copies a body of up to 50 MB)
+        content_hash = digest.hexdigest()
         if known and not force and known.content_hash == content_hash:
             return await self._not_modified(summary, known, result.etag, result.last_modified)
 

@@ -64,6 +64,23 @@ _BLANK_LINES = re.compile(r"\n\n\n+")
 _ANY_WHITESPACE = re.compile(r"\s+")
 _SENTENCE_END = re.compile(r"[.!?…][\"'”’»)\]]*(?=\s|$)")
 _TRAILING_JUNK = " \t\n,;:-–—(/&"
+# A lone surrogate cannot be encoded (UTF-8, SQLite): JSON's "\ud800" gives one.
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+# Show notes kept per episode, in characters of HTML (and so at most that much text): far
+# more than anyone reads, small enough that no import or `/episode` handles megabytes.
+NOTES_LIMIT = 256 * 1024
+# Ends notes that were cut: on a line of its own in plain text, after the last paragraph
+# in HTML.
+NOTES_CUT_MARK = "\n[…]"
+# Tags, real and entity-escaped: a cut must not leave half of one.
+_TAG_OPEN = ("<", "&lt;")
+_TAG_CLOSE = (">", "&gt;")
+# Where notes may end as if they were finished: a line break, the end of a block.
+_BLOCK_END = re.compile(
+    r"\n|(?:<|&lt;)(?:br\s*/?|/(?:p|div|li|ul|ol|h[1-6]|blockquote|pre|table|tr)\s*)(?:>|&gt;)",
+    re.IGNORECASE,
+)
 
 
 def html_to_text(html_text: str) -> str:
@@ -111,7 +128,46 @@ def html_to_text(html_text: str) -> str:
         text = "\n".join([line for line in lines if line]).replace(_PARAGRAPH_MARK, "")
     else:
         text = "\n".join(lines)
-    return _BLANK_LINES.sub("\n\n", text).strip()
+    return without_surrogates(_BLANK_LINES.sub("\n\n", text).strip())
+
+
+def without_surrogates(text: str) -> str:
+    """`text` with every lone surrogate replaced by U+FFFD, which can be encoded."""
+    if text.isascii() or _SURROGATE.search(text) is None:
+        return text
+    return _SURROGATE.sub("\ufffd", text)
+
+
+def cap_notes(notes: str, limit: int = NOTES_LIMIT) -> str:
+    """Show notes (HTML or plain text) cut to at most `limit` characters, with
+    NOTES_CUT_MARK at the end; notes that fit are returned as they are.
+
+    The cut never falls inside a tag or an entity (escaped tags included) and, when it
+    can, falls at the end of a line or a paragraph, else before a tag, else between words.
+    """
+    if len(notes) <= limit:
+        return notes
+    head = notes[: max(0, limit - len(NOTES_CUT_MARK))]
+    for opening, closing in zip(_TAG_OPEN, _TAG_CLOSE, strict=True):
+        start = head.rfind(opening)
+        if start > head.rfind(closing):
+            head = head[:start]  # half a tag would read as text
+    entity = head.rfind("&", max(0, len(head) - 34))  # an entity name is at most 32 characters
+    if entity > head.rfind(";"):
+        head = head[:entity]
+    # Best at the end of a line or a paragraph, else before a tag, else between words; only
+    # within the last eighth, so that little is lost (one enormous word is cut where it is).
+    floor = len(head) - len(head) // 8
+    cut = -1
+    for block_end in _BLOCK_END.finditer(head, floor):
+        cut = block_end.end()
+    if cut < floor:
+        cut = max(head.rfind(opening) for opening in _TAG_OPEN)
+    if cut < floor:
+        cut = max(head.rfind(" "), head.rfind("\t"))
+    if cut >= floor:
+        head = head[:cut]
+    return head.rstrip() + NOTES_CUT_MARK
 
 
 def _is_escaped_html(text: str) -> bool:

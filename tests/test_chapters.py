@@ -674,3 +674,29 @@ def test_chapter_file_that_is_not_chapters_json_raises(data: bytes) -> None:
     with pytest.raises(ChapterFileError) as raised:
         chapters_from_json(data)
     assert raised.value.reason
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"[" * 100_000 + b"]" * 100_000,
+        b'{"chapters": [' + b'{"a":' * 100_000 + b"1" + b"}" * 100_000 + b"]}",
+    ],
+    ids=["lists", "objects in the chapter list"],
+)
+def test_json_nested_too_deeply_is_not_chapters_json(data: bytes) -> None:
+    with pytest.raises(ChapterFileError, match="nested too deeply"):
+        chapters_from_json(data)
+
+
+def test_a_start_too_large_for_a_float_skips_that_chapter() -> None:
+    data = '{"chapters": [{"startTime": 1' + "0" * 400 + ', "title": "Never"},'
+    data += ' {"startTime": 5, "title": "Kept"}]}'
+    assert chapters_from_json(data) == [Chapter(5.0, "Kept", "json")]
+
+
+def test_a_lone_surrogate_in_a_chapters_file_becomes_a_replacement_character() -> None:
+    data = b'{"chapters": [{"startTime": 0, "title": "A \\ud800 b", "url": "https://x/\\udfff"}]}'
+    (chapter,) = chapters_from_json(data)
+    assert (chapter.title, chapter.url) == ("A \ufffd b", "https://x/\ufffd")
+    chapter.title.encode("utf-8")

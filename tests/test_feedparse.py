@@ -11,6 +11,7 @@ import pytest
 
 from bot.feedparse import FeedParseError, parse_duration, parse_feed, parse_pub_date
 from bot.models import Chapter, ParsedEpisode, ParsedFeed, Person, Soundbite, TranscriptRef
+from bot.text import NOTES_CUT_MARK, NOTES_LIMIT, html_to_text
 from tests.conftest import SHARED_FIXTURES, fixture_feed, shared_fixtures_or_skip
 
 _FEEDS_DIR = SHARED_FIXTURES / "feeds"
@@ -689,3 +690,75 @@ def test_external_entities_are_never_read(tmp_path: Path) -> None:
         assert "TOP-SECRET-CONTENT" not in everything
         assert "root:" not in everything
         assert len(feed.episodes) == 1
+
+
+# --------------------------------------------------------------------------------------
+# Limits (issue 9): surrogate references, huge notes
+
+
+@pytest.mark.parametrize("reference", ["&#xD800;", "&#xdfff;", "&#55296;", "&#x0D83D;&#xDE00;"])
+def test_a_reference_to_a_surrogate_becomes_a_replacement_character(reference: str) -> None:
+    data = _rss(
+        f"<item><title>Bad {reference} title</title><guid>1</guid>"
+        f"<description>Before {reference} after.</description>"
+        f'<enclosure url="https://example.com/a{reference}.mp3" type="audio/mpeg"/></item>'
+        "<item><title>Next</title><guid>2</guid></item>"
+    )
+    first, second = parse_feed(data).episodes
+    replaced = "\ufffd" * reference.count("&")
+    assert first.title == f"Bad {replaced} title"
+    assert first.notes_html == f"Before {replaced} after."
+    assert first.audio_url == f"https://example.com/a{replaced}.mp3"
+    assert second.title == "Next"
+
+
+def test_a_surrogate_reference_inside_cdata_is_left_to_the_text_conversion() -> None:
+    data = _rss(
+        "<item><title>T</title><description><![CDATA[<p>x &#xD800; y</p>]]></description></item>"
+    )
+    (episode,) = parse_feed(data).episodes
+    assert episode.notes_html == "<p>x &#xD800; y</p>"
+    assert html_to_text(episode.notes_html) == "x \ufffd y"
+
+
+@cache
+def _huge_notes_feed() -> bytes:
+    """An 11 MB description (libxml2 refuses text nodes over 10 MB without `huge_tree`),
+    with an item after it."""
+    paragraph = "&lt;p&gt;Lorem ipsum dolor sit amet, consectetur adipiscing elit.&lt;/p&gt;\n"
+    notes = paragraph * (11_000_000 // len(paragraph))
+    return _rss(
+        f"<item><title>Huge</title><guid>1</guid><description>{notes}</description></item>"
+        "<item><title>After</title><guid>2</guid><description>Small.</description></item>"
+    )
+
+
+def test_huge_notes_are_read_cut_to_the_cap_and_the_items_after_them_are_kept() -> None:
+    data = _huge_notes_feed()
+    assert len(data) > 11_000_000
+    huge, after = parse_feed(data).episodes
+    assert NOTES_LIMIT - 1000 < len(huge.notes_html) <= NOTES_LIMIT
+    assert huge.notes_html.startswith("<p>Lorem ipsum")
+    assert huge.notes_html.endswith("</p>" + NOTES_CUT_MARK)
+    assert (after.title, after.notes_html) == ("After", "Small.")
+
+
+def test_a_large_document_reads_small_notes_like_a_small_one() -> None:
+    item = "<item><title>Zoë</title><description>Grüße 🎙️ &amp; more</description></item>"
+    alone = parse_feed(_rss(item)).episodes[0]
+    padding = "<item><title>Pad</title><description>" + "x" * 9_000_000 + "</description></item>"
+    in_a_large_one = parse_feed(_rss(item + padding)).episodes[0]
+    assert in_a_large_one.notes_html == alone.notes_html == "Grüße 🎙️ & more"
+
+
+def test_notes_written_as_xml_elements_are_cut_to_the_cap() -> None:
+    paragraphs = "<p>Lorem ipsum <b>dolor</b> sit amet.</p>" * 20_000  # 760 K characters
+    data = _rss(
+        f"<item><title>T</title><content:encoded>{paragraphs}</content:encoded></item>",
+        channel=f"<description>{paragraphs}</description>",
+    )
+    feed = parse_feed(data)
+    for notes in (feed.episodes[0].notes_html, feed.description):
+        assert NOTES_LIMIT - 1000 < len(notes) <= NOTES_LIMIT
+        assert notes.startswith("<p>Lorem ipsum <b>dolor</b> sit amet.</p>")
+        assert notes.endswith("</p>" + NOTES_CUT_MARK)

@@ -5,7 +5,16 @@ from __future__ import annotations
 import pytest
 from lxml import etree
 
-from bot.text import html_to_text, plain_summary, title_without_number, truncate
+from bot.text import (
+    NOTES_CUT_MARK,
+    NOTES_LIMIT,
+    cap_notes,
+    html_to_text,
+    plain_summary,
+    title_without_number,
+    truncate,
+    without_surrogates,
+)
 from tests.conftest import fixture_feed
 from tests.test_chapters import raw_item_element  # reads an element as written in the file
 
@@ -198,3 +207,67 @@ def test_a_leading_episode_number_is_dropped_only_when_the_label_shows_it(
     title: str, number: int | None, expected: str
 ) -> None:
     assert title_without_number(title, number) == expected
+
+
+# ---------------------------------------------------------------- the notes cap (issue 9)
+
+
+def test_notes_within_the_cap_are_kept_as_they_are() -> None:
+    notes = "<p>" + "word " * 100 + "</p>"
+    assert cap_notes(notes, len(notes)) is notes
+    assert cap_notes("short") == "short"
+
+
+def test_html_notes_over_the_cap_end_after_a_tag_with_the_mark() -> None:
+    paragraph = "<p>" + "lorem ipsum " * 20 + "</p>\n"
+    notes = paragraph * 50
+    capped = cap_notes(notes, 1000)
+    assert len(capped) <= 1000
+    assert capped.endswith("</p>" + NOTES_CUT_MARK)
+    assert html_to_text(capped).endswith("lorem ipsum\n\n[…]")
+
+
+@pytest.mark.parametrize(
+    "notes",
+    [
+        "<p>text</p>" + "x" * 880 + '<a href="https://example.com/' + "y" * 200 + '">l</a>',
+        "&lt;p&gt;text&lt;/p&gt;" + "x" * 880 + "&lt;a href=&quot;" + "y" * 200,
+        "word " * 195 + "&eacute;&eacute;",
+    ],
+    ids=["tag", "escaped tag", "entity"],
+)
+def test_the_cut_never_leaves_half_a_tag_or_an_entity(notes: str) -> None:
+    head = cap_notes(notes, 990).removesuffix(NOTES_CUT_MARK)
+    assert "<a" not in head and "&lt;a" not in head
+    assert not head.endswith(("&", "&e", "&ea", "&eac", "&eacu", "&eacut"))
+    assert "y" not in html_to_text(head)
+
+
+def test_plain_notes_over_the_cap_end_at_a_line_or_between_words() -> None:
+    lines = "\n".join(f"{i}:00 Topic number {i}" for i in range(10_000))
+    capped = cap_notes(lines)
+    assert len(capped) <= NOTES_LIMIT
+    kept = capped.removesuffix(NOTES_CUT_MARK).split("\n")
+    assert kept == lines.split("\n")[: len(kept)]  # whole lines only
+    words = cap_notes("lorem ipsum " * 100, 500).removesuffix(NOTES_CUT_MARK)
+    assert words.endswith("ipsum") or words.endswith("lorem")
+
+
+def test_one_enormous_word_is_cut_where_it_is() -> None:
+    capped = cap_notes("x" * 2000, 1000)
+    assert capped == "x" * (1000 - len(NOTES_CUT_MARK)) + NOTES_CUT_MARK
+
+
+# ---------------------------------------------------------------- lone surrogates (issue 9)
+
+
+def test_lone_surrogates_become_replacement_characters() -> None:
+    assert without_surrogates("a\ud800b\udfff") == "a\ufffdb\ufffd"
+    assert without_surrogates("Zoë 🎙️") == "Zoë 🎙️"
+
+
+def test_text_from_notes_with_a_lone_surrogate_can_be_encoded() -> None:
+    text = html_to_text("<p>before \ud800 after</p>")
+    assert text == "before \ufffd after"
+    text.encode("utf-8")  # what SQLite does with it
+    assert html_to_text("x &#xD800; &#55296; y") == "x \ufffd \ufffd y"
