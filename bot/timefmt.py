@@ -37,11 +37,14 @@ def parse_timestamp(text: str) -> float | None:
 def seconds_from_json(value: object) -> float | None:
     """A time as Podcasting 2.0 JSON files give it (chapters' and transcripts'
     `startTime`): a number, a numeric string, or an `H:MM:SS` string; None if it is none of
-    these, negative or not finite."""
+    these, negative, not finite or too large for a float (a 400-digit integer)."""
     if isinstance(value, bool):
         return None
     if isinstance(value, int | float):
-        seconds = float(value)
+        try:
+            seconds = float(value)
+        except OverflowError:  # JSON spells out integers of any length
+            return None
     elif isinstance(value, str):
         try:
             seconds = float(value.strip())

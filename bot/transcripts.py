@@ -37,7 +37,7 @@ from lxml import etree
 from lxml import html as lxml_html
 
 from bot.models import TranscriptRef
-from bot.text import html_to_text
+from bot.text import html_to_text, without_surrogates
 from bot.timefmt import parse_timestamp, seconds_from_json
 
 TranscriptFormat = Literal["json", "vtt", "srt", "html", "text"]
@@ -161,10 +161,11 @@ def parse_transcript(body: bytes | str, declared: str | None = None) -> ParsedTr
 
     The bytes decide when they are unambiguous (a WEBVTT header, JSON, SRT cue timings,
     HTML tags); otherwise `declared` (from `transcript_format`) does, and plain text is the
-    last resort. Raises TranscriptError when nothing readable is found.
+    last resort. Raises TranscriptError when nothing readable is found (JSON nested too
+    deeply to read included). Lone surrogates, which nothing can encode, become U+FFFD.
     """
     text = body if isinstance(body, str) else decode_transcript(body)
-    text = text.lstrip("\ufeff")
+    text = without_surrogates(text.lstrip("\ufeff"))
     if not text.strip():
         raise TranscriptError("the transcript is empty")
     fmt = _sniff(text) or declared or "text"
@@ -201,6 +202,9 @@ _SRT_START = re.compile(r"^\s*\d+\s*\n\s*[\d:]+[,.]\d+\s+-->", re.M)
 _HTML_START = re.compile(r"^\s*<(?:!doctype|html|head|body|div|p|cite|section|article)\b", re.I)
 
 
+_TOO_DEEP = "not valid JSON: nested too deeply"
+
+
 def _sniff(text: str) -> TranscriptFormat | None:
     head = text[:2000].lstrip()
     if head.startswith("WEBVTT"):
@@ -208,6 +212,8 @@ def _sniff(text: str) -> TranscriptFormat | None:
     if head[:1] in "{[":
         try:
             json.loads(text)
+        except RecursionError:  # `[[[[...` 100,000 deep: json recurses per level
+            raise TranscriptError(_TOO_DEEP) from None
         except ValueError:
             pass
         else:
@@ -380,13 +386,16 @@ def parse_json_transcript(text: str) -> list[Segment]:
 
     `startTime`/`endTime` may be numbers, numeric strings or `HH:MM:SS.mmm`; `speaker` is
     optional per segment. Word-level files (one word per segment) are fine: merging joins
-    them.
+    them. A time too large for a float is dropped; a lone surrogate the JSON spells out
+    (`"\\ud800"`) becomes U+FFFD.
     """
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise TranscriptError(f"not valid JSON ({exc.msg} at line {exc.lineno})") from None
-    except (ValueError, RecursionError):
+    except RecursionError:
+        raise TranscriptError(_TOO_DEEP) from None
+    except ValueError:
         raise TranscriptError("not valid JSON") from None
     items = data.get("segments") if isinstance(data, dict) else data
     if not isinstance(items, list):
@@ -398,10 +407,12 @@ def parse_json_transcript(text: str) -> list[Segment]:
         body = item.get("body")
         if not isinstance(body, str):
             continue
-        body = " ".join(html.unescape(body).split())
+        body = " ".join(without_surrogates(html.unescape(body)).split())
         if not body:
             continue
         speaker = item.get("speaker")
+        if isinstance(speaker, str):
+            speaker = without_surrogates(speaker)
         segments.append(
             Segment(
                 body,

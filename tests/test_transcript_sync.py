@@ -399,3 +399,56 @@ async def test_a_refused_local_transcript_is_one_warning_naming_the_feed(env, tm
         f"../secret.srt is outside the feed's folder {folder}; not read"
     ]
     assert await store.transcript_moments("batch norm", guild_id=None) == []
+
+
+# --------------------------------------------------------------------------- hostile files
+
+
+async def test_hostile_transcripts_fail_or_are_cleaned_and_the_rest_are_stored(env, server):
+    """Deep nesting, a 400-digit start time and a lone surrogate: the first is one failed
+    transcript, the others are stored without the bad time or the surrogate, and the
+    feed's ordinary transcript beside them is indexed as usual."""
+    store, fetcher = env
+    deep = b'{"segments": ' + b"[" * 100_000
+    huge = (
+        b'{"segments": [{"startTime": ' + b"9" * 400 + b', "body": "Lost time."},'
+        b' {"startTime": 5, "endTime": 8, "body": "Weight decay is regularisation."}]}'
+    )
+    surrogate = (
+        b'{"segments": [{"startTime": 7, "endTime": 9, "speaker": "Ann \\udc80Lee",'
+        b' "body": "Dropout \\ud800 helps."}]}'
+    )
+    server.route("/deep.json", deep, content_type="application/json")
+    server.route("/huge.json", huge, content_type="application/json")
+    server.route("/surrogate.json", surrogate, content_type="application/json")
+    server.route("/good.vtt", VTT_V1, content_type="text/vtt")
+    server.route(
+        "/feed.xml",
+        feed_xml(
+            [
+                ("deep", "x", [("/deep.json", "application/json")]),
+                ("huge", "x", [("/huge.json", "application/json")]),
+                ("surrogate", "x", [("/surrogate.json", "application/json")]),
+                ("good", "x", [("/good.vtt", "text/vtt")]),
+            ]
+        ),
+    )
+    summary = await Importer(store, fetcher).import_source(server.url("/feed.xml"))
+
+    result = await TranscriptSync(store, fetcher).sync_feed(summary.feed_id)
+
+    assert (result.indexed, result.failed) == (3, 1)
+    failures = dict(
+        await store.fetchall("SELECT url, error FROM transcripts WHERE status = 'failed'")
+    )
+    assert failures == {"/deep.json": "could not read: not valid JSON: nested too deeply"}
+    assert await store.transcript_info(await episode_id(store, "deep")) is None
+    # The segment with the absurd start is kept untimed; the timed one lands on its second.
+    assert (await store.transcript_info(await episode_id(store, "huge"))).segments == 2
+    moments = await store.transcript_moments("weight decay", guild_id=None)
+    assert [(m.start, m.speaker) for m in moments] == [(5.0, None)]
+    # The surrogate is stored (and found) as U+FFFD.
+    moments = await store.transcript_moments("dropout", guild_id=None)
+    assert [(m.start, m.speaker) for m in moments] == [(7.0, "Ann \ufffdLee")]
+    assert "\ufffd" in moments[0].text
+    assert await store.transcript_moments("gradient clipping", guild_id=None)

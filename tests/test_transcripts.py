@@ -13,6 +13,7 @@ from bot.fetch import Fetcher
 from bot.importer import Importer
 from bot.models import TranscriptRef
 from bot.store import Store
+from bot.timefmt import seconds_from_json
 from bot.transcript_sync import TranscriptSync
 from bot.transcripts import (
     Passage,
@@ -308,6 +309,84 @@ def test_ep12_vtt_and_json_hold_the_same_cues():
     vtt = parse_transcript((TRANSCRIPTS / "ep12.vtt").read_bytes(), "vtt").segments
     from_json = parse_transcript((TRANSCRIPTS / "ep12.json").read_bytes(), "json").segments
     assert vtt == from_json
+
+
+# --------------------------------------------------------------------------- hostile files
+
+
+@pytest.mark.parametrize("declared", ["json", "vtt", "text", None])
+def test_json_nested_too_deeply_is_a_transcript_error(declared):
+    with pytest.raises(TranscriptError, match="nested too deeply"):
+        parse_transcript("[" * 100_000, declared)
+    with pytest.raises(TranscriptError, match="nested too deeply"):
+        parse_transcript(b'{"segments": ' + b"[" * 100_000, declared)
+
+
+@pytest.mark.parametrize("huge", ["1" * 400, "-" + "1" * 400, '"' + "1" * 400 + '"'])
+def test_a_json_time_too_large_for_a_float_skips_the_segment(huge):
+    body = (
+        '{"segments": ['
+        f'{{"startTime": {huge}, "endTime": 2, "body": "Lost."}},'
+        f'{{"startTime": 1, "endTime": {huge}, "body": "Kept."}},'
+        '{"startTime": 3, "endTime": 4, "body": "Fine."}]}'
+    )
+    segments = parse_transcript(body.encode(), "json").segments
+    assert [(s.text, s.start, s.end) for s in segments] == [
+        ("Lost.", None, 2.0),
+        ("Kept.", 1.0, None),
+        ("Fine.", 3.0, 4.0),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [(10**400, None), (-(10**400), None), ("1" * 400, None), ("1e400", None), (12, 12.0)],
+    ids=["huge-int", "huge-negative", "huge-string", "inf-string", "ordinary"],
+)
+def test_seconds_from_json_never_overflows(value, expected):
+    assert seconds_from_json(value) == expected
+
+
+@pytest.mark.parametrize(
+    "timing",
+    [
+        "99999999999999999999999:00:00,000 --> 99999999999999999999999:00:01,000",
+        "00:00:00," + "9" * 400 + " --> 00:00:01,000",
+        "1" * 400 + ":00.000 --> 00:01.000",
+    ],
+    ids=["huge-hours", "huge-fraction", "huge-minutes"],
+)
+def test_a_cue_with_an_absurd_timestamp_is_skipped(timing):
+    for head in ("", "WEBVTT\n\n"):
+        body = f"{head}1\n{timing}\nLost.\n\n2\n00:00:01,000 --> 00:00:02,000\nKept.\n"
+        segments = parse_transcript(body, "srt").segments
+        assert [(s.text, s.start) for s in segments] == [("Kept.", 1.0)]
+
+
+def test_lone_surrogates_in_json_become_replacement_characters():
+    body = (
+        b'{"segments": [{"startTime": 1, "endTime": 2, "body": "caf\\ud800 ok \\udfff",'
+        b' "speaker": "Ann \\udc80Lee"}]}'
+    )
+    [segment] = parse_transcript(body, "json").segments
+    assert segment.text == "caf\ufffd ok \ufffd"
+    assert segment.speaker == "Ann \ufffdLee"
+    segment.text.encode("utf-8"), segment.speaker.encode("utf-8")  # what SQLite needs
+
+
+@pytest.mark.parametrize("declared", ["vtt", "srt", "html", "text"])
+def test_lone_surrogates_in_a_str_transcript_become_replacement_characters(declared):
+    bodies = {
+        "vtt": "WEBVTT\n\n00:01.000 --> 00:02.000\n<v Ann \udc80>Hi \ud800 there\n",
+        "srt": "1\n00:00:01,000 --> 00:00:02,000\nHi \ud800 there\n",
+        "html": "<html><body><p>Hi \ud800 there</p></body></html>",
+        "text": "Hi \ud800 there\n\nAgain.",
+    }
+    segments = parse_transcript(bodies[declared], declared).segments
+    assert segments[0].text == "Hi \ufffd there"
+    assert segments[0].speaker == ("Ann \ufffd" if declared == "vtt" else None)
+    for segment in segments:
+        segment.text.encode("utf-8"), (segment.speaker or "").encode("utf-8")
 
 
 # --------------------------------------------------------------------------- merging
