@@ -16,14 +16,14 @@ from tests.fakediscord import limits
 from tests.fakediscord.models import Member
 
 if TYPE_CHECKING:
-    from tests.fakediscord.server import FakeDiscord
+    from tests.fakediscord.state import DiscordState
 
 
 class SchemaError(AssertionError):
     """The test asked for something Discord's client would not send."""
 
 
-def find_command(fake: FakeDiscord, name: str) -> tuple[dict[str, Any], int | None]:
+def find_command(fake: DiscordState, name: str) -> tuple[dict[str, Any], int | None]:
     """The synced command called `name` visible in the guild, and its scope (guild id or
     None for global). Present in both scopes: Discord shows it twice, a bug."""
     guild_command = next((c for c in fake.synced.get(fake.guild.id, []) if c["name"] == name), None)
@@ -39,7 +39,7 @@ def find_command(fake: FakeDiscord, name: str) -> tuple[dict[str, Any], int | No
 
 
 def build_command_data(
-    fake: FakeDiscord,
+    fake: DiscordState,
     schema: dict[str, Any],
     names: list[str],
     options: dict[str, Any],
@@ -78,7 +78,7 @@ def build_command_data(
 
 
 def _build_options(
-    fake: FakeDiscord,
+    fake: DiscordState,
     path: str,
     schema_options: list[dict[str, Any]],
     given: dict[str, Any],
@@ -115,7 +115,7 @@ def _build_options(
 
 
 def _option_value(
-    fake: FakeDiscord,
+    fake: DiscordState,
     path: str,
     option: dict[str, Any],
     value: Any,

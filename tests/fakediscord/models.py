@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from tests.fakediscord.server import FakeDiscord
+    from tests.fakediscord.state import DiscordState
 
 DISCORD_EPOCH_MS = 1420070400000
 _counter = itertools.count()
@@ -71,6 +71,9 @@ def names_of(bits: int) -> list[str]:
 
 # Channel types.
 TEXT, DM, NEWS, PUBLIC_THREAD, FORUM = 0, 1, 5, 11, 15
+
+# Interaction types.
+APPLICATION_COMMAND, MESSAGE_COMPONENT, AUTOCOMPLETE, MODAL_SUBMIT = 2, 3, 4, 5
 
 
 def user_object(user_id: int, name: str, *, bot: bool = False) -> dict[str, Any]:
@@ -278,7 +281,7 @@ class FakeMessage:
 class InteractionHandle:
     """One interaction the fake dispatched, and everything the bot answered to it."""
 
-    def __init__(self, fake: FakeDiscord, payload: dict[str, Any], label: str):
+    def __init__(self, fake: DiscordState, payload: dict[str, Any], label: str):
         self.fake = fake
         self.payload = payload
         self.label = label  # "/episode", "/feed add", "click next", "autocomplete /episode"
