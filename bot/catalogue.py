@@ -42,6 +42,11 @@ HIGHLIGHT_END = "\x03"
 MomentKind = Literal["chapter", "notes", "transcript", "soundbite", "episode"]
 
 
+class SearchTooSlow(Exception):
+    """A search ran past the store's time budget and was stopped; the message is for the
+    member (a cog shows it as it shows a user error)."""
+
+
 @dataclass(frozen=True, slots=True)
 class EpisodeSummary:
     """An episode as a line in a list, with what a link or a jump link needs."""
@@ -303,7 +308,12 @@ class Catalogue:
             if expression is None or (loose and found):
                 continue
             phrase = None if loose else plan.phrase
-            found = await self._moments(expression, phrase, scope, episode_id, limit)
+            found, cut = await self._moments(expression, phrase, scope, episode_id, limit)
+            if cut is not None and not found:
+                # The looser "any word" tier would cost more, not less.
+                raise _too_slow(cut)
+            if cut is not None:
+                log.warning("/when %r: a source took too long; answering without it", topic)
             if loose:
                 found = [(hit, "any") for hit, _ in found]
         missing = [hit.episode_id for hit, _ in found if hit.summary is None]
@@ -332,11 +342,17 @@ class Catalogue:
         scope: Scope,
         episode_id: int | None,
         limit: int,
-    ) -> list[tuple[FtsHit, MatchTier]]:
+    ) -> tuple[list[tuple[FtsHit, MatchTier]], float | None]:
         """One expression's moments, ranked: phrase matches before the others; within
         each, timed sources in `_KIND_ORDER`, each by bm25; episode-level matches last.
         Moments of one episode in the same minute are one (the best ranked is kept), and
-        an episode with a timed moment is not listed again at episode level."""
+        an episode with a timed moment is not listed again at episode level.
+
+        A source the store stopped at its time budget is left out: the moments of the
+        others, and that budget (None when every source answered)."""
+        from bot.store.base import QueryTooSlow  # here: the store imports this module
+
+        cut: float | None = None
 
         def tier(hit: FtsHit) -> MatchTier:
             return "phrase" if _is_phrase(hit, phrase) else "all"
@@ -347,10 +363,12 @@ class Catalogue:
         # Timed moments: chapters and note passages (with soundbites) in one statement,
         # transcript passages in another; `_KIND_ORDER` ranks them at equal precision.
         for source in (self._store.timed_hits, self._store.transcript_hits):
-            hits = map(
-                _as_hit, await source(expression, scope, episode_id=episode_id, limit=wanted)
-            )
-            timed += [(hit, tier(hit)) for hit in hits]
+            try:
+                hits = await source(expression, scope, episode_id=episode_id, limit=wanted)
+            except QueryTooSlow as stopped:
+                cut = stopped.budget
+                continue
+            timed += [(hit, tier(hit)) for hit in map(_as_hit, hits)]
         # Stable sorts: bm25 order stays within each precision and kind.
         timed.sort(key=lambda item: -item[0].score)
         timed.sort(key=lambda item: (item[1] != "phrase", _KIND_ORDER.get(item[0].kind, 9)))
@@ -364,16 +382,19 @@ class Catalogue:
         if sum(1 for _, t in moments if t == "phrase") < limit:
             # Episode-level matches come after the timed ones of the same precision.
             timed_episodes = {hit.episode_id for hit, _ in moments}
-            episodes = await self._store.episode_hits(
-                expression,
-                scope,
-                episode_id=episode_id,
-                limit=limit - sum(1 for _, t in moments if t == "phrase"),
-                exclude=sorted(timed_episodes),
-            )
+            try:
+                episodes = await self._store.episode_hits(
+                    expression,
+                    scope,
+                    episode_id=episode_id,
+                    limit=limit - sum(1 for _, t in moments if t == "phrase"),
+                    exclude=sorted(timed_episodes),
+                )
+            except QueryTooSlow as stopped:
+                cut, episodes = stopped.budget, []
             moments += [(h, tier(h)) for h in episodes]
             moments.sort(key=lambda item: (item[1] != "phrase", item[0].start is None))
-        return moments[:limit]
+        return moments[:limit], cut
 
     async def search(self, query: str, *, guild_id: int | None, limit: int = 50) -> list[SearchHit]:
         """Episodes ranked by bm25 over title, notes and chapter titles, with snippets.
@@ -383,7 +404,10 @@ class Catalogue:
         notes 1), each relative to the best score of its index for the query. The snippet
         is from whichever matched best: the notes (a highlighted fragment), a chapter
         title (with its start), or the title. All words must match; phrase matches rank
-        above the others; any word is only a last resort, when all words match nothing."""
+        above the others; any word is only a last resort, when all words match nothing.
+        SearchTooSlow when the store stopped the search at its time budget."""
+        from bot.store.base import QueryTooSlow  # here: the store imports this module
+
         plan = SearchText.parse(query).plan()
         if plan is None or limit <= 0:
             return []
@@ -394,7 +418,10 @@ class Catalogue:
             if expression is None or (loose and ranked):
                 continue
             phrase = None if loose else plan.phrase
-            episodes, chapters = await self._store.search_hits(expression, scope, limit=limit)
+            try:
+                episodes, chapters = await self._store.search_hits(expression, scope, limit=limit)
+            except QueryTooSlow as stopped:
+                raise _too_slow(stopped.budget) from None
             # bm25 values of two indexes are not on one scale, and bm25's column weights
             # saturate: a title match is a fixed bonus, the rest is bm25 relative to the
             # best of its own index for this query.
@@ -507,6 +534,13 @@ def _as_hit(hit: FtsHit | TranscriptMoment) -> FtsHit:
     if isinstance(hit, FtsHit):
         return hit
     return FtsHit(hit.episode_id, hit.start, hit.text, hit.score, hit.kind, speaker=hit.speaker)
+
+
+def _too_slow(budget: float) -> SearchTooSlow:
+    return SearchTooSlow(
+        f"That search took too long (over {budget:g} s), so I stopped it. "
+        "Try more specific words, or fewer common ones."
+    )
 
 
 def _is_phrase(hit: FtsHit, phrase: tuple[str, ...] | None) -> bool:

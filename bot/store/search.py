@@ -5,6 +5,13 @@ Every FTS5 query here receives an expression built by `bot.search` (never member
 and ranks at most `RANK_CAP` matches: bm25 costs about a microsecond per matching row and
 `ORDER BY rank` scores every match, so a common word over a big catalogue would be slow.
 Beyond the cap, the newest `RANK_CAP` matches (highest rowids) are ranked.
+
+The work per matched document is bounded too. FTS5's `snippet()` scores a window around
+every match against every other match, so its cost grows with the square of a document's
+matches (notes repeating one word 40,000 times: ~10 s), and `highlight()` with its length.
+So FTS5 marks texts up to `LONG_TEXT` characters itself, and `LongTextMarker` the longer
+ones: a snippet from the first `SNIPPET_SCAN` characters, a highlight of the first
+`LONG_TEXT`. Every search statement runs within the store's time budget (`StoreBase`).
 """
 
 from __future__ import annotations
@@ -13,8 +20,10 @@ import asyncio
 import json
 import logging
 import re
+import sqlite3
+import threading
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,6 +52,16 @@ from bot.store.base import StoreBase, chunks, visible_feeds
 
 RANK_CAP = 500  # matches ranked by bm25 per query; beyond it, the newest are ranked
 SNIPPET_TOKENS = 24
+# Characters of a text FTS5 highlights (or snippets) itself: at worst (a one-letter word
+# repeated) its snippet costs ~20 ms here, typical notes well under 1 ms. Longer texts
+# go to LongTextMarker, which snippets the first SNIPPET_SCAN characters in pieces.
+LONG_TEXT = 4096
+SNIPPET_SCAN = 65536
+_PIECE = 2048  # characters of a piece of a long text: its snippet costs ≤ ~5 ms
+_PIECE_OVERLAP = 256  # so that a window across two pieces is whole in one of them
+# The tokenizer of every full-text index of the store (bot/migrations): the marker's
+# table must split and stem words as they do, or it would mark other words.
+_TOKENIZER = "porter unicode61 remove_diacritics 2"
 
 # bm25 weights of episodes_fts columns (title, notes_text); chapter titles are ranked in
 # their own index and weigh between the two (see Catalogue.search).
@@ -159,12 +178,39 @@ class SearchStore(StoreBase):
             except Exception:
                 log.exception("rebuilding the autocomplete index failed")
 
+    _marker: LongTextMarker | None = None
+
     async def close(self) -> None:
         task = self._lookup_refresh
         if task is not None and not task.done():
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
+        if self._marker is not None:
+            await asyncio.to_thread(self._marker.close)
         await super().close()
+
+    async def _hits(self, rows: Sequence[aiosqlite.Row], expression: str) -> list[FtsHit]:
+        """The hits of a statement's rows, best first; texts too long for FTS5 to mark
+        (`long_text`, `long_title`: their first part) are marked by the LongTextMarker."""
+        snippets: dict[Hashable, str] = {}
+        highlights: dict[Hashable, str] = {}
+        for index, row in enumerate(rows):
+            if row["long_text"] is not None:
+                into = snippets if row["kind"] == "episode" else highlights
+                into[(index, "text")] = row["long_text"]
+            if row["long_title"] is not None:
+                highlights[(index, "title")] = row["long_title"]
+        marked: dict[Hashable, str] = {}
+        if snippets or highlights:
+            if self._marker is None:
+                self._marker = LongTextMarker()
+            marked = await self._marker.mark(expression, snippets, highlights)
+        hits = [
+            _hit(row, marked.get((index, "text")), marked.get((index, "title")))
+            for index, row in enumerate(rows)
+        ]
+        hits.sort(key=lambda h: -h.score)
+        return hits
 
     # ------------------------------------------------------------------ scope
 
@@ -271,28 +317,26 @@ class SearchStore(StoreBase):
         passages, _ = _ranked(
             "passages_fts", "bm25(passages_fts)", _PASSAGE_JOIN, "p.episode_id", scope, episode_id
         )
+        chapter_marked = _marked("chapters_fts", "chapter_ranked", "title")
+        passage_marked = _marked("passages_fts", "passage_ranked", "text")
         rows = await self.fetchall(
             f"""WITH chapter_ranked AS MATERIALIZED ({chapters} ORDER BY rank_score LIMIT :limit),
                 passage_ranked AS MATERIALIZED ({passages} ORDER BY rank_score LIMIT :limit),
-                chapter_marked AS MATERIALIZED ({
-                _marked("chapters_fts", "chapter_ranked", "highlight(chapters_fts, 0, :hs, :he)")
-            }),
-                passage_marked AS MATERIALIZED ({
-                _marked("passages_fts", "passage_ranked", "highlight(passages_fts, 0, :hs, :he)")
-            })
+                chapter_marked AS MATERIALIZED ({chapter_marked}),
+                passage_marked AS MATERIALIZED ({passage_marked})
                 SELECT 'chapter' AS kind, c.start, r.rank_score, m.text, NULL AS title_text,
-                       {_SUMMARY_COLUMNS}
+                       m.long_text, NULL AS long_title, {_SUMMARY_COLUMNS}
                 FROM chapter_ranked r JOIN chapter_marked m ON m.id = r.id
                 JOIN chapters c ON c.id = r.id {_SUMMARY_JOIN.format(episode="c.episode_id")}
                 UNION ALL
-                SELECT p.kind, p.start, r.rank_score, m.text, NULL, {_SUMMARY_COLUMNS}
+                SELECT p.kind, p.start, r.rank_score, m.text, NULL, m.long_text, NULL,
+                       {_SUMMARY_COLUMNS}
                 FROM passage_ranked r JOIN passage_marked m ON m.id = r.id
                 JOIN passages p ON p.id = r.id {_SUMMARY_JOIN.format(episode="p.episode_id")}""",
             {**params, "q": expression, "limit": limit, **_HIGHLIGHT},
+            budget=self.search_budget,
         )
-        hits = [_hit(row) for row in rows]
-        hits.sort(key=lambda h: -h.score)
-        return hits
+        return await self._hits(rows, expression)
 
     async def episode_hits(
         self,
@@ -312,10 +356,9 @@ class SearchStore(StoreBase):
             f"""WITH episode_ranked AS MATERIALIZED ({ranked}),
                 episode_marked AS MATERIALIZED ({_EPISODE_MARKED}) {_EPISODE_ARM}""",
             {**params, "q": expression, "limit": limit, **_HIGHLIGHT},
+            budget=self.search_budget,
         )
-        hits = [_hit(row) for row in rows]
-        hits.sort(key=lambda h: -h.score)
-        return hits
+        return await self._hits(rows, expression)
 
     async def search_hits(
         self, expression: str, scope: Scope, *, limit: int = 25
@@ -340,18 +383,17 @@ class SearchStore(StoreBase):
                 chapter_best AS MATERIALIZED (
                     SELECT id, episode_id, min(rank_score) AS rank_score FROM chapter_ranked
                     GROUP BY episode_id ORDER BY rank_score LIMIT :limit),
-                chapter_marked AS MATERIALIZED ({
-                _marked("chapters_fts", "chapter_best", "highlight(chapters_fts, 0, :hs, :he)")
-            })
+                chapter_marked AS MATERIALIZED ({_marked("chapters_fts", "chapter_best", "title")})
                 {_EPISODE_ARM}
                 UNION ALL
-                SELECT 'chapter', c.start, b.rank_score, m.text, NULL, {_SUMMARY_COLUMNS}
+                SELECT 'chapter', c.start, b.rank_score, m.text, NULL, m.long_text, NULL,
+                       {_SUMMARY_COLUMNS}
                 FROM chapter_best b JOIN chapter_marked m ON m.id = b.id
                 JOIN chapters c ON c.id = b.id {_SUMMARY_JOIN.format(episode="c.episode_id")}""",
             {**params, "q": expression, "limit": limit, **_HIGHLIGHT},
+            budget=self.search_budget,
         )
-        hits = [_hit(row) for row in rows]
-        hits.sort(key=lambda h: -h.score)
+        hits = await self._hits(rows, expression)
         return [h for h in hits if h.kind == "episode"], [h for h in hits if h.kind != "episode"]
 
     # ------------------------------------------------------------------ related
@@ -678,17 +720,23 @@ class SearchStore(StoreBase):
         return await asyncio.to_thread(build)
 
 
-_HIGHLIGHT = {"hs": HIGHLIGHT_START, "he": HIGHLIGHT_END}
+# The parameters of marking: highlight markers, and what FTS5 marks itself (see LONG_TEXT).
+_HIGHLIGHT = {"hs": HIGHLIGHT_START, "he": HIGHLIGHT_END, "long": LONG_TEXT, "scan": SNIPPET_SCAN}
 
 _SUMMARY_JOIN = "JOIN episodes e ON e.id = {episode} JOIN feeds f ON f.id = e.feed_id"
 
 
-def _marked(table: str, ranked: str, columns: str) -> str:
-    """The highlighted text of the rows of CTE `ranked` (id, ...), read in one walk down
-    the index over their rowid range: asking FTS5 for each row by rowid is a seek per
-    row (~40 µs), the walk costs about a microsecond per match in the range. The `+`
-    keeps SQLite from turning the IN into such seeks."""
-    return f"""SELECT {table}.rowid AS id, {columns} AS text FROM {table}
+def _marked(table: str, ranked: str, column: str) -> str:
+    """The highlighted text (`text`) of the rows of CTE `ranked` (id, ...), read in one
+    walk down the index over their rowid range: asking FTS5 for each row by rowid is a
+    seek per row (~40 µs), the walk costs about a microsecond per match in the range. The
+    `+` keeps SQLite from turning the IN into such seeks. A text longer than LONG_TEXT is
+    not highlighted here: its first LONG_TEXT characters are `long_text`."""
+    value = f"{table}.{column}"
+    return f"""SELECT {table}.rowid AS id,
+        CASE WHEN length({value}) <= :long THEN highlight({table}, 0, :hs, :he) END AS text,
+        CASE WHEN length({value}) > :long THEN substr({value}, 1, :long) END AS long_text
+        FROM {table}
         WHERE {table} MATCH :q
           AND {table}.rowid BETWEEN (SELECT min(id) FROM {ranked})
                                 AND (SELECT max(id) FROM {ranked})
@@ -696,11 +744,19 @@ def _marked(table: str, ranked: str, columns: str) -> str:
 
 
 # The episodes of a statement with their notes snippet and highlighted title: needs a CTE
-# `episode_ranked` (id, rank_score).
+# `episode_ranked` (id, rank_score). Notes or a title longer than LONG_TEXT are left to
+# LongTextMarker: `long_text` (one character past SNIPPET_SCAN tells that there is more)
+# and `long_title`.
 _EPISODE_MARKED = f"""
     SELECT episodes_fts.rowid AS id,
-           snippet(episodes_fts, 1, :hs, :he, '…', {SNIPPET_TOKENS}) AS text,
-           highlight(episodes_fts, 0, :hs, :he) AS title_text
+           CASE WHEN length(episodes_fts.notes_text) <= :long
+                THEN snippet(episodes_fts, 1, :hs, :he, '…', {SNIPPET_TOKENS}) END AS text,
+           CASE WHEN length(episodes_fts.title) <= :long
+                THEN highlight(episodes_fts, 0, :hs, :he) END AS title_text,
+           CASE WHEN length(episodes_fts.notes_text) > :long
+                THEN substr(episodes_fts.notes_text, 1, :scan + 1) END AS long_text,
+           CASE WHEN length(episodes_fts.title) > :long
+                THEN substr(episodes_fts.title, 1, :long) END AS long_title
     FROM episodes_fts
     WHERE episodes_fts MATCH :q
       AND episodes_fts.rowid BETWEEN (SELECT min(id) FROM episode_ranked)
@@ -709,7 +765,7 @@ _EPISODE_MARKED = f"""
 # The episode arm of a statement: needs `episode_ranked` and `episode_marked`.
 _EPISODE_ARM = f"""
     SELECT 'episode' AS kind, NULL AS start, r.rank_score, m.text, m.title_text,
-           {_SUMMARY_COLUMNS}
+           m.long_text, m.long_title, {_SUMMARY_COLUMNS}
     FROM episode_ranked r JOIN episode_marked m ON m.id = r.id
     {_SUMMARY_JOIN.format(episode="r.id")}"""
 
@@ -743,10 +799,11 @@ def _episodes_ranked(
     )
 
 
-def _hit(row: aiosqlite.Row) -> FtsHit:
+def _hit(row: aiosqlite.Row, text: str | None = None, title: str | None = None) -> FtsHit:
+    """The hit of a row; `text` and `title` replace its own (marked by LongTextMarker)."""
     kind = row["kind"]
-    text = row["text"] or ""
-    title = row["title_text"] or ""
+    text = text if text is not None else (row["text"] or "")
+    title = title if title is not None else (row["title_text"] or "")
     if kind == "episode" and HIGHLIGHT_START not in text:
         text = title  # only the title matched: show it highlighted
     return FtsHit(
@@ -805,3 +862,106 @@ def _ranked(
         f"WHERE {table} MATCH {query}{where} AND x.rowid >= {cutoff}",
         params,
     )
+
+
+class LongTextMarker:
+    """Highlights and snippets of texts too long for FTS5 to mark cheaply (see LONG_TEXT),
+    at a bounded cost: in a private in-memory FTS5 table with the store's tokenizer, on a
+    worker thread. A snippet comes from the first SNIPPET_SCAN characters, cut into
+    overlapping pieces of _PIECE characters: the piece that matches best (bm25, the first
+    of equals) is snippeted. A highlight covers the text it is given (the first LONG_TEXT
+    characters) and ends with "…"; a text that does not match there comes back unmarked
+    (a snippet: empty)."""
+
+    def __init__(self) -> None:
+        self._conn: sqlite3.Connection | None = None
+        self._lock = threading.Lock()  # one marking at a time on the connection
+
+    async def mark(
+        self, expression: str, snippets: Mapping[Hashable, str], highlights: Mapping[Hashable, str]
+    ) -> dict[Hashable, str]:
+        """The snippets and highlights of these texts for an FTS5 expression, by key."""
+        return await asyncio.to_thread(self._mark, expression, snippets, highlights)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+
+    def _mark(
+        self, expression: str, snippets: Mapping[Hashable, str], highlights: Mapping[Hashable, str]
+    ) -> dict[Hashable, str]:
+        keys: list[Hashable] = []
+        rows: list[tuple[int, str]] = []
+        pieces_of: list[int] = []  # per snippeted text: its number of pieces
+        more: list[bool] = []  # per snippeted text: whether it goes on past the scan
+        for key, text in snippets.items():
+            pieces = _pieces(text[:SNIPPET_SCAN])
+            rows += [(len(keys) << 10 | n, piece) for n, piece in enumerate(pieces)]
+            keys.append(key)
+            pieces_of.append(len(pieces))
+            more.append(len(text) > SNIPPET_SCAN)
+        first_highlight = len(keys)
+        for key, text in highlights.items():
+            rows.append((len(keys) << 10, text))
+            keys.append(key)
+        found: dict[Hashable, str] = {key: "" for key in snippets}
+        found.update((key, text + "…") for key, text in highlights.items())
+        with self._lock:
+            db = self._connection()
+            db.execute("DELETE FROM marking")
+            db.executemany("INSERT INTO marking (rowid, text) VALUES (?, ?)", rows)
+            # The best piece of each snippeted text: the most and rarest matches (bm25).
+            for rowid, text in db.execute(
+                f"""SELECT rowid, snippet(marking, 0, ?, ?, '…', {SNIPPET_TOKENS})
+                    FROM marking
+                    WHERE marking MATCH ? AND rowid IN (
+                        SELECT id FROM (
+                            SELECT rowid AS id, row_number() OVER (
+                                PARTITION BY rowid >> 10 ORDER BY bm25(marking), rowid) AS n
+                            FROM marking WHERE marking MATCH ? AND rowid < ?)
+                        WHERE n = 1)""",
+                (HIGHLIGHT_START, HIGHLIGHT_END, expression, expression, first_highlight << 10),
+            ):
+                index, piece = rowid >> 10, rowid & 1023
+                if piece > 0 and not text.startswith("…"):
+                    text = "…" + text
+                if (piece < pieces_of[index] - 1 or more[index]) and not text.endswith("…"):
+                    text += "…"
+                found[keys[index]] = text
+            for rowid, text in db.execute(
+                """SELECT rowid, highlight(marking, 0, ?, ?) FROM marking
+                   WHERE marking MATCH ? AND rowid >= ?""",
+                (HIGHLIGHT_START, HIGHLIGHT_END, expression, first_highlight << 10),
+            ):
+                found[keys[rowid >> 10]] = text + "…"
+            db.execute("DELETE FROM marking")
+        return found
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._conn is None:
+            # Used from the worker threads of asyncio.to_thread, one at a time (the lock).
+            self._conn = sqlite3.connect(":memory:", check_same_thread=False)
+            self._conn.execute(
+                f"CREATE VIRTUAL TABLE marking USING fts5 (text, tokenize = '{_TOKENIZER}')"
+            )
+        return self._conn
+
+
+def _pieces(text: str) -> list[str]:
+    """`text` in pieces of at most _PIECE characters, cut at spaces where there are some,
+    each starting _PIECE_OVERLAP characters (or so) before the end of the one before."""
+    pieces = []
+    start = 0
+    while True:
+        end = start + _PIECE
+        if end >= len(text):
+            pieces.append(text[start:])
+            return pieces
+        cut = text.rfind(" ", start + _PIECE // 2, end)
+        end = cut if cut > 0 else end
+        pieces.append(text[start:end])
+        start = end - _PIECE_OVERLAP
+        space = text.find(" ", start, end)
+        start = space + 1 if space >= 0 else start

@@ -24,10 +24,15 @@ bot/catalogue.py) with one match tier's expression built by bot/search.py, and
 `transcript_moments`, which takes a topic as typed, drops its stopwords first
 (`bot.transcripts.topic_terms`; a topic of stopwords alone finds nothing) and is what the
 tests and `bench/bench_transcripts.py` (beside plain FTS5) exercise.
+
+Its statements run within the store's search budget (`StoreBase`: past it, QueryTooSlow),
+and a transcript that says a word in every passage costs at most `_ROWS_PER_EPISODE` short
+passages per candidate episode, scored off the event loop when there are many.
 """
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -57,6 +62,7 @@ if TYPE_CHECKING:
 RANK_CAP = 2000
 QUOTE_WIDTH = 220  # visible characters of a quote (Discord embed fields allow 1024)
 _ROWS_PER_EPISODE = 400  # a 4-hour episode saying a word every minute still fits
+_SCORE_ON_LOOP = 200  # passages scored on the event loop at most; more in a worker thread
 _MIN_CANDIDATE_EPISODES = 8
 
 # The expression that builds an episode's document for transcript_episodes_fts. Inserts
@@ -444,6 +450,7 @@ class TranscriptStore(StoreBase):
                     JOIN episodes e ON e.id = t.episode_id
                     WHERE t.episode_id = ? AND t.status = 'ok'{where}""",
                 (episode_id, *params),
+                budget=self.search_budget,
             )
             if row is None or row[0] is None:
                 return []
@@ -497,7 +504,10 @@ class TranscriptStore(StoreBase):
         found: list[_Candidate] = []
         seen: set[int] = set()
         for query_index, query in enumerate(queries):
-            for row in await self.fetchall(sql, (query, cutoff, *params, count)):
+            rows = await self.fetchall(
+                sql, (query, cutoff, *params, count), budget=self.search_budget
+            )
+            for row in rows:
                 if row[0] in seen or row[1] is None:
                     continue
                 seen.add(row[0])
@@ -518,6 +528,7 @@ class TranscriptStore(StoreBase):
             """SELECT rowid FROM transcript_episodes_fts WHERE transcript_episodes_fts MATCH ?
                ORDER BY rowid DESC LIMIT 1 OFFSET ?""",
             (query, RANK_CAP - 1),
+            budget=self.search_budget,
         )
         return int(row[0]) if row else 0
 
@@ -549,18 +560,28 @@ class TranscriptStore(StoreBase):
                     candidate.episode_id,
                     _ROWS_PER_EPISODE,
                 ]
-            for row in await self.fetchall(" UNION ALL ".join(parts), params):
-                found.setdefault(row["episode_id"], []).append(
-                    TranscriptMoment(
-                        row["episode_id"],
-                        row["id"],
-                        row["start"],
-                        row["end"],
-                        row["speaker"],
-                        row["text"],
-                        passage_score(row["text"], term_count, start_mark, end_mark),
+            rows = await self.fetchall(" UNION ALL ".join(parts), params, budget=self.search_budget)
+
+            def score(rows: list[aiosqlite.Row] = rows) -> None:
+                for row in rows:
+                    found.setdefault(row["episode_id"], []).append(
+                        TranscriptMoment(
+                            row["episode_id"],
+                            row["id"],
+                            row["start"],
+                            row["end"],
+                            row["speaker"],
+                            row["text"],
+                            passage_score(row["text"], term_count, start_mark, end_mark),
+                        )
                     )
-                )
+
+            if len(rows) > _SCORE_ON_LOOP:
+                # Transcripts that say the word in every passage: thousands of rows at
+                # ~50 µs each, which would hold up every other command on the event loop.
+                await asyncio.to_thread(score)
+            else:
+                score()
             waiting = [c for c in waiting if c.episode_id not in found]
         return found
 
