@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 
 from bot.fetch import Fetcher, FetchError
 from bot.importer import Importer, ImportSummary, canonical_source
-from bot.store import Store
+from bot.store import Store, StoreError
 from bot.store.announcements import PollTarget
 
 log = logging.getLogger(__name__)
@@ -219,6 +219,9 @@ class Poller:
                 await self._store.record_poll_recovered(target.id)
                 outcome.resumed = True
             return outcome
+        except StoreError as exc:  # the store's own words: another writer, a full disk
+            log.warning("polling %s: %s", target.url, exc)
+            return PollOutcome(target.url, target.id, error=str(exc), status=target.status)
         except Exception as exc:
             log.exception("polling %s failed unexpectedly", target.url)
             return PollOutcome(
@@ -228,6 +231,10 @@ class Poller:
     async def _safely_import(self, importer: Importer, url: str, **options: Any) -> ImportSummary:
         try:
             summary = await importer.import_source(url, **options)
+        except StoreError as exc:
+            # The store said no in its own words (another writer too long, a full disk).
+            log.warning("importing %s: %s", url, exc)
+            return ImportSummary(source=url, error=str(exc))
         except Exception as exc:
             # import_source reports bad feeds in the summary; this is a bug, logged in full,
             # and the admin reading /feed list or /feed refresh is told what it was.

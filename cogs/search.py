@@ -13,7 +13,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import render
-from bot.catalogue import Catalogue, EpisodeSummary
+from bot.catalogue import Catalogue, EpisodeSummary, SearchTooSlow
 from bot.replies import reply
 from bot.tree import UserError
 from bot.views import DEFER_AFTER, ExpiredPagesButton, Paginator, defer_if_slow
@@ -46,16 +46,19 @@ class SearchCog(commands.Cog, name="Search"):
         scope: EpisodeSummary | None = None
         if episode is not None and episode.strip():
             scope = await resolve_episode(self.catalogue, interaction, episode)
-        moments = await defer_if_slow(
-            interaction,
-            self.catalogue.when(
-                topic,
-                guild_id=interaction.guild_id,
-                episode_id=scope.id if scope else None,
-                limit=WHEN_LIMIT,
-            ),
-            after=self.defer_after,
-        )
+        try:
+            moments = await defer_if_slow(
+                interaction,
+                self.catalogue.when(
+                    topic,
+                    guild_id=interaction.guild_id,
+                    episode_id=scope.id if scope else None,
+                    limit=WHEN_LIMIT,
+                ),
+                after=self.defer_after,
+            )
+        except SearchTooSlow as exc:  # stopped at the store's time budget
+            raise UserError(str(exc)) from None
         if not moments:
             await reply(interaction, render.nothing_when_message(topic, scope), ephemeral=True)
             return
@@ -74,11 +77,14 @@ class SearchCog(commands.Cog, name="Search"):
         """Search every episode's title, show notes and chapters; best matches first."""
         if not query.strip():
             raise UserError("Tell me what to search for, e.g. `/search query:diffusion`.")
-        hits = await defer_if_slow(
-            interaction,
-            self.catalogue.search(query, guild_id=interaction.guild_id, limit=SEARCH_LIMIT),
-            after=self.defer_after,
-        )
+        try:
+            hits = await defer_if_slow(
+                interaction,
+                self.catalogue.search(query, guild_id=interaction.guild_id, limit=SEARCH_LIMIT),
+                after=self.defer_after,
+            )
+        except SearchTooSlow as exc:  # stopped at the store's time budget
+            raise UserError(str(exc)) from None
         if not hits:
             await reply(interaction, render.nothing_found_message(query), ephemeral=True)
             return

@@ -7,10 +7,20 @@ import re
 import pytest
 
 from bot.catalogue import Catalogue
+from bot.store import Store
 from bot.views import Paginator
 from cogs.search import SearchCog
 from tests import cog_helpers
-from tests.cog_helpers import AUDIO, HOSTILE_INPUTS, assert_acceptable, invoke, member, press
+from tests.catalogue_helpers import copy_store
+from tests.cog_helpers import (
+    AUDIO,
+    HOSTILE_INPUTS,
+    assert_acceptable,
+    invoke,
+    member,
+    press,
+    started_bot,
+)
 from tests.fakes import OTHER_MEMBER_ID, fake_interaction
 
 # The shared fixtures, found by pytest under these names.
@@ -166,3 +176,22 @@ async def test_hostile_when_episode_gets_an_answer_never_an_exception(bot, text)
     assert sent.content or sent.embeds
     if sent.content:
         assert "Sorry, something went wrong" not in sent.content
+
+
+# ---------------------------------------------------------------- a search that is stopped
+
+
+@pytest.mark.parametrize(("command", "option"), [("when", "topic"), ("search", "query")])
+async def test_a_search_stopped_at_its_time_budget_is_a_private_explanation(
+    example_db, tmp_path, command, option
+):
+    # A budget of nothing: every search statement is stopped, as a runaway one would be.
+    store = await Store.open(copy_store(example_db, tmp_path), search_budget=0.0)
+    try:
+        bot = await started_bot(store)
+        sent = await invoke(bot, command, member(bot), **{option: "learning rate"})
+    finally:
+        await store.close()
+    assert sent.ephemeral
+    assert sent.content.startswith("That search took too long")
+    assert "went wrong" not in sent.content

@@ -344,3 +344,30 @@ async def test_an_import_that_changes_a_feed_indexes_its_transcripts(store, fetc
     await poller.poll_due()  # 304: nothing changed, no new sync started
     assert len(started) == 1
     await transcripts.close()
+
+
+async def test_a_refresh_blocked_by_another_writer_says_so_not_internal_error(
+    tmp_path, server, fetchers, clock
+):
+    # Another process (here: a second connection) holds the store's write lock for longer
+    # than this store waits: the admin reads the store's own words, not "internal error".
+    path = tmp_path / "store.db"
+    trusted, guarded = fetchers
+    url = server.url("/show.xml")
+    server.route("/show.xml", feed_xml("Show", items(2)))
+    async with await Store.open(path, write_wait=0.2) as store, await Store.open(path) as other:
+        poller = Poller(
+            store,
+            trusted=Importer(store, trusted, remote_files=False),
+            guarded=Importer(store, guarded, remote_files=False),
+            guard=guarded,
+            interval_minutes=INTERVAL_MINUTES,
+            clock=clock,
+        )
+        (first,) = await poller.import_feeds([url])
+        server.routes["/show.xml"].body = feed_xml("Show", [*items(2), Item("n", "New", NOW)])
+        async with other.transaction():
+            (outcome,) = await poller.poll_feeds([first.feed_id])
+        assert outcome.error is not None
+        assert "internal error" not in outcome.error and "unexpected" not in outcome.error
+        assert "another process" in outcome.error

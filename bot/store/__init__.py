@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 from bot.store.announcements import AnnouncementStore
-from bot.store.base import StoreBase, StoreError, load_migrations
+from bot.store.base import QueryTooSlow, StoreBase, StoreError, load_migrations
 from bot.store.catalogue import (
     CatalogueStore,
     EpisodeWrite,
@@ -27,6 +27,7 @@ class Store(CatalogueStore, AnnouncementStore, StateStore, TranscriptStore, Sear
 __all__ = [
     "EpisodeWrite",
     "FeedRecord",
+    "QueryTooSlow",
     "Store",
     "StoreError",
     "StoredEpisodeState",
