@@ -41,9 +41,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import synthetic
 from bench.machine import describe_machine
-from bot.catalogue import Catalogue
-from bot.models import ParsedFeed
-from bot.related import RelatedRefresh
+from bot.models.parsed_feed import ParsedFeed
+from bot.related.scoring import RelatedRefresh
+from bot.search.catalogue import Catalogue
 from bot.store import EpisodeWrite, Store
 from cogs.search import SEARCH_LIMIT, WHEN_LIMIT  # what the commands ask for
 

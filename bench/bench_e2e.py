@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.machine import describe_machine  # noqa: E402
-from bot.runner import invite_permissions  # noqa: E402
+from bot.app.runner import invite_permissions  # noqa: E402
 from tests.fakediscord import FakeDiscord, FakeMessage, InteractionHandle  # noqa: E402
 from tests.fakediscord.botprocess import start_bot  # noqa: E402
 

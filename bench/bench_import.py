@@ -37,8 +37,8 @@ from lxml import etree
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.machine import describe_machine
-from bot.fetch import Fetcher
-from bot.importer import Importer
+from bot.ingest.fetch import Fetcher
+from bot.ingest.importer import Importer
 from bot.store import Store, load_migrations
 
 FEEDS = Path(__file__).resolve().parent.parent.parent / "shared" / "fixtures" / "feeds"

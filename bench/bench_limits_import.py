@@ -91,8 +91,8 @@ def _vm(field: str) -> int:
 
 
 async def _import_one(path: Path, store_path: Path) -> dict[str, float]:
-    from bot.fetch import Fetcher
-    from bot.importer import Importer
+    from bot.ingest.fetch import Fetcher
+    from bot.ingest.importer import Importer
     from bot.store import Store
 
     async with await Store.open(store_path) as store, Fetcher() as fetcher:
@@ -152,7 +152,7 @@ def verdict(target: str, peak_mb: float, seconds: float) -> str:
 
 
 def import_table(folder: Path) -> None:
-    from bot.text import NOTES_LIMIT
+    from bot.common.plain_text import NOTES_LIMIT
 
     print(f"Imports, each in a fresh process (median of {RUNS}).", end=" ")
     print(f"Notes are kept up to {NOTES_LIMIT:,} characters.")
@@ -176,9 +176,9 @@ def import_table(folder: Path) -> None:
 
 
 def derivation_table() -> None:
-    from bot.chapters import chapters_from_notes
-    from bot.passages import timed_passages
-    from bot.text import html_to_text
+    from bot.common.plain_text import html_to_text
+    from bot.ingest.chapters import chapters_from_notes
+    from bot.ingest.passages import timed_passages
 
     print(f"Chapters and passages derived from a whole list, not cut (CPU, median of {RUNS}).")
     print()

@@ -33,12 +33,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.machine import describe_machine  # noqa: E402
-from bot.catalogue import Catalogue  # noqa: E402
-from bot.fetch import Fetcher  # noqa: E402
-from bot.importer import Importer  # noqa: E402
+from bot.ingest.fetch import Fetcher  # noqa: E402
+from bot.ingest.importer import Importer  # noqa: E402
+from bot.search.catalogue import Catalogue  # noqa: E402
 from bot.store import Store  # noqa: E402
 from bot.store.base import READERS, SEARCH_BUDGET, QueryTooSlow  # noqa: E402
-from bot.transcripts import Segment, merge_passages  # noqa: E402
+from bot.transcripts.transcript_parse import Segment, merge_passages  # noqa: E402
 from cogs.search import SEARCH_LIMIT, WHEN_LIMIT  # noqa: E402
 from tests.catalogue_helpers import Item, write_feed  # noqa: E402
 
@@ -197,7 +197,7 @@ async def under_runaway(
 
 async def end_to_end(folder: Path, runs: int) -> list[str]:
     """Section 3: through the fake Discord, the bot in its own process."""
-    from bot.runner import invite_permissions
+    from bot.app.runner import invite_permissions
     from tests.fakediscord import FakeDiscord, InteractionHandle
     from tests.fakediscord.botprocess import start_bot
 

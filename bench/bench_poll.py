@@ -31,9 +31,9 @@ from aiohttp import web
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.machine import describe_machine
-from bot.fetch import Fetcher
-from bot.importer import Importer
-from bot.poller import DEFAULT_CONCURRENCY, Poller
+from bot.announce.poller import DEFAULT_CONCURRENCY, Poller
+from bot.ingest.fetch import Fetcher
+from bot.ingest.importer import Importer
 from bot.store import Store
 
 EPISODES_PER_FEED = 20

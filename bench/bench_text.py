@@ -17,9 +17,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.machine import describe_machine
-from bot.chapters import chapters_from_notes
-from bot.feedparse import parse_feed
-from bot.text import html_to_text
+from bot.common.plain_text import html_to_text
+from bot.ingest.chapters import chapters_from_notes
+from bot.ingest.feedparse import parse_feed
 
 FEEDS = Path(__file__).resolve().parent.parent.parent / "shared" / "fixtures" / "feeds"
 RUNS = 5

@@ -15,7 +15,7 @@ same aiosqlite connection:
              /when's transcript source (stopwords dropped, episodes ranked on the
              episode-level index, passages read inside the best episodes, scored,
              collapsed, trimmed; /when enters it through `transcript_hits`, once per
-             match tier, with bot/search.py's expressions)
+             match tier, with bot/search/fts_query.py's expressions)
   /when      `Catalogue.when(topic, guild_id=None, limit=WHEN_LIMIT)`: the whole of what
              the /when command runs (chapters, notes and transcripts, each match tier,
              episode-level matches), with the limit the command asks for
@@ -49,9 +49,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import synthetic
 from bench.machine import describe_machine
-from bot.catalogue import Catalogue
+from bot.search.catalogue import Catalogue
 from bot.store import Store
-from bot.transcripts import STOPWORDS, Passage, fts_all, topic_terms
+from bot.transcripts.transcript_parse import STOPWORDS, Passage, fts_all, topic_terms
 from cogs.search import WHEN_LIMIT
 
 SEED = 6

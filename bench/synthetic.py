@@ -25,10 +25,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.passages import timed_passages
-from bot.related import refresh_feed
+from bot.ingest.passages import timed_passages
+from bot.related.scoring import refresh_feed
 from bot.store import Store
-from bot.store.catalogue import person_key
+from bot.store.episode_writes import person_key
 
 VERSION = 1
 SEED = 20240101

@@ -12,12 +12,12 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.announcer import AnnounceError, Announcer, missing_permissions
-from bot.replies import reply
+from bot.announce.announcer import AnnounceError, Announcer, missing_permissions
+from bot.app.tree import UserError
+from bot.common.plain_text import truncate
 from bot.store import Store
-from bot.text import truncate
-from bot.tree import UserError
-from cogs.poller import services_for
+from bot.ui.replies import reply
+from cogs.feed_polling import services_for
 
 log = logging.getLogger(__name__)
 

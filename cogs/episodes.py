@@ -13,11 +13,11 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import render
-from bot.catalogue import Catalogue, EpisodeDetail, EpisodeSummary
-from bot.replies import reply
-from bot.tree import UserError
-from bot.views import (
+from bot.app.tree import UserError
+from bot.search.catalogue import Catalogue, EpisodeDetail, EpisodeSummary
+from bot.ui import render
+from bot.ui.replies import reply
+from bot.ui.views import (
     EPISODES_COG,
     EpisodeCardButton,
     ExpiredPagesButton,

@@ -13,8 +13,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.announcer import Announcer
-from bot.poller import (
+from bot.announce.announcer import Announcer
+from bot.announce.poller import (
     FeedRefused,
     FollowResult,
     Poller,
@@ -22,15 +22,15 @@ from bot.poller import (
     check_feed_url,
     unexpected_error,
 )
-from bot.render import literal
-from bot.replies import reply
+from bot.app.tree import UserError
+from bot.common.plain_text import truncate
 from bot.store import Store
-from bot.store.announcements import OPEN_STATES, AnnounceSettings, GuildFeed
+from bot.store.announcement_rows import OPEN_STATES, AnnounceSettings, GuildFeed
 from bot.store.base import chunks
-from bot.text import truncate
-from bot.tree import UserError
-from bot.views import Paginator
-from cogs.poller import services_for
+from bot.ui.render import literal
+from bot.ui.replies import reply
+from bot.ui.views import Paginator
+from cogs.feed_polling import services_for
 
 log = logging.getLogger(__name__)
 

@@ -12,11 +12,11 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import render
-from bot.catalogue import Catalogue, EpisodeSummary, SearchTooSlow
-from bot.replies import reply
-from bot.tree import UserError
-from bot.views import DEFER_AFTER, ExpiredPagesButton, Paginator, defer_if_slow
+from bot.app.tree import UserError
+from bot.search.catalogue import Catalogue, EpisodeSummary, SearchTooSlow
+from bot.ui import render
+from bot.ui.replies import reply
+from bot.ui.views import DEFER_AFTER, ExpiredPagesButton, Paginator, defer_if_slow
 from cogs.episodes import complete_episode, resolve_episode
 
 log = logging.getLogger(__name__)

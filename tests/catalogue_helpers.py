@@ -11,8 +11,8 @@ from email.utils import format_datetime
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from bot.fetch import Fetcher
-from bot.importer import Importer
+from bot.ingest.fetch import Fetcher
+from bot.ingest.importer import Importer
 from bot.store import Store
 from tests.conftest import EXAMPLES
 

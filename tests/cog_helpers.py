@@ -19,14 +19,14 @@ import discord
 import pytest
 from discord import app_commands
 
-from bot import render
-from bot.catalogue import Catalogue
-from bot.client import EpisodeBot
-from bot.fetch import Fetcher
-from bot.importer import Importer
-from bot.replies import NO_MENTIONS
-from bot.settings import Settings
+from bot.app.client import EpisodeBot
+from bot.app.settings import Settings
+from bot.ingest.fetch import Fetcher
+from bot.ingest.importer import Importer
+from bot.search.catalogue import Catalogue
 from bot.store import Store
+from bot.ui import render
+from bot.ui.replies import NO_MENTIONS
 from tests.catalogue_helpers import copy_store, example_store_file
 from tests.fakes import MEMBER_ID, FakeInteraction, Sent, fake_interaction
 

@@ -14,17 +14,17 @@ from unittest.mock import create_autospec
 import discord
 import pytest
 
-from bot.announcement import (
+from bot.announce.announcement import (
     CONTENT_LIMIT,
     build_announcement,
     delivery_marker,
     has_marker,
 )
-from bot.announcer import MAX_ATTEMPTS, Announcer, catch_up_after, missing_permissions
-from bot.fetch import Fetcher
-from bot.importer import Importer, ImportSummary
+from bot.announce.announcer import MAX_ATTEMPTS, Announcer, catch_up_after, missing_permissions
+from bot.ingest.fetch import Fetcher
+from bot.ingest.importer import Importer, ImportSummary
 from bot.store import Store
-from bot.store.announcements import AnnouncedChapter, AnnouncedEpisode
+from bot.store.announcement_rows import AnnouncedChapter, AnnouncedEpisode
 from tests.fake_channels import (
     FORUM_CHANNEL_ID,
     GUILD_ID,

@@ -11,7 +11,10 @@ import discord
 import pytest
 from discord import app_commands
 
-from bot.ask import (
+from bot.app.cli import main
+from bot.app.client import EXTENSIONS
+from bot.app.settings import Settings
+from bot.ask.offline import (
     AskError,
     AskResult,
     Request,
@@ -21,10 +24,7 @@ from bot.ask import (
     limit_problems,
     run_command,
 )
-from bot.cli import main
-from bot.client import EXTENSIONS
-from bot.fetch import Fetcher
-from bot.settings import Settings
+from bot.ingest.fetch import Fetcher
 from bot.store import Store
 from tests.conftest import EXAMPLES
 

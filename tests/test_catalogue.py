@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.catalogue import HIGHLIGHT_END, HIGHLIGHT_START, Catalogue, Moment
-from bot.lookup import parse_episode_value
+from bot.search.catalogue import HIGHLIGHT_END, HIGHLIGHT_START, Catalogue, Moment
+from bot.search.lookup import parse_episode_value
 from bot.store import Store
 from tests.catalogue_helpers import (
     HOSTS,

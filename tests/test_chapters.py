@@ -1,4 +1,4 @@
-"""bot.chapters: tables of contents from show notes and Podcasting 2.0 chapter files.
+"""bot.ingest.chapters: tables of contents from show notes and Podcasting 2.0 chapter files.
 
 Real formats are read from the fixture feeds in ../shared/fixtures (never copied here);
 the short snippets below are written for these tests, for formats and traps that the
@@ -15,13 +15,13 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from bot.chapters import (
+from bot.ingest.chapters import (
     ChapterFileError,
     chapters_from_json,
     chapters_from_notes,
     finalize_chapters,
 )
-from bot.models import Chapter
+from bot.models.parsed_feed import Chapter
 from tests.conftest import fixture_feed, shared_fixtures_or_skip
 
 CONTENT = "{http://purl.org/rss/1.0/modules/content/}encoded"

@@ -12,9 +12,9 @@ import sys
 
 import pytest
 
-from bot.cli import import_sources, main
-from bot.fetch import Fetcher
-from bot.importer import Importer
+from bot.app.cli import import_sources, main
+from bot.ingest.fetch import Fetcher
+from bot.ingest.importer import Importer
 from bot.store import load_migrations
 from tests.conftest import EXAMPLES, PROJECT
 
@@ -220,7 +220,7 @@ BUG = (
 def test_a_bug_while_importing_one_source_is_one_line_and_the_others_are_imported(
     tmp_path, monkeypatch, capsys
 ):
-    monkeypatch.setattr("bot.cli.Importer", BuggyImporter)
+    monkeypatch.setattr("bot.app.cli.Importer", BuggyImporter)
     db, buggy = str(tmp_path / "x.db"), str(tmp_path / "buggy.xml")
     assert main(["import", EXAMPLE_FEED, buggy, EXAMPLE_FEED, "--db", db, "--offline"]) == 1
     captured = capsys.readouterr()
@@ -237,8 +237,8 @@ def test_log_level_debug_shows_the_traceback_of_a_bug(tmp_path):
     # In its own process: logging is configured from LOG_LEVEL as when a person runs it.
     buggy = str(tmp_path / "buggy.xml")
     script = (
-        "import sys, bot.cli, tests.test_cli as t; bot.cli.Importer = t.BuggyImporter; "
-        "sys.exit(bot.cli.main(sys.argv[1:]))"
+        "import sys, bot.app.cli, tests.test_cli as t; bot.app.cli.Importer = t.BuggyImporter; "
+        "sys.exit(bot.app.cli.main(sys.argv[1:]))"
     )
     args = ["import", buggy, "--db", str(tmp_path / "x.db"), "--offline"]
     env = {**os.environ, "PYTHONPATH": str(PROJECT)}

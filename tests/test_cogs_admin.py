@@ -13,18 +13,18 @@ import pytest
 from discord import app_commands
 from discord.ext import commands
 
-from bot.client import EpisodeBot
-from bot.fetch import Fetcher
-from bot.importer import Importer
-from bot.poller import PollOutcome
-from bot.settings import Settings
+from bot.announce.poller import PollOutcome
+from bot.app.client import EpisodeBot
+from bot.app.settings import Settings
+from bot.app.tree import UserError, explain
+from bot.ingest.fetch import Fetcher
+from bot.ingest.importer import Importer
 from bot.store import Store
-from bot.store.announcements import GuildFeed
-from bot.tree import UserError, explain
-from bot.views import Paginator
+from bot.store.announcement_rows import GuildFeed
+from bot.ui.views import Paginator
 from cogs.announce import AnnounceCog
+from cogs.feed_polling import PollerCog, services_for
 from cogs.feeds import FeedsCog, feed_list_pages, refresh_message
-from cogs.poller import PollerCog, services_for
 from tests.fake_channels import (
     FORUM_CHANNEL_ID,
     GUILD_ID,

@@ -17,12 +17,12 @@ import discord
 import pytest
 from discord import app_commands
 
-from bot import render
-from bot.catalogue import Catalogue
-from bot.replies import NO_MENTIONS
+from bot.app.tree import APOLOGY, UserError
+from bot.search.catalogue import Catalogue
 from bot.store import Store
-from bot.tree import APOLOGY, UserError
-from bot.views import BaseView, EpisodeCardButton, ExpiredPagesButton, Paginator
+from bot.ui import render
+from bot.ui.replies import NO_MENTIONS
+from bot.ui.views import BaseView, EpisodeCardButton, ExpiredPagesButton, Paginator
 from cogs.episodes import complete_episode
 from tests import cog_helpers
 from tests.catalogue_helpers import store_file

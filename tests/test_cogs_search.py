@@ -6,9 +6,9 @@ import re
 
 import pytest
 
-from bot.catalogue import Catalogue
+from bot.search.catalogue import Catalogue
 from bot.store import Store
-from bot.views import Paginator
+from bot.ui.views import Paginator
 from cogs.search import SearchCog
 from tests import cog_helpers
 from tests.catalogue_helpers import copy_store

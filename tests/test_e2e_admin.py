@@ -15,7 +15,7 @@ import time
 import pytest
 import pytest_asyncio
 
-from bot.runner import invite_permissions
+from bot.app.runner import invite_permissions
 from tests.conftest import EXAMPLES, fixture_feed, shared_fixtures_or_skip
 from tests.fakediscord import CommandNotAvailable, FakeDiscord
 from tests.fakediscord.botprocess import SharedBot

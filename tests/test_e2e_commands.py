@@ -15,7 +15,7 @@ import signal
 import pytest
 import pytest_asyncio
 
-from bot.runner import invite_permissions
+from bot.app.runner import invite_permissions
 from tests.conftest import EXAMPLES
 from tests.fakediscord import FakeDiscord, SchemaError
 from tests.fakediscord.botprocess import SharedBot
@@ -189,7 +189,7 @@ async def test_search_lists_matching_episodes_with_highlights(fake, bot):
 async def test_a_search_whose_results_fit_on_one_page_is_answered(fake, bot):
     """One page of results: no page counter, and no empty footer (Discord refuses those)."""
     message = await (await fake.invoke("search", query="Gaussian")).reply()
-    assert fake.violations == []  # bot/render.py sent `"footer": {"text": ""}` here once
+    assert fake.violations == []  # bot/ui/render.py sent `"footer": {"text": ""}` here once
     assert "Zoë Harlan-Miyata" in message.text()
     assert message.embeds[0].get("footer", {}).get("text", "x") != ""
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import pytest
 import pytest_asyncio
 
-from bot.runner import NO_TOKEN, REJECTED_TOKEN, invite_permissions
+from bot.app.runner import NO_TOKEN, REJECTED_TOKEN, invite_permissions
 from tests.conftest import EXAMPLES
 from tests.fakediscord import FakeDiscord, Perm
 from tests.fakediscord.botprocess import BotProcess, bot_env, run_to_exit

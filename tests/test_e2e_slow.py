@@ -12,10 +12,10 @@ import contextlib
 
 import pytest
 
-from bot.client import EpisodeBot
-from bot.fetch import Fetcher
-from bot.importer import Importer
-from bot.settings import Settings
+from bot.app.client import EpisodeBot
+from bot.app.settings import Settings
+from bot.ingest.fetch import Fetcher
+from bot.ingest.importer import Importer
 from bot.store import Store
 from tests.conftest import EXAMPLES
 from tests.fakediscord import FakeDiscord

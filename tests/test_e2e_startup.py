@@ -1,6 +1,6 @@
 """End to end, in this process: the sync policy, the invite URL and start-up errors.
 
-These drive the bot's own code (`EpisodeBot`, `bot.runner`) with the real discord.py
+These drive the bot's own code (`EpisodeBot`, `bot.app.runner`) with the real discord.py
 client against the loopback fake Discord, in the test's process, where that is enough
 and much faster; test_e2e_run.py runs the bot as users run it.
 """
@@ -16,10 +16,8 @@ from pathlib import Path
 import discord
 import pytest
 
-from bot.client import SYNC_HASH_KEY, EpisodeBot, command_tree_hash
-from bot.fetch import Fetcher
-from bot.importer import Importer
-from bot.runner import (
+from bot.app.client import SYNC_HASH_KEY, EpisodeBot, command_tree_hash
+from bot.app.runner import (
     PRIVILEGED_INTENT,
     REJECTED_TOKEN,
     RunError,
@@ -29,7 +27,9 @@ from bot.runner import (
     point_discord_at,
     run_bot,
 )
-from bot.settings import Settings
+from bot.app.settings import Settings
+from bot.ingest.fetch import Fetcher
+from bot.ingest.importer import Importer
 from bot.store import Store
 from tests.fakediscord import FakeDiscord
 from tests.fakediscord.botprocess import bot_env
@@ -161,7 +161,7 @@ async def test_a_privileged_intent_the_portal_does_not_grant_is_explained(
     def members_too() -> discord.Intents:
         return discord.Intents(guilds=True, members=True)
 
-    monkeypatch.setattr("bot.client.bot_intents", members_too)
+    monkeypatch.setattr("bot.app.client.bot_intents", members_too)
     settings = settings_for(fake, tmp_path / "bot.db", dev_guild_id=fake.guild.id)
     with pytest.raises(RunError) as raised:
         await run_bot(settings, tmp_path / "bot.db", env={})

@@ -10,7 +10,7 @@ from __future__ import annotations
 import discord
 import pytest
 
-from bot.views import Paginator
+from bot.ui.views import Paginator
 from tests.fakediscord import FakeDiscord
 from tests.fakediscord.tinybot import TinyBot, point_discord_at, running
 

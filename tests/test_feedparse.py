@@ -1,4 +1,4 @@
-"""bot.feedparse: real fixture feeds first, then small feeds written here for the edges."""
+"""bot.ingest.feedparse: real fixture feeds first, then small feeds written here for the edges."""
 
 from __future__ import annotations
 
@@ -9,9 +9,16 @@ from pathlib import Path
 
 import pytest
 
-from bot.feedparse import FeedParseError, parse_duration, parse_feed, parse_pub_date
-from bot.models import Chapter, ParsedEpisode, ParsedFeed, Person, Soundbite, TranscriptRef
-from bot.text import NOTES_CUT_MARK, NOTES_LIMIT, html_to_text
+from bot.common.plain_text import NOTES_CUT_MARK, NOTES_LIMIT, html_to_text
+from bot.ingest.feedparse import FeedParseError, parse_duration, parse_feed, parse_pub_date
+from bot.models.parsed_feed import (
+    Chapter,
+    ParsedEpisode,
+    ParsedFeed,
+    Person,
+    Soundbite,
+    TranscriptRef,
+)
 from tests.conftest import SHARED_FIXTURES, fixture_feed, shared_fixtures_or_skip
 
 _FEEDS_DIR = SHARED_FIXTURES / "feeds"

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from aiohttp.abc import AbstractResolver, ResolveResult
 
-import bot.fetch
-from bot.fetch import Fetcher, FetchError, FetchResult, PublicOnlyResolver, is_public_address
+import bot.ingest.fetch
+from bot.ingest.fetch import Fetcher, FetchError, FetchResult, PublicOnlyResolver, is_public_address
 from tests.feedserver import FeedServer
 
 FEED = b'<?xml version="1.0"?><rss version="2.0"><channel><title>Show</title></channel></rss>'
@@ -62,12 +62,12 @@ async def fetcher() -> AsyncIterator[Fetcher]:
 @pytest.fixture
 def loopback_is_public(monkeypatch: pytest.MonkeyPatch) -> None:
     """Pretend 127.0.0.1 (only) is a public address, so the loopback server can play one."""
-    original = bot.fetch.is_public_address
+    original = bot.ingest.fetch.is_public_address
 
     def patched(address: object) -> bool:
         return str(address) == "127.0.0.1" or original(address)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(bot.fetch, "is_public_address", patched)
+    monkeypatch.setattr(bot.ingest.fetch, "is_public_address", patched)
 
 
 async def fetch_error(call: Callable[[], object]) -> str:

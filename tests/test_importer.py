@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.fetch import Fetcher
-from bot.importer import Importer, assign_keys, infer_numbers, title_number
-from bot.models import ParsedEpisode
+from bot.ingest.fetch import Fetcher
+from bot.ingest.importer import Importer, assign_keys, infer_numbers, title_number
+from bot.models.parsed_feed import ParsedEpisode
 from bot.store import Store
 from tests.conftest import EXAMPLES, SHARED_FIXTURES, fixture_feed, shared_fixtures_or_skip
 
@@ -130,7 +130,7 @@ async def test_a_missing_file_is_an_error_that_creates_no_feed(importer, store, 
 async def test_a_crash_while_storing_leaves_the_store_as_it_was(
     importer, store, tmp_path, monkeypatch
 ):
-    from bot.store import catalogue
+    from bot.store import episode_writes
 
     feed = tmp_path / "show.xml"
     feed.write_text(make_feed(ITEM_A), encoding="utf-8")
@@ -140,7 +140,7 @@ async def test_a_crash_while_storing_leaves_the_store_as_it_was(
     async def crash(*args, **kwargs):
         raise RuntimeError("power cut")
 
-    monkeypatch.setattr(catalogue, "_insert_episode_children", crash)
+    monkeypatch.setattr(episode_writes, "_insert_episode_children", crash)
     with pytest.raises(RuntimeError):
         await importer.import_source(str(feed))
     rows = await store.fetchall("SELECT guid, notes_text FROM episodes")

@@ -11,15 +11,15 @@ import math
 
 import pytest
 
-from bot.fetch import Fetcher
-from bot.importer import Importer
-from bot.models import Chapter
-from bot.passages import _TIME, _by_second, _is_chapter_line, timed_passages
-from bot.render import card_summary, episode_card
-from bot.search import fold
+from bot.common.plain_text import NOTES_CUT_MARK, NOTES_LIMIT
+from bot.common.timefmt import parse_timestamp
+from bot.ingest.fetch import Fetcher
+from bot.ingest.importer import Importer
+from bot.ingest.passages import _TIME, _by_second, _is_chapter_line, timed_passages
+from bot.models.parsed_feed import Chapter
+from bot.search.fts_query import fold
 from bot.store import Store
-from bot.text import NOTES_CUT_MARK, NOTES_LIMIT
-from bot.timefmt import parse_timestamp
+from bot.ui.render import card_summary, episode_card
 
 
 @pytest.fixture

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import import_sources, main
-from bot.fetch import Fetcher
-from bot.importer import Importer
+from bot.app.cli import import_sources, main
+from bot.ingest.fetch import Fetcher
+from bot.ingest.importer import Importer
 from bot.store import Store
 from tests.conftest import EXAMPLES, PROJECT
 

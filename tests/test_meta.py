@@ -13,10 +13,10 @@ import discord
 import pytest
 from discord import app_commands
 
-from bot.client import EXTENSIONS, EpisodeBot
-from bot.fetch import Fetcher
-from bot.importer import Importer
-from bot.settings import Settings
+from bot.app.client import EXTENSIONS, EpisodeBot
+from bot.app.settings import Settings
+from bot.ingest.fetch import Fetcher
+from bot.ingest.importer import Importer
 from bot.store import Store
 from tests.conftest import PROJECT
 
@@ -154,5 +154,5 @@ def test_no_mock_in_the_tests_is_without_a_spec():
 
 
 def test_discord_py_is_the_version_the_fakes_were_written_for():
-    # tests/fakes.py and bot/ask.py mirror discord.py 2.7's interaction surface.
+    # tests/fakes.py and bot/ask/offline.py mirror discord.py 2.7's interaction surface.
     assert discord.version_info[:2] == (2, 7)

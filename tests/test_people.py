@@ -7,12 +7,12 @@ import asyncio
 
 import pytest
 
-from bot.feedparse import parse_feed
-from bot.fetch import Fetcher
-from bot.importer import Importer
-from bot.people import clean_name, infer_feed_guests, infer_guests
+from bot.common.plain_text import html_to_text
+from bot.ingest.feedparse import parse_feed
+from bot.ingest.fetch import Fetcher
+from bot.ingest.importer import Importer
+from bot.ingest.people import clean_name, infer_feed_guests, infer_guests
 from bot.store import Store
-from bot.text import html_to_text
 from tests.conftest import EXAMPLES, fixture_feed
 
 # --------------------------------------------------------------------------- inference

@@ -11,10 +11,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.announcer import Announcer
-from bot.fetch import Fetcher
-from bot.importer import Importer
-from bot.poller import JITTER, PAUSE_AFTER, Poller
+from bot.announce.announcer import Announcer
+from bot.announce.poller import JITTER, PAUSE_AFTER, Poller
+from bot.ingest.fetch import Fetcher
+from bot.ingest.importer import Importer
 from bot.store import Store
 from tests.fake_channels import GUILD_ID, TEXT_CHANNEL_ID, ChannelWorld, Item, feed_xml
 
@@ -315,7 +315,7 @@ TRANSCRIPT_VTT = """WEBVTT
 
 
 async def test_an_import_that_changes_a_feed_indexes_its_transcripts(store, fetchers, server):
-    from bot.transcript_sync import FeedTranscripts, TranscriptSync
+    from bot.transcripts.transcript_sync import FeedTranscripts, TranscriptSync
 
     trusted, guarded = fetchers
     transcripts = FeedTranscripts(

@@ -8,8 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.catalogue import Catalogue
-from bot.related import (
+from bot.related.scoring import (
     Candidate,
     RelatedRefresh,
     RelatedRow,
@@ -18,6 +17,7 @@ from bot.related import (
     reasons,
     term_key,
 )
+from bot.search.catalogue import Catalogue
 from bot.store import Store
 from tests.catalogue_helpers import HOSTS, Item, example_store_file, import_feeds, write_feed
 from tests.conftest import EXAMPLES

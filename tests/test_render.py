@@ -10,14 +10,13 @@ import dataclasses
 import discord
 import pytest
 
-from bot import render
-from bot.catalogue import (
+from bot.search.catalogue import (
     HIGHLIGHT_END as END,
 )
-from bot.catalogue import (
+from bot.search.catalogue import (
     HIGHLIGHT_START as START,
 )
-from bot.catalogue import (
+from bot.search.catalogue import (
     ChapterEntry,
     EpisodeDetail,
     EpisodeSummary,
@@ -28,6 +27,7 @@ from bot.catalogue import (
     SearchHit,
     Suggestion,
 )
+from bot.ui import render
 
 AUDIO = "https://media.example.com/warm-restarts/ep12.mp3"
 PUBLISHED = 1_735_732_800  # 2025-01-01 12:00 UTC

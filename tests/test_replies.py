@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import discord
 
-from bot.replies import NO_MENTIONS, defer_publicly, reply
+from bot.ui.replies import NO_MENTIONS, defer_publicly, reply
 from tests.fakes import fake_interaction
 
 

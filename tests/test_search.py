@@ -7,10 +7,10 @@ import sqlite3
 
 import pytest
 
-from bot.lookup import parse_episode_value, parse_number
-from bot.models import Chapter
-from bot.passages import timed_passages
-from bot.search import QueryPlan, SearchText, is_phrase_match
+from bot.ingest.passages import timed_passages
+from bot.models.parsed_feed import Chapter
+from bot.search.fts_query import QueryPlan, SearchText, is_phrase_match
+from bot.search.lookup import parse_episode_value, parse_number
 
 
 def matches(expression: str, *texts: str) -> list[int]:

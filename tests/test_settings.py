@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.settings import ConfigError, Settings
+from bot.app.settings import ConfigError, Settings
 
 
 def test_defaults_match_the_spec():

@@ -6,7 +6,7 @@ import sqlite3
 
 import pytest
 
-from bot.models import Chapter, ParsedFeed, Person
+from bot.models.parsed_feed import Chapter, ParsedFeed, Person
 from bot.store import EpisodeWrite, Store, StoreError, load_migrations
 from bot.store import base as store_module
 

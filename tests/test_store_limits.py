@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.catalogue import HIGHLIGHT_END, HIGHLIGHT_START, Catalogue, SearchTooSlow
+from bot.search.catalogue import HIGHLIGHT_END, HIGHLIGHT_START, Catalogue, SearchTooSlow
 from bot.store import Store, StoreError
 from bot.store.base import QueryTooSlow
-from bot.transcripts import Passage, Segment, merge_passages
+from bot.transcripts.transcript_parse import Passage, Segment, merge_passages
 from tests.catalogue_helpers import Item, copy_store, store_file, write_feed
 from tests.conftest import EXAMPLES, PROJECT
 

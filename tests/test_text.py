@@ -1,11 +1,11 @@
-"""bot.text: show-note HTML to readable lines, and cutting text to a limit."""
+"""bot.common.plain_text: show-note HTML to readable lines, and cutting text to a limit."""
 
 from __future__ import annotations
 
 import pytest
 from lxml import etree
 
-from bot.text import (
+from bot.common.plain_text import (
     NOTES_CUT_MARK,
     NOTES_LIMIT,
     cap_notes,

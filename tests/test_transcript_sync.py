@@ -8,13 +8,13 @@ import logging
 
 import pytest
 
-from bot.cli import EXIT_OK, import_sources
-from bot.fetch import Fetcher
-from bot.importer import Importer
-from bot.models import TranscriptRef
+from bot.app.cli import EXIT_OK, import_sources
+from bot.ingest.fetch import Fetcher
+from bot.ingest.importer import Importer
+from bot.models.parsed_feed import TranscriptRef
 from bot.store import Store
-from bot.store.transcripts import TranscriptJob, TranscriptState
-from bot.transcript_sync import (
+from bot.store.transcript_rows import TranscriptJob, TranscriptState
+from bot.transcripts.transcript_sync import (
     MAX_ATTEMPTS,
     PARSER_VERSION,
     RETRY_AFTER_SECONDS,
@@ -225,7 +225,7 @@ async def test_a_broken_transcript_is_logged_and_skipped_and_the_episode_stays(e
     )  # fmt: skip
     server.route("/fallback.srt", SRT, content_type="application/srt")
     summary = await Importer(store, fetcher).import_source(server.url("/feed.xml"))
-    with caplog.at_level(logging.WARNING, logger="bot.transcript_sync"):
+    with caplog.at_level(logging.WARNING, logger="bot.transcripts.transcript_sync"):
         result = await TranscriptSync(store, fetcher).sync_feed(summary.feed_id)
     assert (result.indexed, result.failed) == (2, 2)
     assert "/missing.srt" in caplog.text and "HTTP 404" in caplog.text
@@ -389,7 +389,7 @@ async def test_a_refused_local_transcript_is_one_warning_naming_the_feed(env, tm
     feed.write_text(feed_xml([("a", "x", [("../secret.srt", "application/x-subrip")])]))
     summary = await Importer(store, fetcher).import_source(str(feed))
 
-    with caplog.at_level(logging.WARNING, logger="bot.transcript_sync"):
+    with caplog.at_level(logging.WARNING, logger="bot.transcripts.transcript_sync"):
         result = await TranscriptSync(store, fetcher).sync_feed(summary.feed_id)
 
     assert (result.indexed, result.failed) == (0, 1)

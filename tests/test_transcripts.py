@@ -8,14 +8,13 @@ import json
 
 import pytest
 
-from bot.catalogue import HIGHLIGHT_END, HIGHLIGHT_START
-from bot.fetch import Fetcher
-from bot.importer import Importer
-from bot.models import TranscriptRef
+from bot.common.timefmt import seconds_from_json
+from bot.ingest.fetch import Fetcher
+from bot.ingest.importer import Importer
+from bot.models.parsed_feed import TranscriptRef
+from bot.search.catalogue import HIGHLIGHT_END, HIGHLIGHT_START
 from bot.store import Store
-from bot.timefmt import seconds_from_json
-from bot.transcript_sync import TranscriptSync
-from bot.transcripts import (
+from bot.transcripts.transcript_parse import (
     Passage,
     Segment,
     TranscriptError,
@@ -27,6 +26,7 @@ from bot.transcripts import (
     transcript_format,
     trim_quote,
 )
+from bot.transcripts.transcript_sync import TranscriptSync
 from tests.conftest import EXAMPLES
 
 S, E = HIGHLIGHT_START, HIGHLIGHT_END

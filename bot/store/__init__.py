@@ -6,18 +6,18 @@
 
 from __future__ import annotations
 
-from bot.store.announcements import AnnouncementStore
+from bot.store.announcement_rows import AnnouncementStore
 from bot.store.base import QueryTooSlow, StoreBase, StoreError, load_migrations
-from bot.store.catalogue import (
+from bot.store.episode_reads import SearchStore
+from bot.store.episode_writes import (
     CatalogueStore,
     EpisodeWrite,
     FeedRecord,
     StoredEpisodeState,
     person_key,
 )
-from bot.store.search import SearchStore
-from bot.store.state import StateStore
-from bot.store.transcripts import TranscriptStore
+from bot.store.state_rows import StateStore
+from bot.store.transcript_rows import TranscriptStore
 
 
 class Store(CatalogueStore, AnnouncementStore, StateStore, TranscriptStore, SearchStore, StoreBase):

@@ -1,0 +1,481 @@
+"""Chapters: read from show notes, from Podcasting 2.0 chapter files, and tidied up.
+
+`chapters_from_notes` finds the table of contents that people write into show notes
+("(12:42) – Roman history", "00:02:23 Meet the Pi", "Intro - 0:00", ...). It works on
+the notes as text lines (see `bot.common.plain_text.html_to_text`):
+
+1. Every line is read as at most one entry — a time at the start ("lead") or at the end
+   ("trail") of the line — or, when it holds at least three, as several run-together
+   entries ("inline", e.g. `(00:00) Intro(02:32) Next(05:05) Third`). Clock times
+   (`2:00 pm`, `at 10:30`), verses and scores (`John 3:16`, `3:1`), dates and subtitle
+   cues are not entries.
+2. Consecutive entries of one style form a block until a chapter heading intervenes or
+   the times start over (a second list, or the list repeated). A block is cut into
+   runs of ascending times; one or two mistyped times are dropped rather than cutting
+   a list in two.
+3. A run is a table of contents when it has at least three entries and does not read
+   like transcript speaker turns (the same short titles again, each followed by speech).
+4. Of several runs, one right under a heading such as "Chapters", "Timestamps",
+   "Outline", "Show Notes" or "Sprungmarken" wins, then the longest, then the first.
+
+Podlove OSF chapter boxes (title in `h2.osf_chapter`, time in `span.osf_chaptertime`)
+are structured markup and are read from the HTML directly.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from itertools import pairwise
+
+from bot.common.plain_text import html_to_text, without_surrogates
+from bot.common.timefmt import parse_timestamp, seconds_from_json
+from bot.models.parsed_feed import Chapter
+
+MIN_ENTRIES = 3
+
+_T = r"\d{1,3}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?"
+# A time that is not part of a longer token: not `v1:30`, `10:30am`, `2001:db8::1`.
+_TIME = re.compile(rf"(?<![\w:.,/])({_T})(?!\w|:\d)")
+# A cheap filter for text that may hold a time: a literal first character lets the
+# regex engine skip ahead, which makes this ~7x faster than searching for `\d:\d\d`.
+_QUICK_TIME = re.compile(r":\d\d")
+_BRACKETED_TIME = re.compile(rf"[(\[]\s*({_T})\s*[)\]]")
+# Markdown emphasis hugging a time: `**12:00**`, `_12:00__` (seen in real notes).
+_EMPHASIS = re.compile(r"(?<![\w*])[*_]{1,2}(?=\d)|(?<=\d)[*_]{1,2}(?![\w*])")
+_MD_LINK = re.compile(r"\[([^\]\n]{1,300})\]\([^)\s]*\)")
+_BULLET_OR_NUMBER = r"(?:[-*•·‣◦▪►>+–—]\s*|\d{1,2}[.)]\s+)"
+_RANGE_END = rf"(?:\s*[-–—]\s*{_T}(?!\w|:\d))"
+# A line that starts with a time, bare or in brackets, maybe as a range, after a bullet.
+_LEADING = re.compile(
+    rf"{_BULLET_OR_NUMBER}?(?:\(\s*({_T}){_RANGE_END}?\s*\)|\[\s*({_T}){_RANGE_END}?\s*\]"
+    rf"|({_T})(?!\w|:\d){_RANGE_END}?)(.*)"
+)
+_LEAD_PREFIX = re.compile(rf"{_BULLET_OR_NUMBER}?")
+_RANGE_HEAD = re.compile(rf"({_T})\s*[-–—]\s*$")
+_TRAIL_SUFFIX = re.compile(r"\s*([)\]]?)[\s.,;]*")
+_BULLET = re.compile(r"^(?:[-*•·‣◦▪►>+]\s*|\d{1,2}[.)]\s+)")
+# What follows a clock time rather than a chapter title.
+_CLOCK_AFTER = re.compile(
+    r"\s*(?:(?:am|AM|a\.m\.|A\.M\.|pm|PM|p\.m\.|P\.M\.|Uhr|uhr|h|hrs|o'clock)(?!\w)"
+    r"|(?:[ECMP][SD]T|AES?T|AEDT|GMT|UTC|CES?T|MES?Z|BST)\b|(?:ET|PT|CT|MT)\s*(?:$|[,;.)/]))"
+)
+# The last word of a title that is really "... at 10:30".
+_CLOCK_WORDS = frozenset(
+    {"at", "um", "from", "until", "till", "to", "by", "bis", "ab", "gegen", "ca", "circa"}
+    | {"around", "before", "after", "starts", "starting", "begins", "doors", "time", "uhrzeit"}
+)
+_DATE_START = re.compile(
+    r"^(?:\d{1,2}\.?\s*(?:jan|feb|m[aä]r|apr|ma[iy]|jun|jul|aug|sep|o[ck]t|nov|de[cz])"
+    r"|(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*day\b|(?:jan|feb|mar|apr|jun|jul|aug|sep|oct|nov|dec)"
+    r"[a-z]*\.?\s+\d{1,2}\b)",
+    re.IGNORECASE,
+)
+_HEADING = re.compile(
+    r"^[\W_]*(?:chapters?|chapter markers|chapter list|kapitel(?:marken)?|sprungmarken"
+    r"|time ?stamps?|time ?codes?|zeitstempel|zeitmarken|outline|episode outline|show ?notes"
+    r"|contents|table of contents|topics|topics covered|in this episode|inhalt"
+    r"|inhaltsverzeichnis|themen|agenda|segments?|episode guide|episode chapters|timeline)\b",
+    re.IGNORECASE,
+)
+_TITLE_EDGE = " \t-–—:|•·*>~=,;"
+_TAG = re.compile(r"<[^<>]*>")
+_OSF_BOX = re.compile(
+    r'class="osf_chapter"[^<>]*>(.{0,2000}?)'  # the title, possibly wrapped in a link
+    r'<span[^<>]*class="osf_chaptertime"([^<>]*)>([^<]*)<',  # data-time="663">00:11:03<
+    re.DOTALL,
+)
+_DATA_TIME = re.compile(r"data-time=\"(\d+(?:\.\d+)?)\"")
+
+
+class ChapterFileError(ValueError):
+    """A chapters file that is not Podcasting 2.0 chapters JSON."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(slots=True)
+class _Entry:
+    start: float
+    title: str
+    line: int  # index of the text line it was read from (-1 for OSF markup)
+    style: str  # "lead", "trail", "inline" or "osf"
+
+
+def finalize_chapters(chapters: Iterable[Chapter], duration: float | None) -> list[Chapter]:
+    """Chapters sorted by start, without empty titles, exact duplicates (same start and
+    title) or entries at or past a known positive `duration`. Titles are stripped."""
+    limit = duration if duration is not None and duration > 0 else math.inf
+    seen: set[tuple[float, str]] = set()
+    result: list[Chapter] = []
+    for chapter in sorted(chapters, key=lambda c: c.start):
+        title = chapter.title.strip()
+        if not title or not 0 <= chapter.start < limit:
+            continue  # also drops NaN starts: every comparison with NaN is false
+        key = (chapter.start, title)
+        if key in seen:
+            continue
+        seen.add(key)
+        result.append(chapter if title == chapter.title else replace(chapter, title=title))
+    return result
+
+
+def chapters_from_json(data: bytes | str) -> list[Chapter]:
+    """Chapters from a Podcasting 2.0 chapters file (versions 1.0.0 to 1.2.0).
+
+    Entries with `"toc": false` are hidden and left out; entries without a title or a
+    start are skipped; `startTime` may be a number or a numeric string and keeps its
+    fraction. Raises ChapterFileError when the file is not JSON (nested too deeply to
+    read included) or has no chapter list.
+    """
+    if isinstance(data, str):
+        data = data.lstrip("\ufeff")
+    try:
+        document = json.loads(data)
+    except RecursionError as error:  # `[[[[...` 100,000 deep: json recurses per level
+        raise ChapterFileError("not valid JSON: nested too deeply") from error
+    except (ValueError, UnicodeDecodeError) as error:
+        raise ChapterFileError(f"not valid JSON: {error}") from error
+    if not isinstance(document, dict):
+        raise ChapterFileError("the top level is not a JSON object")
+    entries = document.get("chapters")
+    if not isinstance(entries, list):
+        raise ChapterFileError('no "chapters" list')
+    chapters: list[Chapter] = []
+    for entry in entries:
+        if not isinstance(entry, dict) or entry.get("toc") is False:
+            continue
+        start = _json_seconds(entry.get("startTime"))
+        title = _json_text(entry.get("title"))
+        if start is None or title is None:
+            continue
+        chapters.append(
+            Chapter(
+                start=start,
+                title=title,
+                source="json",
+                url=_json_text(entry.get("url")),
+                image=_json_text(entry.get("img")),
+            )
+        )
+    return finalize_chapters(chapters, None)
+
+
+def _json_seconds(value: object) -> float | None:
+    try:
+        return seconds_from_json(value)
+    except OverflowError:  # an integer too large for a float: `1e400` spelt out
+        return None
+
+
+def _json_text(value: object) -> str | None:
+    """A string of the file, stripped; None when it is not a string or is blank. JSON may
+    spell out a lone surrogate (`"\\ud800"`), which nothing can encode: it becomes U+FFFD."""
+    if not isinstance(value, str):
+        return None
+    return without_surrogates(value.strip()) or None
+
+
+def chapters_from_notes(
+    notes_html: str, duration: float | None = None, *, notes_text: str | None = None
+) -> list[Chapter]:
+    """The table of contents written into an episode's show notes, or [] if none.
+
+    See the module docstring for what counts as a table of contents. Chapters at or
+    past `duration` (when known) are dropped. `notes_text`, when the caller already has
+    `html_to_text(notes_html)`, saves converting the notes a second time.
+    """
+    if not notes_html or not _QUICK_TIME.search(notes_html):
+        return []
+    runs: list[tuple[bool, list[_Entry]]] = []
+    if "osf_chaptertime" in notes_html:
+        osf = _osf_entries(notes_html)
+        if len(osf) >= MIN_ENTRIES:
+            runs.append((True, osf))
+    if notes_text is None:
+        notes_text = html_to_text(notes_html)
+    lines = notes_text.split("\n")
+    runs.extend(_runs_from_lines(lines))
+    if not runs:
+        return []
+    # Under a chapter heading first, then the longest; max() keeps the first on ties.
+    _, best = max(runs, key=lambda run: (run[0], len(run[1])))
+    chapters = [Chapter(start=e.start, title=e.title, source="notes") for e in best]
+    return finalize_chapters(chapters, duration)
+
+
+def _osf_entries(notes_html: str) -> list[_Entry]:
+    if "&lt;" in notes_html and "<span" not in notes_html:
+        notes_html = html.unescape(notes_html)
+    entries: list[_Entry] = []
+    for box in _OSF_BOX.finditer(notes_html):
+        raw_title, span_attributes, time_text = box.groups()
+        start = parse_timestamp(time_text)
+        if start is None:
+            data_time = _DATA_TIME.search(span_attributes)
+            start = float(data_time.group(1)) if data_time else None
+        title = _clean_title(" ".join(html.unescape(_TAG.sub("", raw_title)).split()))
+        if start is not None and title:
+            entries.append(_Entry(start, title, -1, "osf"))
+    ascending = all(a.start < b.start for a, b in pairwise(entries))
+    return entries if ascending else []
+
+
+def _runs_from_lines(lines: list[str]) -> list[tuple[bool, list[_Entry]]]:
+    """Runs of at least MIN_ENTRIES entries that read as a table of contents, each with
+    whether a chapter heading stands right above it."""
+    entries: list[_Entry] = []
+    prefaces: dict[int, str] = {}
+    maybe_times = [index for index, line in enumerate(lines) if ":" in line]
+    for index in maybe_times:
+        line = lines[index]
+        if not _QUICK_TIME.search(line):
+            continue
+        if "*" in line or "_" in line:
+            line = _EMPHASIS.sub("", line.replace("**", ""))
+        if "](" in line:
+            line = _MD_LINK.sub(r"\1", line)
+        found, preface = _parse_line(line, index)
+        entries.extend(found)
+        if found and preface:
+            prefaces[index] = preface
+    if len(entries) < MIN_ENTRIES:
+        return []
+
+    # Blocks: entries of one style with no heading between them that do not start over
+    # (a second list, or the same list repeated, starts at or before the first start).
+    blocks: list[list[_Entry]] = []
+    for entry in entries:
+        if blocks:
+            block = blocks[-1]
+            previous = block[-1]
+            if (
+                entry.style == previous.style
+                and entry.start > block[0].start
+                and not _heading_between(lines, previous.line, entry.line)
+            ):
+                block.append(entry)
+                continue
+        blocks.append([entry])
+
+    entry_lines = {entry.line for entry in entries}
+    result: list[tuple[bool, list[_Entry]]] = []
+    for block in blocks:
+        if len(block) < MIN_ENTRIES:
+            continue
+        for run in _ascending_runs(block):
+            if len(run) >= MIN_ENTRIES and not _reads_like_speaker_turns(run, lines):
+                heading = _under_heading(run[0].line, lines, entry_lines, prefaces)
+                result.append((heading, run))
+    return result
+
+
+def _is_heading(line: str) -> bool:
+    return 0 < len(line) <= 80 and _HEADING.match(line) is not None
+
+
+def _ascending_runs(entries: list[_Entry]) -> list[list[_Entry]]:
+    """`entries` cut into runs of non-decreasing starts.
+
+    A mistyped time does not cut a list in two: one or two entries that go back in time
+    before the list carries on (`(05:17) ... (02:05) ... (07:02)`), or one entry too far
+    ahead of the list (`10:00, 95:00, 20:00, 25:00`), are dropped instead.
+    """
+    runs: list[list[_Entry]] = [[]]
+    index = 0
+    while index < len(entries):
+        entry, run = entries[index], runs[-1]
+        if not run or entry.start >= run[-1].start:
+            run.append(entry)
+        elif any(later.start >= run[-1].start for later in entries[index + 1 : index + 3]):
+            pass  # an entry that goes back in time: dropped
+        elif (
+            len(run) >= 2
+            and entry.start >= run[-2].start
+            and all(later.start >= entry.start for later in entries[index + 1 : index + 2])
+        ):
+            run[-1] = entry  # the entry before was too far ahead
+        else:
+            runs.append([entry])
+        index += 1
+    return runs
+
+
+def _reads_like_speaker_turns(run: list[_Entry], lines: list[str]) -> bool:
+    """Transcript turns (`Name (12:30)` then speech) rather than chapters: the same short
+    titles come back, and speech lines separate most entries."""
+    titles = [entry.title.casefold() for entry in run]
+    if len(set(titles)) == len(titles):
+        return False
+    if sum(len(title.split()) <= 4 for title in titles) * 2 < len(titles):
+        return False
+    separated = sum(any(lines[i] for i in range(a.line + 1, b.line)) for a, b in pairwise(run))
+    return separated * 2 >= len(run) - 1
+
+
+def _heading_between(lines: list[str], first: int, last: int) -> bool:
+    """Whether a chapter heading stands strictly between lines `first` and `last`."""
+    return last - first > 1 and any(_is_heading(lines[i]) for i in range(first + 1, last))
+
+
+def _under_heading(
+    line: int, lines: list[str], entry_lines: set[int], prefaces: dict[int, str]
+) -> bool:
+    """Whether a chapter heading is among the three non-empty lines above `line` (or
+    in the text that precedes a run-together list on the line itself)."""
+    preface = prefaces.get(line)
+    if preface and _is_heading(preface):
+        return True
+    seen = 0
+    for index in range(line - 1, -1, -1):
+        if not lines[index]:
+            continue
+        if index in entry_lines or seen == 3:
+            return False
+        if _is_heading(lines[index]):
+            return True
+        seen += 1
+    return False
+
+
+def _parse_line(line: str, index: int) -> tuple[list[_Entry], str]:
+    """The entries one line holds, and for run-together lines the text before them."""
+    inline = _parse_inline(line, index)
+    if inline is not None:
+        return inline
+    entry = _parse_leading(line, index) or _parse_trailing(line, index)
+    return ([entry] if entry else []), ""
+
+
+def _parse_leading(line: str, index: int) -> _Entry | None:
+    """`(12:42) – Title`, `00:02:23 Title`, `- [00:12:30] Title`, `0:00-5:25 Title`."""
+    match = _LEADING.match(line)
+    if match is None:
+        return None
+    in_parens, in_brackets, bare, rest = match.groups()
+    if _CLOCK_AFTER.match(rest) or rest.lstrip().startswith((",", ";", "-->")):
+        return None
+    title = _clean_title(rest)
+    start = parse_timestamp(in_parens or in_brackets or bare)
+    return _Entry(start, title, index, "lead") if title and start is not None else None
+
+
+_CLOSER = {"(": ")", "[": "]"}
+_OPENER = {")": "(", "]": "["}
+
+
+def _parse_trailing(line: str, index: int) -> _Entry | None:
+    """`Intro - 0:00`, `Intro (0:00)`, `Intro [00:12:30]`, `1) Topic (1:19-13:45)`."""
+    matches = list(_TIME.finditer(line))
+    if not matches:
+        return None
+    match = matches[-1]
+    suffix = _TRAIL_SUFFIX.fullmatch(line, match.end())
+    if suffix is None:
+        return None
+    time_text, head = match.group(1), line[: match.start()]
+    range_head = _RANGE_HEAD.search(head)
+    if range_head:
+        time_text, head = range_head.group(1), head[: range_head.start()]
+    head = head.rstrip()
+    closer = suffix.group(1)
+    if closer:
+        if not head.endswith(_OPENER[closer]):
+            return None
+        head = head[:-1].rstrip()
+    elif head.endswith(("(", "[")):
+        return None
+    separated = head.endswith(("-", "–", "—", ":", "|"))
+    if not (closer or separated):
+        return None  # `John 3:16`, `Name 12:30`: a bare time after words is no entry
+    title = _clean_title(_BULLET.sub("", head))
+    start = parse_timestamp(time_text)
+    if start is None or not title or _DATE_START.match(title):
+        return None
+    if title.rsplit(None, 1)[-1].casefold() in _CLOCK_WORDS:
+        return None
+    return _Entry(start, title, index, "trail")
+
+
+def _parse_inline(line: str, index: int) -> tuple[list[_Entry], str] | None:
+    """Several entries run together on one line, or None if the line is not like that."""
+    if line.count(":") < MIN_ENTRIES:
+        return None
+    bracketed = list(_BRACKETED_TIME.finditer(line))
+    if len(bracketed) >= MIN_ENTRIES:
+        found = _split_inline(line, index, bracketed)
+        if found is not None:
+            return found
+    times = list(_TIME.finditer(line))
+    if len(times) < MIN_ENTRIES or not _LEAD_PREFIX.fullmatch(line, 0, times[0].start()):
+        return None
+    # Bare times: split only at times that stand alone between spaces and do not
+    # follow "at", "um", "from", ...; `_split_inline` also needs them ascending, so
+    # "Why 3:00 matters" inside a later title mostly stays whole.
+    splits = [times[0]]
+    for match in times[1:]:
+        space = match.start() - 1
+        if line[space] == " ":
+            word_start = max(line.rfind(" ", 0, space) + 1, space - 20)
+            if line[word_start:space].casefold() not in _CLOCK_WORDS:
+                splits.append(match)
+    return _split_inline(line, index, splits)
+
+
+def _split_inline(
+    line: str, index: int, marks: list[re.Match[str]]
+) -> tuple[list[_Entry], str] | None:
+    kept: list[tuple[re.Match[str], float]] = []
+    for mark in marks:
+        start = parse_timestamp(mark.group(1))
+        if start is not None and (not kept or start > kept[-1][1]):
+            kept.append((mark, start))
+    if len(kept) < MIN_ENTRIES:
+        return None
+    preface = line[: kept[0][0].start()]
+    after = [
+        line[mark.end() : kept[i + 1][0].start() if i + 1 < len(kept) else len(line)]
+        for i, (mark, _) in enumerate(kept)
+    ]
+    if not _clean_title(after[-1]) and _clean_title(preface):
+        # `Intro (0:00) Weather (5:00) Sports (10:00)`: titles come before their times.
+        titles = [preface, *after[:-1]]
+        preface = ""
+    else:
+        titles = after
+    entries = []
+    for (_, start), following, raw in zip(kept, after, titles, strict=True):
+        title = _clean_title(raw)
+        # `... the war (12:30), the economy (25:00), ...` is prose, not a list;
+        # `(2:00) pm` is a clock.
+        if (
+            title
+            and not raw.lstrip().startswith((",", ";", ".", ")"))
+            and not _CLOCK_AFTER.match(following)
+        ):
+            entries.append(_Entry(start, title, index, "inline"))
+    if len(entries) < MIN_ENTRIES:
+        return None
+    return entries, preface.strip()
+
+
+def _clean_title(raw: str) -> str:
+    """A title without edge separators or unmatched edge brackets (whitespace in `raw`
+    is already collapsed)."""
+    title = raw.strip(_TITLE_EDGE)
+    while title and (title[0] in "()[]" or title[-1] in "()[]"):
+        if title[0] in ")]" or title[-1] in "([":
+            title = (title[1:] if title[0] in ")]" else title[:-1]).strip(_TITLE_EDGE)
+        elif title[0] in "([" and _CLOSER[title[0]] not in title:
+            title = title[1:].strip(_TITLE_EDGE)
+        elif title[-1] in ")]" and _OPENER[title[-1]] not in title:
+            title = title[:-1].strip(_TITLE_EDGE)
+        else:
+            break
+    return title

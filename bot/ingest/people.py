@@ -1,0 +1,355 @@
+"""Guests inferred from episode titles and notes, for episodes no `podcast:person` names.
+
+Pure functions. `infer_guests(title, notes)` reads the common forms:
+
+- strong (a word says "this is a guest"): "… with Name", "interview with Name",
+  "feat. Name" / "ft. Name" / "featuring Name", "guest Name" / "Guest: Name" /
+  "special guests A and B", and in the notes "my guest today is Name", "joined by Name";
+- weak (only the shape says so): "Name: Topic" and "Name on Topic" at the start of the
+  title (after any "#12 –" / "Episode 12:" / "Show 12:" prefix). These need the notes to
+  spell the name the same way (capitals and all), and — in `infer_feed_guests`, what the
+  importer uses — a feed that titles its episodes so as a habit (a quarter of them), in
+  English, since "Dark Mail: A New Hope" and German nouns have the same shape. "with
+  Name" also needs the notes to agree ("Developing with Limited Sight").
+
+The rule throughout is never to invent a person from a fragment: a name is 2–4
+capitalised words (any script; particles such as "de", "van", "von", "bin" allowed inside;
+hyphens, apostrophes and middle initials allowed), with no digits, no ALL-CAPS words, no
+common words (days, months, "The", "Episode", "Part", topic words), nothing that looks
+like an organisation ("University", "Labs", "Inc"), and not the show's own name or hosts.
+Every inferred person has role "guest" and `inferred=True`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from bot.models.parsed_feed import Person
+from bot.search.fts_query import fold
+
+MAX_GUESTS = 6
+_NOTES_LIMIT = 6000  # guests are named early; long notes are mostly links
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+# Lower-case words allowed inside a name: "Benjamin van der Veen", "Ahmad bin Ali".
+PARTICLES = _words(
+    "de da di del della dei des der den du van von ter ten zu bin binti ibn al el la le "
+    "dos das do y e st"
+)
+# Titles before a name, dropped: "Dr. Timothy M. Jurgensen" -> "Timothy M. Jurgensen".
+_HONORIFICS = _words(
+    "dr dr. prof prof. professor sir dame mr mr. mrs mrs. ms ms. mx mx. gov gov. governor "
+    "sen sen. senator rep rep. rev rev. fr fr. capt capt. captain gen gen. judge mayor"
+)
+_MONTHS_AND_DAYS = (
+    "january february march april may june july august september october november december "
+    "jan feb mar apr jun jul aug sep sept oct nov dec "
+    "monday tuesday wednesday thursday friday saturday sunday today tomorrow yesterday"
+)
+_ORGANISATION_WORDS = (
+    "inc llc ltd corp corporation company co university college school academy institute "
+    "foundation group labs lab laboratory association society council bank agency media "
+    "records studios studio network radio tv club church department dept ministry committee "
+    "party league federation union center centre museum hospital festival press times post "
+    "journal magazine games entertainment technologies technology systems solutions partners "
+    "capital ventures holdings international global national commission office service "
+    "services industries alliance initiative project fund trust institute podcast podcasts "
+    "show shows channel news daily weekly"
+)
+# Words that start titles and topics far more often than names do. Deliberately without
+# common first names that are also words (Will, Mark, Grace, Rose): a missed guest is
+# better than an invented one, but not every "Will" is a verb.
+_COMMON_WORDS = (
+    "the a an and or of in on at to for with from by about into over after before "
+    "episode episodes ep part parts chapter season series edition volume vol special bonus "
+    "live trailer intro introduction introducing interview interviews conversation chat "
+    "talk talks q&a ama mailbag update updates review reviews recap roundup highlights "
+    "best worst year years week weeks day days night nights morning evening "
+    "guest guests friend friends team crew panel everyone everybody family gang people "
+    "listener listeners audience fans host hosts cohost "
+    "new old how why what when where who which whose this that these those our my your "
+    "their his her its we you they it is are was be more most less deep dive hot take "
+    "takes tips tricks ideas idea future history story stories life love money time game "
+    "games war power data science machine learning design code coding software "
+    "engineering web clean architecture open source big small great good bad first last "
+    "final next inside behind beyond beginning end age rise fall art business health "
+    "music film films movie movies book books world state states united city country "
+    "america american europe european british english returns return again back welcome "
+    "farewell goodbye hello happy merry christmas holiday holidays summer winter spring "
+    "autumn part meet meets vs versus behind scenes lightning round random thoughts "
+    "questions answers news report reports breaking latest field notes letter letters "
+    "ask anything everything nothing something why how making made make all dark light"
+)
+# Products and companies that title case makes look like first names ("Apache Storm").
+_BRAND_WORDS = (
+    "apache google microsoft amazon apple windows linux android oracle java python ruby "
+    "rails visual adobe mozilla firefox chrome facebook meta twitter netflix spotify tesla "
+    "nvidia intel cisco docker kubernetes azure github gitlab ubuntu debian fedora redhat "
+    "mongodb mysql postgres postgresql redis jquery angular react node swift kotlin scala "
+    "rust golang clojure haskell erlang elixir perl php silverlight xbox playstation "
+    "nintendo sony samsung openai deepmind anthropic youtube tiktok instagram reddit "
+    "wikipedia bitcoin ethereum"
+)
+NOT_NAME_WORDS = _words(
+    " ".join((_MONTHS_AND_DAYS, _ORGANISATION_WORDS, _COMMON_WORDS, _BRAND_WORDS))
+)
+# Capitals inside a name come after these prefixes only (McBride, DeJardin, LeBron);
+# elsewhere they mark a product: ZooKeeper, JavaScript, DevOps.
+_INNER_CAPITAL_PREFIXES = _words("Mc Mac De Di Da Du La Le Van Von Fitz St")
+
+# One token of a name: a capitalised word, maybe hyphenated or with an apostrophe
+# (Harlan-Miyata, O'Brien, McBride), or a middle initial ("M.").
+_APOSTROPHES = "'’"
+_TOKEN = re.compile(r"[^\W\d_][\w'’.-]*|[&+,]|[^\w\s]", re.UNICODE)
+_NUMBER_PREFIX = re.compile(
+    r"""^\s*(?:
+        \#\s?\d{1,5}                                          # "#498"
+      | (?:episode|ep\.?|folge|épisode|episodio|no\.?)\s*\#?\s?\d{1,5}   # "Episode 12"
+      | \d{1,5}(?=\s*[:.|–—-])                                # "12:" / "158-"
+      | [^\W\d][\w'’.&-]*(?:\s+[^\W\d][\w'’.&-]*){0,3}\s+\#?\d{1,5}(?=\s*[:|–—-])
+                                                  # "Herding Code 99:", "SE-Radio Episode 248:"
+    )\s*[:.|–—-]*\s*""",
+    re.I | re.X,
+)
+_LABEL_PREFIX = re.compile(
+    r"^\s*(?:bonus|special(?:\s+episode)?|rerun|replay|encore|re-?release|repost|update|"
+    r"live|preview|sneak\s+peek|best\s+of|classic|from\s+the\s+archives?|extra|minisode)"
+    r"\s*[:|–—-]\s*",
+    re.I,
+)
+_STRONG_TITLE_MARKERS = re.compile(
+    r"(?:\binterview(?:ing)?\s+with|\bin\s+conversation\s+with|\btalking\s+with"
+    r"|\bfeat\.|\bfeat\b|\bft\.|\bfeaturing|\bspecial\s+guests?:?|\bguests?:?)\s+",
+    re.I,
+)
+# "with" names a guest in "Knockout Javascript with Steve Sanderson", but also a topic in
+# "Developing with Limited Sight": the notes must spell the name the same way.
+_WITH_MARKER = re.compile(r"(?:\bwith|\bw/)\s+", re.I)
+_STRONG_NOTES_MARKERS = re.compile(
+    r"(?:\b(?:my|our|today'?s|this\s+week'?s|this\s+episode'?s)\s+(?:special\s+)?guests?"
+    r"(?:\s+(?:today|this\s+week|this\s+time|on\s+the\s+show))?\s*(?:is|are|was|were|:)"
+    r"|\bguests?\s*:|\bjoined\s+by|\binterview(?:ing)?\s+with|\bin\s+conversation\s+with"
+    r"|\bfeaturing|\bfeat\.|\bft\.)\s+",
+    re.I,
+)
+_WEAK_AFTER_NAME = re.compile(
+    r"^\s*(?::\s+\S|(?:on|talks|discusses|explains|returns|is\s+back|again)\b)", re.I
+)
+
+
+@dataclass(frozen=True, slots=True)
+class GuestEvidence:
+    """A name found in an episode, and the form that named it."""
+
+    name: str
+    weak: bool  # "Name: Topic" / "Name on Topic": only the title's shape says so
+
+
+def guest_evidence(
+    title: str,
+    notes_text: str = "",
+    *,
+    show_title: str = "",
+    hosts: Iterable[str] = (),
+) -> list[GuestEvidence]:
+    """Every guest a title and its notes name in a common form, strong forms first.
+
+    `show_title` and `hosts` are never guests (a show named "Catalyst with Shayle Kann"
+    says "with Shayle Kann" in every title).
+    """
+    excluded = {_fold(name) for name in hosts}
+    show = _fold(show_title)
+    found: list[GuestEvidence] = []
+
+    def add(names: Iterable[str], *, weak: bool = False) -> None:
+        for name in names:
+            key = _fold(name)
+            if key in excluded or (show and key in show):
+                continue
+            if any(_fold(seen.name) == key for seen in found):
+                continue
+            found.append(GuestEvidence(name, weak))
+
+    core = _strip_prefixes(title)
+    # WordPress notes often end by repeating the title ("The post … appeared first on …"):
+    # a title can't corroborate itself.
+    notes = notes_text[:_NOTES_LIMIT].replace(" ".join(title.split()), " ")
+    for match in _STRONG_TITLE_MARKERS.finditer(core):
+        add(read_names(core[match.end() :]))
+    for match in _STRONG_NOTES_MARKERS.finditer(notes):
+        add(read_names(notes[match.end() :]))
+    # "with" and the weak forms need the notes to spell the name exactly so (capitals and
+    # all), which a topic in Title Case ("Continuous Delivery") seldom is in running text.
+    for match in _WITH_MARKER.finditer(core):
+        add(name for name in read_names(core[match.end() :]) if name in notes)
+    names, consumed = _read_names(core)
+    if names and _WEAK_AFTER_NAME.match(core[consumed:]):
+        add((name for name in names if name in notes), weak=True)
+    return found
+
+
+def infer_guests(
+    title: str,
+    notes_text: str = "",
+    *,
+    show_title: str = "",
+    hosts: Iterable[str] = (),
+) -> list[Person]:
+    """The guests one episode's title and notes name; [] when unsure. Role "guest",
+    `inferred=True`. The weak forms count here; `infer_feed_guests` (what the importer
+    uses) also asks that the feed use them as a habit."""
+    evidence = guest_evidence(title, notes_text, show_title=show_title, hosts=hosts)
+    return _guests(evidence, weak=True)
+
+
+def infer_feed_guests(
+    episodes: Sequence[tuple[str, str]],
+    *,
+    show_title: str = "",
+    hosts: Iterable[str] = (),
+    language: str | None = None,
+) -> list[list[Person]]:
+    """Guests for each (title, notes) of one feed, in order.
+
+    The weak forms count only in a feed that uses them as a habit — at least three
+    episodes and a quarter of them ("Herding Code 87: Jeff Atwood on …") — and only in
+    English (or unknown-language) feeds, where capitals mark names rather than nouns. A
+    feed where one title in fifty reads "Dark Mail: A New Hope" gets no guest from it.
+    """
+    hosts = list(hosts)
+    found = [
+        guest_evidence(title, notes, show_title=show_title, hosts=hosts)
+        for title, notes in episodes
+    ]
+    weak_hits = sum(any(e.weak for e in evidence) for evidence in found)
+    english = language is None or not language.strip() or language.lower().startswith("en")
+    habit = english and weak_hits >= max(3, len(episodes) / 4)
+    return [_guests(evidence, weak=habit) for evidence in found]
+
+
+def _guests(evidence: list[GuestEvidence], *, weak: bool) -> list[Person]:
+    """The evidence as inferred guests, the weak forms only with `weak`."""
+    names = [e.name for e in evidence if weak or not e.weak]
+    return [Person(name=name, role="guest", inferred=True) for name in names[:MAX_GUESTS]]
+
+
+def _strip_prefixes(title: str) -> str:
+    text = " ".join(title.split())
+    for _ in range(2):  # "Bonus: Episode 12: ..." and "12: Bonus: ..."
+        text = _NUMBER_PREFIX.sub("", text, count=1)
+        text = _LABEL_PREFIX.sub("", text, count=1)
+    return text
+
+
+def read_names(text: str) -> list[str]:
+    """Names at the start of `text`: "Ann Lee", "Ann Lee and Bo Chen", "A, B & C"; [] if none.
+
+    Reading stops at the first word that can't be part of a name ("from", "about", ")");
+    a candidate that fails `clean_name` ends the list ("with Ann Lee and friends").
+    """
+    return _read_names(text)[0]
+
+
+def _read_names(text: str) -> tuple[list[str], int]:
+    """(names, how many characters of `text` they took up)."""
+    names: list[str] = []
+    current: list[str] = []
+    consumed = 0
+    joined = False  # the last token was "and", "&", "+" or ","
+    for match in _TOKEN.finditer(text):
+        word = match.group()
+        if "\n" in text[consumed : match.start()] and (current or names):
+            break  # a name never runs over a line break ("Guest: Ann Lee\nHost: ...")
+        if word.casefold() in _JOINERS:
+            if joined and not current:
+                continue  # ", and"
+            name = clean_name(" ".join(current)) if current else None
+            if name is None:
+                break
+            names.append(name)
+            current, joined = [], True
+            continue
+        if not _could_be_name_token(word, at_start=not current):
+            break
+        current.append(word)
+        consumed, joined = match.end(), False
+        if word.endswith(".") and not _is_initial(word) and word.casefold() not in _HONORIFICS:
+            break  # the end of a sentence: "... with Ann Lee. He ..."
+    name = clean_name(" ".join(current)) if current else None
+    if name is not None:
+        names.append(name)
+    return names, consumed
+
+
+_JOINERS = frozenset({"and", "&", "+", ","})
+
+
+def _could_be_name_token(word: str, *, at_start: bool) -> bool:
+    lower = word.casefold()
+    if lower in _HONORIFICS and at_start:
+        return True
+    if lower in PARTICLES and not at_start:
+        return True
+    first = word[0]
+    return first.isalpha() and first.isupper()
+
+
+def clean_name(candidate: str) -> str | None:
+    """`candidate` as a person's name (honorifics dropped), or None if it isn't one."""
+    tokens = candidate.split()
+    while tokens and tokens[0].casefold() in _HONORIFICS:
+        tokens.pop(0)
+    if not tokens or tokens[0].casefold() in PARTICLES or tokens[-1].casefold() in PARTICLES:
+        return None  # "van Veen", "Ann van": cut off mid-name
+    name_tokens = [t for t in tokens if t.casefold() not in PARTICLES]
+    if not 2 <= len(name_tokens) <= 4 or len(tokens) > 6:
+        return None
+    initials = 0
+    for token in name_tokens:
+        if _is_initial(token):
+            initials += 1
+            continue
+        if not _is_name_word(token):
+            return None
+    if initials and (_is_initial(name_tokens[-1]) or initials >= len(name_tokens) - 1):
+        return None  # "J. K." or "Ann B.": not enough of a name
+    return " ".join(tokens).strip(".,")
+
+
+def _is_initial(token: str) -> bool:
+    return len(token) == 2 and token[0].isalpha() and token[0].isupper() and token[1] == "."
+
+
+def _is_name_word(token: str) -> bool:
+    token = token.rstrip(".")
+    if not token or any(ch.isdigit() for ch in token):
+        return False
+    parts = [p for p in re.split(rf"[-{_APOSTROPHES}]", token) if p]
+    if not parts:
+        return False
+    for position, part in enumerate(parts):
+        letters = [ch for ch in part if ch.isalpha()]
+        if len(letters) != len(part):
+            return False
+        if len(part) >= 2 and part.isupper():
+            return False  # NASA, AI, CEO: not names (and shouting isn't either)
+        # O'Brien, Harlan-Miyata: each part capitalised; "d'Ancona" style prefixes too.
+        if not part[0].isupper() and not (position == 0 and len(part) <= 2):
+            return False
+        inner = next((i for i in range(1, len(part)) if part[i].isupper()), None)
+        if inner is not None and part[:inner] not in _INNER_CAPITAL_PREFIXES:
+            return False
+    if token.casefold() in NOT_NAME_WORDS or _fold(token) in NOT_NAME_WORDS:
+        return False
+    return len(token) >= 2
+
+
+def _fold(text: str) -> str:
+    """Case- and accent-insensitive form, for comparing names (O’Brien is O'Brien)."""
+    return " ".join(fold(text).replace("’", "'").split())

@@ -1,0 +1,695 @@
+"""Related episodes: which episodes share guests and distinctive words, and why.
+
+Each episode gets a *signature*: its most distinctive terms — words and two-word phrases
+of its title, chapter titles and notes, weighted TF-IDF against its own feed, with the
+feed's boilerplate removed (links, sponsor and "subscribe" lines, and any term found in
+more than 30% of the feed's episodes: hosts' names, the show's name, recurring ads).
+Weights are L2-normalised, so the dot product of two signatures is their cosine
+similarity. Two episodes' score is that similarity plus a bonus per shared guest (people
+other than hosts, and other than people on so many of a feed's episodes that they are
+boilerplate too).
+
+The best few related episodes of every episode are stored with their reasons, so that
+`/related` is a lookup. They are computed when episodes are imported:
+
+* a feed's first import (or an import that changes much of it) computes the feed whole;
+* otherwise only the new and updated episodes are scored against the catalogue, and each
+  is offered to the lists of the episodes it shares something with — the only lists it
+  can enter. Document frequencies are kept per feed and updated by the same episodes.
+
+Lists hold the best `KEEP` episodes of the same feed and the best `KEEP` of other feeds,
+so that a guild that cannot see another feed still gets a full list (filtered when read).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+import logging
+import math
+import re
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from bot.search.fts_query import STOPWORDS, fold
+
+if TYPE_CHECKING:
+    from bot.store import Store
+
+log = logging.getLogger(__name__)
+
+KEEP = 5  # related episodes kept per episode, in its own feed and in other feeds each
+SIGNATURE_SIZE = 32  # distinctive terms kept per episode
+BOILERPLATE_SHARE = 0.3  # a term in more of a feed's episodes than this is not distinctive
+GUEST_BONUS = 0.5  # per shared guest, on the cosine scale
+FULL_RECOMPUTE_SHARE = 0.25  # more changed episodes than this share of a feed: compute it whole
+MAX_POSTINGS = 150  # a term in more signatures than this links too much to mean much
+REASON_TERMS = 3  # shared terms shown as the reason
+
+# How much a word counts, by where it appears.
+TITLE_WEIGHT = 3.0
+CHAPTER_WEIGHT = 2.0
+NOTES_WEIGHT = 1.0
+
+# Words of podcast notes that say nothing about the topic.
+_GENERIC = frozenset(
+    """
+    episode episodes podcast podcasts show shows today week weeks talk talks talked
+    talking discuss discusses discussed discussion chat chats conversation guest guests
+    host hosts join joins joined listen listening listener listeners new also get gets
+    one two three first last next back part make makes made way ways thing things lot
+    lots much many well good great really just like know think going want see look come
+    comes year years time times day days us let lets everything something anything
+    nothing everyone people link links click check find follow free please thanks thank
+    welcome hear tell tells intro outro introduction recap wrap wrap-up wrapup closing
+    thoughts yes cold open opening meet actually part pt bonus trailer teaser update
+    announcement segment
+    """.split()  # noqa: SIM905
+)
+_URL = re.compile(
+    r"(?:https?://|www\.)\S+|\S+@\S+\.\w+|\b[\w.-]+\.(?:com|org|net|fm|io|dev|de|co|uk|ly|me|tv)"
+    r"\b\S*",
+    re.IGNORECASE,
+)
+# Lines that are housekeeping rather than content.
+_BOILERPLATE_MARKERS = (
+    "sponsor",
+    "promo code",
+    "use code",
+    "offer code",
+    "discount",
+    "% off",
+    "patreon",
+    "subscribe",
+    "support the show",
+    "support this show",
+    "support our show",
+    "support the podcast",
+    "advertis",
+    "privacy",
+    "rate and review",
+    "leave a review",
+    "leave us a review",
+    "follow us",
+    "newsletter",
+    "merch",
+    "affiliate",
+    "unterstütz",
+    "werbung",
+)
+_TLD = re.compile(r"\.(?:com|org|net|fm|io|dev|de|co|uk|ly|me|tv)\b", re.IGNORECASE)
+# What ends a phrase: any character other than a letter, digit, space, hyphen, apostrophe.
+_RUN_BREAK = re.compile(r"[^\w \t'’-]+")
+_WORD = re.compile(r"[^\W\d_][^\W_]*(?:['’-][^\W_]+)*")
+_POSSESSIVE = re.compile(r"['’]s$")
+
+
+_KEYS: dict[str, str] = {}  # word -> key ("" when not meaningful); a vocabulary is small
+# key -> its best spelling seen in this process: lower case if ever, else as written
+# ("Zoë", "Adam"); a real word either way, never a key such as "tomatoe".
+_FORMS: dict[str, str] = {}
+
+
+def term_key(word: str) -> str:
+    """How a word is identified: folded, possessive and plural endings dropped, so that
+    "Rates", "rate" and "rate's" are one term."""
+    key = _POSSESSIVE.sub("", word.lower() if word.isascii() else fold(word))
+    if len(key) > 4 and key.endswith("ies"):
+        return key[:-3] + "y"
+    if len(key) > 4 and key.endswith(("sses", "xes", "ches", "shes")):
+        return key[:-2]
+    if len(key) > 3 and key.endswith("s") and not key.endswith(("ss", "us", "is")):
+        return key[:-1]
+    return key
+
+
+def _meaningful_key(word: str) -> str:
+    """`term_key(word)`, or "" for words that say nothing (cached: this runs per word)."""
+    key = _KEYS.get(word)
+    if key is None:
+        key = term_key(word)
+        if len(key) < 3 or key in STOPWORDS or key in _GENERIC or key.isdigit():
+            key = ""
+        else:
+            form = _POSSESSIVE.sub("", word)
+            known = _FORMS.get(key)
+            if known is None or _form_rank(form, key) > _form_rank(known, key):
+                _FORMS[key] = form
+        if len(_KEYS) < 500_000:
+            _KEYS[word] = key
+    return key
+
+
+def _form_rank(form: str, key: str) -> tuple[bool, bool]:
+    # Lower case first (a capital from a title is not a name), then the key's own form.
+    return form.islower(), form == key
+
+
+def term_form(key: str) -> str:
+    """How a term reads: its best spelling seen ("learning rates" for the key "learning
+    rate", "Zoë" for "zoe"; see `_form_rank`)."""
+    if " " in key:
+        return " ".join(_FORMS.get(part, part) for part in key.split(" "))
+    return _FORMS.get(key, key)
+
+
+@dataclass(slots=True)
+class Document:
+    """The text of one episode that relatedness reads."""
+
+    episode_id: int
+    feed_id: int
+    title: str
+    chapters: list[str]
+    notes: str
+
+
+Counts = dict[str, float]  # term -> weighted count in one episode
+
+
+def document_keys(doc: Document) -> set[str]:
+    """The distinct terms of an episode (what document frequencies count)."""
+    return set(document_terms(doc))
+
+
+def document_terms(doc: Document) -> Counts:
+    """Words of an episode weighted by where they appear, and the two-word phrases of
+    its title and chapter titles (phrases of prose are mostly noise, and costly)."""
+    counts: Counts = {}
+    _add_text(counts, doc.title, TITLE_WEIGHT)
+    for chapter in doc.chapters:
+        _add_text(counts, chapter, CHAPTER_WEIGHT)
+    notes = doc.notes
+    if _maybe_boilerplate(notes):
+        notes = "\n".join(line for line in notes.split("\n") if not _maybe_boilerplate(line))
+    if "://" in notes or "www." in notes or "@" in notes or _TLD.search(notes):
+        notes = _URL.sub(" ", notes)
+    # Counted per distinct word first (in C): notes are most of the text.
+    keys = _KEYS
+    for word, n in Counter(_WORD.findall(notes)).items():
+        key = keys.get(word)
+        if key is None:
+            key = _meaningful_key(word)
+        if key:
+            counts[key] = counts.get(key, 0.0) + n * NOTES_WEIGHT
+    return counts
+
+
+def _maybe_boilerplate(text: str) -> bool:
+    lowered = text.lower()
+    return any(marker in lowered for marker in _BOILERPLATE_MARKERS)
+
+
+def _add_text(counts: Counts, text: str, weight: float) -> None:
+    if "://" in text or "www." in text or "@" in text or _TLD.search(text):
+        text = _URL.sub(" ", text)
+    # Runs of words with nothing but spaces between them: phrases never cross punctuation.
+    for run in _RUN_BREAK.split(text):
+        previous = ""
+        for word in _WORD.findall(run):
+            key = _KEYS.get(word)
+            if key is None:
+                key = _meaningful_key(word)
+            if not key:
+                previous = ""
+                continue
+            counts[key] = counts.get(key, 0.0) + weight
+            if previous:
+                phrase = f"{previous} {key}"
+                counts[phrase] = counts.get(phrase, 0.0) + weight
+            previous = key
+
+
+def is_boilerplate(df: int, episodes: int) -> bool:
+    """A term in more than 30% of a feed's episodes (and at least three) is not distinctive."""
+    return df >= 3 and df > BOILERPLATE_SHARE * episodes
+
+
+@dataclass(frozen=True, slots=True)
+class SignatureTerm:
+    weight: float
+    form: str
+
+
+Signature = dict[str, SignatureTerm]
+
+
+def name_keys(names: Iterable[str]) -> frozenset[str]:
+    """The terms of names that say nothing about an episode: the show's title, its hosts."""
+    counts: Counts = {}
+    for name in names:
+        _add_text(counts, name, 1.0)
+    return frozenset(counts)
+
+
+_TF: dict[float, float] = {}  # weighted count -> 1 + log(count); counts repeat a lot
+
+
+def signature(
+    counts: Counts,
+    df: dict[str, int],
+    episodes: int,
+    exclude: frozenset[str] = frozenset(),
+    idf: dict[str, float] | None = None,
+) -> Signature:
+    """The `SIGNATURE_SIZE` most distinctive terms (TF-IDF), weights L2-normalised.
+
+    `exclude`: terms never distinctive (see `name_keys`); `idf`: a cache shared by the
+    episodes of one feed."""
+    idf = {} if idf is None else idf
+    scored = []
+    for key, count in counts.items():
+        weight = idf.get(key)
+        if weight is None:
+            frequency = max(df.get(key, 1), 1)
+            if key in exclude or is_boilerplate(frequency, episodes):
+                weight = 0.0
+            else:
+                weight = math.log(1 + episodes / frequency)
+            idf[key] = weight
+        if weight:
+            tf = _TF.get(count)
+            if tf is None:
+                tf = _TF[count] = 1 + math.log(count)
+            scored.append((tf * weight, key))
+    kept = heapq.nlargest(SIGNATURE_SIZE, scored)
+    norm = math.sqrt(sum(weight * weight for weight, _ in kept)) or 1.0
+    return {key: SignatureTerm(weight / norm, term_form(key)) for weight, key in kept}
+
+
+@dataclass(slots=True)
+class Candidate:
+    """Another episode and what it shares with the one being scored."""
+
+    episode_id: int
+    feed_id: int
+    similarity: float = 0.0
+    terms: list[tuple[float, str, str]] = field(default_factory=list)  # weight, form, key
+    people: list[str] = field(default_factory=list)
+
+    @property
+    def score(self) -> float:
+        return self.similarity + GUEST_BONUS * min(len(self.people), 2)
+
+
+@dataclass(frozen=True, slots=True)
+class RelatedRow:
+    """One stored line of an episode's related list."""
+
+    episode_id: int
+    related_id: int
+    same_feed: bool
+    score: float
+    shared_people: tuple[str, ...]
+    shared_terms: tuple[str, ...]
+
+
+def reasons(candidate: Candidate) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The shared people, and the few shared terms worth showing, strongest first: not
+    parts of a shared person's name, and a phrase instead of its own words."""
+    name_words = {term_key(w) for name in candidate.people for w in _WORD.findall(name)}
+    shown: list[tuple[str, str]] = []  # key, form
+    for _, form, key in sorted(candidate.terms, key=lambda t: -t[0])[: REASON_TERMS * 4]:
+        parts = set(key.split(" "))
+        if parts <= name_words:
+            continue
+        if any(parts <= set(other.split(" ")) for other, _ in shown):
+            continue
+        absorbed = [i for i, (other, _) in enumerate(shown) if set(other.split(" ")) <= parts]
+        if absorbed:  # the phrase takes the place of its first word shown
+            shown[absorbed[0]] = (key, form)
+            shown = [item for i, item in enumerate(shown) if i not in absorbed[1:]]
+        else:
+            shown.append((key, form))
+    return tuple(candidate.people), tuple(form for _, form in shown[:REASON_TERMS])
+
+
+def best_lists(
+    episode_id: int,
+    feed_id: int,
+    candidates: Iterable[Candidate],
+    shared: SharedTerms | None = None,
+) -> list[RelatedRow]:
+    """The `KEEP` best of the same feed and the `KEEP` best of other feeds; `shared`
+    fills in the terms of the chosen ones (see `Scores`)."""
+    same: list[Candidate] = []
+    other: list[Candidate] = []
+    for candidate in candidates:
+        if candidate.episode_id == episode_id or candidate.score <= 0:
+            continue
+        (same if candidate.feed_id == feed_id else other).append(candidate)
+    rows = []
+    for group in (same, other):
+        group.sort(key=lambda c: (-c.score, -c.episode_id))
+        for candidate in group[:KEEP]:
+            if shared is not None and not candidate.terms:
+                candidate.terms = shared(episode_id, candidate.episode_id)
+            rows.append(row_for(episode_id, feed_id, candidate))
+    return rows
+
+
+def merge_offer(current: Sequence[RelatedRow], offer: RelatedRow) -> list[RelatedRow] | None:
+    """`current` with `offer` in its place, or None when the list would need recomputing
+    (the offered episode was on it and now scores lower: something else may belong)."""
+    group = [r for r in current if r.same_feed == offer.same_feed]
+    previous = next((r for r in group if r.related_id == offer.related_id), None)
+    if previous is not None and offer.score < previous.score and len(group) >= KEEP:
+        return None
+    group = [r for r in group if r.related_id != offer.related_id]
+    if offer.score > 0:
+        group.append(offer)
+    group.sort(key=lambda r: (-r.score, -r.related_id))
+    rest = [r for r in current if r.same_feed != offer.same_feed]
+    return rest + group[:KEEP]
+
+
+# ---------------------------------------------------------------------- computing
+
+
+@dataclass(slots=True)
+class FeedTerms:
+    """A feed's document frequencies: term -> number of its episodes using it."""
+
+    episodes: int
+    df: dict[str, int]
+
+
+SharedTerms = Callable[[int, int], list[tuple[float, str, str]]]
+
+
+@dataclass(slots=True)
+class Scores:
+    """Each target's most similar episodes, and how to list the terms a pair shares
+    (asked only for the pairs that are kept: most candidates are not)."""
+
+    found: dict[int, dict[int, Candidate]]
+    shared: SharedTerms
+
+
+def score_in_memory(
+    signatures: dict[int, Signature],
+    feed_of: dict[int, int],
+    postings: dict[str, list[tuple[int, float, str]]],
+    targets: Iterable[int],
+    keep: int = KEEP * 3,
+) -> Scores:
+    """For each target episode, the episodes most similar to it (cosine of signatures):
+    the best `keep` of its own feed and of other feeds.
+
+    `postings`: term -> (episode, weight, form) of every signature holding it (targets
+    included). Terms in very many signatures are skipped: they link everything to
+    everything and weigh little. Similarities are summed in plain floats first; only
+    the few best become `Candidate`s (this runs for every episode of a feed)."""
+    weights = {key: {e: w for e, w, _ in posting} for key, posting in postings.items()}
+    found_all: dict[int, dict[int, Candidate]] = {}
+    for target in targets:
+        sums: dict[int, float] = {}
+        for key, term in signatures[target].items():
+            posting = postings.get(key, ())
+            if len(posting) > MAX_POSTINGS:
+                continue
+            own = term.weight
+            for other, weight, _form in posting:
+                sums[other] = sums.get(other, 0.0) + own * weight
+        sums.pop(target, None)
+        feed = feed_of[target]
+        same = [e for e in sums if feed_of[e] == feed]
+        other_feeds = [e for e in sums if feed_of[e] != feed]
+        chosen = heapq.nlargest(keep, same, key=sums.__getitem__) + heapq.nlargest(
+            keep, other_feeds, key=sums.__getitem__
+        )
+        found_all[target] = {e: Candidate(e, feed_of[e], sums[e]) for e in chosen}
+
+    def shared(target: int, other: int) -> list[tuple[float, str, str]]:
+        return [
+            (term.weight * weights[key][other], term.form, key)
+            for key, term in signatures[target].items()
+            if other in weights.get(key, ())
+        ]
+
+    return Scores(found_all, shared)
+
+
+def add_guests(
+    found: dict[int, dict[int, Candidate]],
+    guests: dict[int, list[tuple[int, str]]],
+    episodes_of: dict[int, list[tuple[int, int]]],
+) -> None:
+    """Add the shared guests to each target's candidates.
+
+    `guests`: episode -> (person id, name) of its guests; `episodes_of`: person ->
+    (episode, feed) of every episode they are a guest on."""
+    for target, candidates in found.items():
+        for person_id, name in guests.get(target, ()):
+            for other, other_feed in episodes_of.get(person_id, ()):
+                if other == target:
+                    continue
+                candidate = candidates.get(other)
+                if candidate is None:
+                    candidate = candidates[other] = Candidate(other, other_feed)
+                if name not in candidate.people:
+                    candidate.people.append(name)
+
+
+def row_for(episode_id: int, feed_id: int, candidate: Candidate) -> RelatedRow:
+    """The stored line for `candidate` on `episode_id`'s list."""
+    people, terms = reasons(candidate)
+    return RelatedRow(
+        episode_id,
+        candidate.episode_id,
+        candidate.feed_id == feed_id,
+        round(candidate.score, 6),
+        people,
+        terms,
+    )
+
+
+def _reverse(candidate: Candidate, target: int, target_feed: int, shared: SharedTerms) -> Candidate:
+    """The same pair seen from the other side (the score is symmetric)."""
+    terms = candidate.terms or shared(target, candidate.episode_id)
+    return Candidate(target, target_feed, candidate.similarity, list(terms), list(candidate.people))
+
+
+# ---------------------------------------------------------------------- refreshing
+
+
+class RelatedRefresh:
+    """Keeps the related lists of one feed current across one import.
+
+    `prepare()` before the import writes (it notes which terms the updated episodes had,
+    so their document frequencies can be taken back), `run()` after it."""
+
+    def __init__(
+        self,
+        store: Store,
+        feed_id: int,
+        updated_ids: list[int],
+        before: dict[int, set[str]],
+        full: bool,
+    ):
+        self._store = store
+        self._feed_id = feed_id
+        self._updated = updated_ids
+        self._before = before
+        self.full = full
+
+    @classmethod
+    async def prepare(
+        cls, store: Store, feed_id: int, *, new_count: int, updated_ids: list[int]
+    ) -> RelatedRefresh:
+        known = (await store.feed_terms(feed_id, terms=())).episodes
+        changed = new_count + len(updated_ids)
+        full = known == 0 or changed > FULL_RECOMPUTE_SHARE * known
+        before: dict[int, set[str]] = {}
+        if not full and updated_ids:
+            docs = await store.related_documents(episode_ids=updated_ids)
+            before = await asyncio.to_thread(lambda: {d.episode_id: document_keys(d) for d in docs})
+        return cls(store, feed_id, list(updated_ids), before, full)
+
+    async def run(self, new_ids: Sequence[int]) -> None:
+        if not new_ids and not self._updated:
+            return
+        if self.full:
+            await refresh_feed(self._store, self._feed_id)
+        else:
+            await self._incremental(list(new_ids))
+
+    async def _incremental(self, new_ids: list[int]) -> None:
+        store, feed_id = self._store, self._feed_id
+        changed = [*new_ids, *self._updated]
+        changed_set = set(changed)
+        docs = await store.related_documents(episode_ids=changed)
+        counts = await asyncio.to_thread(lambda: {d.episode_id: document_terms(d) for d in docs})
+        keysets = {episode_id: set(terms) for episode_id, terms in counts.items()}
+        wanted = set().union(*keysets.values(), *self._before.values())
+        feed = await store.feed_terms(feed_id, wanted)
+        deltas: Counter[str] = Counter()
+        for keys in self._before.values():
+            deltas.subtract(keys)
+        for keys in keysets.values():
+            deltas.update(keys)
+        df = {term: feed.df.get(term, 0) + deltas.get(term, 0) for term in wanted}
+        episodes = feed.episodes + len(new_ids)
+        exclude = name_keys(await store.feed_names(feed_id))
+        signatures = await asyncio.to_thread(
+            lambda: {
+                d.episode_id: signature(counts[d.episode_id], df, episodes, exclude) for d in docs
+            }
+        )
+        terms = set().union(*(s.keys() for s in signatures.values()))
+        postings, feed_of = await store.signature_postings(terms)
+        _replace_postings(postings, signatures, changed_set)
+        feed_of.update(dict.fromkeys(signatures, feed_id))
+        scores = score_in_memory(signatures, feed_of, postings, signatures)
+        found = scores.found
+        guests, episodes_of = await store.guests_of(list(signatures))
+        add_guests(found, guests, episodes_of)
+        lists = {e: best_lists(e, feed_id, found[e].values(), scores.shared) for e in signatures}
+
+        # Offer each changed episode to the lists it may enter: those of the episodes it
+        # shares something with (the score is symmetric).
+        offers: dict[int, list[RelatedRow]] = defaultdict(list)
+        for target, candidates in found.items():
+            for candidate in candidates.values():
+                if candidate.episode_id not in changed_set:
+                    offers[candidate.episode_id].append(
+                        row_for(
+                            candidate.episode_id,
+                            candidate.feed_id,
+                            _reverse(candidate, target, feed_id, scores.shared),
+                        )
+                    )
+        holders = (await store.lists_containing(self._updated)) - changed_set
+        current = await store.related_lists(set(offers) | holders)
+        recompute: set[int] = set()
+        for holder in set(offers) | holders:
+            rows: list[RelatedRow] | None = list(current.get(holder, []))
+            offered = {row.related_id for row in offers.get(holder, [])}
+            if any(r.related_id in self._updated and r.related_id not in offered for r in rows):
+                recompute.add(holder)  # an updated episode no longer shares anything
+                continue
+            for offer in offers.get(holder, []):
+                rows = merge_offer(rows, offer)
+                if rows is None:
+                    recompute.add(holder)
+                    break
+            if rows is not None and holder not in recompute:
+                lists[holder] = rows
+        if recompute:
+            lists.update(await self._recompute(recompute, signatures, changed_set))
+        df_changes = {term: delta for term, delta in deltas.items() if delta}
+        if new_ids:
+            df_changes[""] = len(new_ids)
+        await store.save_related(
+            feed_id=feed_id, df_changes=df_changes, signatures=signatures, lists=lists
+        )
+        log.debug(
+            "related: %d changed episodes of feed %d, %d lists offered, %d recomputed",
+            len(changed),
+            feed_id,
+            len(offers),
+            len(recompute),
+        )
+
+    async def _recompute(
+        self, episode_ids: set[int], fresh: dict[int, Signature], changed: set[int]
+    ) -> dict[int, list[RelatedRow]]:
+        """Whole lists of some episodes, against the catalogue with the fresh signatures."""
+        store = self._store
+        signatures = await store.signatures_of(sorted(episode_ids))
+        terms = set().union(*(s.keys() for s in signatures.values()))
+        postings, feed_of = await store.signature_postings(terms)
+        _replace_postings(postings, fresh, changed)
+        feed_of.update(dict.fromkeys(fresh, self._feed_id))
+        scores = score_in_memory({**fresh, **signatures}, feed_of, postings, episode_ids)
+        guests, episodes_of = await store.guests_of(sorted(episode_ids))
+        add_guests(scores.found, guests, episodes_of)
+        return {
+            e: best_lists(e, feed_of.get(e, 0), scores.found[e].values(), scores.shared)
+            for e in episode_ids
+        }
+
+
+def _replace_postings(
+    postings: dict[str, list[tuple[int, float, str]]],
+    fresh: dict[int, Signature],
+    changed: set[int],
+) -> None:
+    """Postings read from the store, with the changed episodes' new signatures in place
+    of their stored ones."""
+    for term in list(postings):
+        postings[term] = [p for p in postings[term] if p[0] not in changed]
+    for episode_id, terms in fresh.items():
+        for term, entry in terms.items():
+            postings.setdefault(term, []).append((episode_id, entry.weight, entry.form))
+
+
+async def refresh_feed(store: Store, feed_id: int) -> None:
+    """Compute a feed's related lists whole: document frequencies, every signature, every
+    list; and offer its episodes to the lists of other feeds' episodes (whose old entries
+    for them are dropped: an episode that changed may no longer belong there)."""
+    docs = await store.related_documents(feed_id=feed_id)
+    exclude = name_keys(await store.feed_names(feed_id))
+
+    def signatures_of_feed() -> tuple[Counter[str], dict[int, Signature]]:
+        df: Counter[str] = Counter()
+        counts = {}
+        for doc in docs:
+            counts[doc.episode_id] = terms = document_terms(doc)
+            df.update(terms.keys())
+        idf: dict[str, float] = {}
+        return df, {
+            d.episode_id: signature(counts[d.episode_id], df, len(docs), exclude, idf) for d in docs
+        }
+
+    df, signatures = await asyncio.to_thread(signatures_of_feed)
+    terms = set().union(*(s.keys() for s in signatures.values())) if signatures else set()
+    postings, feed_of = await store.signature_postings(terms, exclude_feed=feed_id)
+    for episode_id, entries in signatures.items():
+        feed_of[episode_id] = feed_id
+        for term, entry in entries.items():
+            postings.setdefault(term, []).append((episode_id, entry.weight, entry.form))
+    scores = await asyncio.to_thread(score_in_memory, signatures, feed_of, postings, signatures)
+    found = scores.found
+    guests, episodes_of = await store.guests_of(list(signatures))
+    add_guests(found, guests, episodes_of)
+    lists = await asyncio.to_thread(
+        lambda: {e: best_lists(e, feed_id, found[e].values(), scores.shared) for e in signatures}
+    )
+
+    offers: dict[int, list[RelatedRow]] = defaultdict(list)
+    for target, candidates in found.items():
+        for candidate in candidates.values():
+            if candidate.feed_id != feed_id:
+                offers[candidate.episode_id].append(
+                    row_for(
+                        candidate.episode_id,
+                        candidate.feed_id,
+                        _reverse(candidate, target, feed_id, scores.shared),
+                    )
+                )
+    holding = await store.lists_containing(signatures)  # of this feed's episodes
+    holders = set(offers) | (holding - set(signatures))
+    current = await store.related_lists(holders)
+    for holder in holders:
+        kept = [r for r in current.get(holder, []) if r.related_id not in signatures]
+        lists[holder] = _top(kept + offers.get(holder, []))
+    await store.save_related(
+        feed_id=feed_id,
+        df_replace=FeedTerms(len(docs), dict(df)),
+        signatures=signatures,
+        lists=lists,
+    )
+
+
+def _top(rows: list[RelatedRow]) -> list[RelatedRow]:
+    result = []
+    for same in (True, False):
+        group = sorted(
+            (r for r in rows if r.same_feed == same and r.score > 0),
+            key=lambda r: (-r.score, -r.related_id),
+        )
+        result += group[:KEEP]
+    return result

@@ -1,0 +1,579 @@
+"""What the member commands ask of the catalogue, and the plain values they get back.
+
+`Catalogue` is the read-side service over the store: resolving what a member typed into an
+episode, autocomplete, search, "when did they talk about X", related episodes. It knows
+nothing of Discord; the cogs render its answers (bot/ui/render.py).
+
+Matched text inside `Moment.text` and `SearchHit.snippet` is wrapped in HIGHLIGHT_START /
+HIGHLIGHT_END (control characters that never occur in feed text), so the renderer can
+escape Markdown in the text first and then turn the markers into bold.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal
+
+from bot.common.plain_text import title_without_number, truncate
+from bot.search.fts_query import MatchTier, SearchText, fold, is_phrase_match
+from bot.search.lookup import (
+    MAX_CHOICES,
+    IndexedEpisode,
+    LookupIndex,
+    episode_value,
+    parse_episode_value,
+    parse_number,
+    parse_person_value,
+    person_value,
+)
+
+if TYPE_CHECKING:
+    from bot.store import Store
+    from bot.store.episode_reads import FtsHit, Scope
+    from bot.store.transcript_rows import TranscriptMoment
+
+log = logging.getLogger(__name__)
+
+HIGHLIGHT_START = "\x02"
+HIGHLIGHT_END = "\x03"
+
+MomentKind = Literal["chapter", "notes", "transcript", "soundbite", "episode"]
+
+
+class SearchTooSlow(Exception):
+    """A search ran past the store's time budget and was stopped; the message is for the
+    member (a cog shows it as it shows a user error)."""
+
+
+@dataclass(frozen=True, slots=True)
+class EpisodeSummary:
+    """An episode as a line in a list, with what a link or a jump link needs."""
+
+    id: int
+    feed_id: int
+    feed_title: str
+    title: str
+    number: int | None
+    number_label: str | None
+    season: int | None
+    published_at: int | None  # Unix seconds, UTC
+    duration: int | None  # seconds
+    episode_type: str  # full / trailer / bonus
+    link: str | None
+    audio_url: str | None
+    image: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class PersonCredit:
+    name: str
+    role: str  # host, guest, ...
+    href: str | None = None
+    inferred: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class EpisodeDetail:
+    """Everything the episode card shows."""
+
+    episode: EpisodeSummary
+    notes_text: str
+    persons: list[PersonCredit]
+    chapter_count: int
+    has_transcript: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ChapterEntry:
+    start: float
+    title: str
+    source: str
+    url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Moment:
+    """A place in an episode where a topic comes up (or the episode itself, start None)."""
+
+    episode: EpisodeSummary
+    start: float | None
+    kind: MomentKind
+    text: str  # what matched, highlighted with the markers above
+    score: float  # relevance within its source (higher is better); the list is ranked
+    speaker: str | None = None
+    match: MatchTier = "phrase"  # how the topic matched: as a phrase, all words, any word
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    episode: EpisodeSummary
+    snippet: str  # highlighted with the markers above
+    score: float
+    match: MatchTier = "phrase"  # how the query matched: as a phrase, all words, any word
+    start: float | None = None  # set when the snippet is a chapter title: where it starts
+
+
+@dataclass(frozen=True, slots=True)
+class RelatedEpisode:
+    episode: EpisodeSummary
+    score: float
+    shared_people: tuple[str, ...] = ()
+    shared_terms: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestion:
+    """An autocomplete choice: `name` is shown (≤100 chars), `value` comes back (≤100)."""
+
+    name: str
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class Resolution:
+    """What an episode argument resolved to; `closest` are suggestions when it did not."""
+
+    episode: EpisodeSummary | None
+    closest: list[EpisodeSummary] = field(default_factory=list)
+    # True when the text fits several episodes equally (the same number in two seasons or
+    # two feeds): `closest` lists them, so the member can pick one.
+    ambiguous: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class PersonEpisodes:
+    name: str
+    episodes: list[EpisodeSummary]  # newest first
+    roles: tuple[str, ...] = ()
+
+
+# /search scores: title > chapters > notes. A title match adds TITLE_BONUS; the best
+# matching chapter title and the episode's bm25 (title 10, notes 1) add their share of
+# the best score of their own index for the query.
+TITLE_BONUS = 1.0
+CHAPTER_SHARE = 0.6
+NOTES_SHARE = 0.4
+# Moments of one kind in the order /when lists them, at equal match precision.
+_KIND_ORDER: dict[str, int] = {"chapter": 0, "notes": 1, "transcript": 2, "soundbite": 3}
+_NAME_LIMIT = 100
+
+
+class Catalogue:
+    """Read-side services over the store. Every lookup is scoped to the feeds a guild sees
+    (`guild_id`; None outside a guild: the global feeds only).
+
+    Cheap to create: the autocomplete index is kept by the store, not here."""
+
+    def __init__(self, store: Store):
+        self._store = store
+
+    # ------------------------------------------------------------------ resolving
+
+    async def resolve_episode(self, text: str, *, guild_id: int | None) -> Resolution:
+        """Accept what autocomplete offered, an episode number ("99", "#99", "ep 99"), or a
+        title fragment (typos forgiven); otherwise return the closest matches."""
+        text = " ".join((text or "").split())
+        if not text:
+            return Resolution(None, closest=await self._store.latest_episodes(guild_id, 5))
+        index, scope = await self._store.lookup_scope(guild_id)
+
+        episode_id = parse_episode_value(text)
+        if episode_id is not None:
+            episode = index.by_id.get(episode_id)
+            if episode is not None and scope.contains(episode.feed_id):
+                return Resolution(await self._summary(episode.id))
+            return Resolution(None)
+
+        number = parse_number(text)
+        if number is not None:
+            found = index.by_number_in_scope(number, scope.filter)
+            if len(found) == 1:
+                return Resolution(await self._summary(found[0].id))
+            if found:
+                return Resolution(None, closest=await self._summaries(found[:5]), ambiguous=True)
+
+        folded = " ".join(fold(text).split())
+        titled = [e for e in index.by_title.get(folded, ()) if scope.contains(e.feed_id)]
+        if titled:
+            return Resolution(await self._summary(titled[0].id))
+
+        matches = index.match_episodes(text, scope.filter, limit=8)
+        if matches and matches[0].complete:
+            top = matches[0]
+            tied = [m for m in matches if m.complete and abs(m.score - top.score) < 1e-9]
+            clear = len(matches) == 1 or top.score - matches[1].score >= 0.3
+            if top.exact or (clear and top.score >= 1.1):
+                # Equal matches: the title holding the words as typed, then the shortest
+                # (the one most about them), then the newest.
+                best = min(
+                    tied,
+                    key=lambda m: (
+                        folded not in m.episode.folded_title,
+                        len(m.episode.words),
+                        m.episode.rank,
+                    ),
+                )
+                return Resolution(await self._summary(best.episode.id))
+        if number is not None:
+            # No episode has that number: the ones with the nearest numbers.
+            closest = _nearest_numbers(index, number.number, scope.filter)
+        else:
+            closest = [m.episode for m in matches[:5]]
+        if not closest:
+            closest = index.closest_titles(text, scope.filter)
+        return Resolution(None, closest=await self._summaries(closest))
+
+    async def complete_episode(self, text: str, *, guild_id: int | None) -> list[Suggestion]:
+        """≤25 suggestions for an episode option: by number, title words, typos, guests.
+        Empty text: the newest episodes."""
+        text = " ".join((text or "").split())[:200]
+        index, scope = await self._store.lookup_scope(guild_id)
+        chosen: list[IndexedEpisode] = []
+        if not text:
+            for episode in index.episodes:
+                if scope.contains(episode.feed_id):
+                    chosen.append(episode)
+                    if len(chosen) == MAX_CHOICES:
+                        break
+        else:
+            number = parse_number(text)
+            if number is not None:
+                chosen.extend(index.by_number_in_scope(number, scope.filter))
+            digits = text.lstrip("#")
+            if digits.isdigit():
+                chosen.extend(index.numbers_starting(digits, scope.filter))
+            if len(chosen) < MAX_CHOICES:
+                chosen.extend(m.episode for m in index.match_episodes(text, scope.filter))
+        several_feeds = len(scope.feed_ids) > 1
+        suggestions: list[Suggestion] = []
+        seen: set[int] = set()
+        for episode in chosen:
+            if episode.id in seen:
+                continue
+            seen.add(episode.id)
+            feed = index.feeds.get(episode.feed_id) if several_feeds else None
+            suggestions.append(Suggestion(_choice_name(episode, feed), episode_value(episode.id)))
+            if len(suggestions) == MAX_CHOICES:
+                break
+        return suggestions
+
+    async def complete_person(self, text: str, *, guild_id: int | None) -> list[Suggestion]:
+        """≤25 people, with their episode counts in the name."""
+        index, scope = await self._store.lookup_scope(guild_id)
+        suggestions = []
+        for person, count, _ in index.match_people((text or "")[:200], scope.filter):
+            label = f" ({count} episode{'s' if count != 1 else ''})"
+            name = truncate(person.name, _NAME_LIMIT - len(label)) + label
+            value = person.name if len(person.name) <= _NAME_LIMIT else person_value(person.id)
+            suggestions.append(Suggestion(name, value))
+        return suggestions
+
+    # ------------------------------------------------------------------ one episode
+
+    async def episode_detail(
+        self, episode_id: int, *, guild_id: int | None
+    ) -> EpisodeDetail | None:
+        """The card of an episode the guild can see; None if it is gone or not visible
+        there (a card's buttons carry an id, and a feed can be removed after posting)."""
+        detail = await self._store.episode_detail(episode_id)
+        if detail is None or not (await self._store.scope(guild_id)).contains(
+            detail.episode.feed_id
+        ):
+            return None
+        return detail
+
+    async def chapters(self, episode_id: int) -> list[ChapterEntry]:
+        return await self._store.chapter_entries(episode_id)
+
+    # ------------------------------------------------------------------ full text
+
+    async def when(
+        self, topic: str, *, guild_id: int | None, episode_id: int | None = None, limit: int = 25
+    ) -> list[Moment]:
+        """Ranked moments: chapter titles first, then timestamped passages of the notes (and
+        transcripts, when present), then episode-level matches. User text, not FTS syntax.
+
+        All of the topic's words must match; matches of the words as a phrase rank above
+        the others; only when nothing matches all words does any word do. Within one
+        precision, timed moments come by source (`_KIND_ORDER`), each source by bm25, and
+        episode-level matches last (see `_moments`)."""
+        plan = SearchText.parse(topic).plan()
+        if plan is None or limit <= 0:
+            return []
+        scope = await self._store.scope(guild_id)
+        found: list[tuple[FtsHit, MatchTier]] = []
+        for expression, loose in ((plan.all, False), (plan.any, True)):
+            if expression is None or (loose and found):
+                continue
+            phrase = None if loose else plan.phrase
+            found, cut = await self._moments(expression, phrase, scope, episode_id, limit)
+            if cut is not None and not found:
+                # The looser "any word" tier would cost more, not less.
+                raise _too_slow(cut)
+            if cut is not None:
+                log.warning("/when %r: a source took too long; answering without it", topic)
+            if loose:
+                found = [(hit, "any") for hit, _ in found]
+        missing = [hit.episode_id for hit, _ in found if hit.summary is None]
+        summaries = await self._store.episode_summaries(missing) if missing else {}
+        moments = []
+        for hit, tier in found:
+            summary = hit.summary or summaries.get(hit.episode_id)
+            if summary is not None:
+                moments.append(
+                    Moment(
+                        episode=summary,
+                        start=hit.start,
+                        kind=hit.kind,  # type: ignore[arg-type]
+                        text=hit.text,
+                        score=round(hit.score, 4),
+                        speaker=hit.speaker,
+                        match=tier,
+                    )
+                )
+        return moments
+
+    async def _moments(
+        self,
+        expression: str,
+        phrase: tuple[str, ...] | None,
+        scope: Scope,
+        episode_id: int | None,
+        limit: int,
+    ) -> tuple[list[tuple[FtsHit, MatchTier]], float | None]:
+        """One expression's moments, ranked: phrase matches before the others; within
+        each, timed sources in `_KIND_ORDER`, each by bm25; episode-level matches last.
+        Moments of one episode in the same minute are one (the best ranked is kept), and
+        an episode with a timed moment is not listed again at episode level.
+
+        A source the store stopped at its time budget is left out: the moments of the
+        others, and that budget (None when every source answered)."""
+        from bot.store.base import QueryTooSlow  # here: the store imports this module
+
+        cut: float | None = None
+
+        def tier(hit: FtsHit) -> MatchTier:
+            return "phrase" if _is_phrase(hit, phrase) else "all"
+
+        # Extra rows, so that phrase matches ranked lower by bm25 still make the cut.
+        wanted = limit + 25 if phrase else limit
+        timed: list[tuple[FtsHit, MatchTier]] = []
+        # Timed moments: chapters and note passages (with soundbites) in one statement,
+        # transcript passages in another; `_KIND_ORDER` ranks them at equal precision.
+        for source in (self._store.timed_hits, self._store.transcript_hits):
+            try:
+                hits = await source(expression, scope, episode_id=episode_id, limit=wanted)
+            except QueryTooSlow as stopped:
+                cut = stopped.budget
+                continue
+            timed += [(hit, tier(hit)) for hit in map(_as_hit, hits)]
+        # Stable sorts: bm25 order stays within each precision and kind.
+        timed.sort(key=lambda item: -item[0].score)
+        timed.sort(key=lambda item: (item[1] != "phrase", _KIND_ORDER.get(item[0].kind, 9)))
+        moments: list[tuple[FtsHit, MatchTier]] = []
+        seen: set[tuple[int, int]] = set()
+        for hit, hit_tier in timed:
+            key = (hit.episode_id, int((hit.start or 0) // 60))
+            if key not in seen:
+                seen.add(key)
+                moments.append((hit, hit_tier))
+        if sum(1 for _, t in moments if t == "phrase") < limit:
+            # Episode-level matches come after the timed ones of the same precision.
+            timed_episodes = {hit.episode_id for hit, _ in moments}
+            try:
+                episodes = await self._store.episode_hits(
+                    expression,
+                    scope,
+                    episode_id=episode_id,
+                    limit=limit - sum(1 for _, t in moments if t == "phrase"),
+                    exclude=sorted(timed_episodes),
+                )
+            except QueryTooSlow as stopped:
+                cut, episodes = stopped.budget, []
+            moments += [(h, tier(h)) for h in episodes]
+            moments.sort(key=lambda item: (item[1] != "phrase", item[0].start is None))
+        return moments[:limit], cut
+
+    async def search(self, query: str, *, guild_id: int | None, limit: int = 50) -> list[SearchHit]:
+        """Episodes ranked by bm25 over title, notes and chapter titles, with snippets.
+
+        Per episode: TITLE_BONUS when its title matches, plus CHAPTER_SHARE × its best
+        chapter title's bm25 and NOTES_SHARE × its bm25 over title and notes (title 10,
+        notes 1), each relative to the best score of its index for the query. The snippet
+        is from whichever matched best: the notes (a highlighted fragment), a chapter
+        title (with its start), or the title. All words must match; phrase matches rank
+        above the others; any word is only a last resort, when all words match nothing.
+        SearchTooSlow when the store stopped the search at its time budget."""
+        from bot.store.base import QueryTooSlow  # here: the store imports this module
+
+        plan = SearchText.parse(query).plan()
+        if plan is None or limit <= 0:
+            return []
+        scope = await self._store.scope(guild_id)
+        ranked: list[tuple[int, float, str, float | None, MatchTier]] = []
+        summaries: dict[int, EpisodeSummary] = {}
+        for expression, loose in ((plan.all, False), (plan.any, True)):
+            if expression is None or (loose and ranked):
+                continue
+            phrase = None if loose else plan.phrase
+            try:
+                episodes, chapters = await self._store.search_hits(expression, scope, limit=limit)
+            except QueryTooSlow as stopped:
+                raise _too_slow(stopped.budget) from None
+            # bm25 values of two indexes are not on one scale, and bm25's column weights
+            # saturate: a title match is a fixed bonus, the rest is bm25 relative to the
+            # best of its own index for this query.
+            top_episode = max((h.score for h in episodes), default=0.0) or 1.0
+            top_chapter = max((h.score for h in chapters), default=0.0) or 1.0
+            summaries.update((h.episode_id, h.summary) for h in [*episodes, *chapters] if h.summary)
+            best: dict[int, _Ranked] = {}
+            for hit in episodes:
+                notes = NOTES_SHARE * hit.score / top_episode
+                best[hit.episode_id] = _Ranked(
+                    TITLE_BONUS * hit.in_title + notes,
+                    notes,
+                    hit.text,
+                    None,
+                    _is_phrase(hit, phrase),
+                )
+            for hit in chapters:  # the best chapter of each episode
+                weighted = CHAPTER_SHARE * hit.score / top_chapter
+                entry = best.setdefault(hit.episode_id, _Ranked(0.0, 0.0, "", None, False))
+                if HIGHLIGHT_START not in entry.snippet or weighted >= entry.notes:
+                    entry.snippet, entry.start = hit.text, hit.start
+                entry.score += weighted
+                entry.phrase = entry.phrase or _is_phrase(hit, phrase)
+            ordered = sorted(
+                best.items(), key=lambda item: (not item[1].phrase, -item[1].score, -item[0])
+            )
+            for episode_id, entry in ordered[:limit]:
+                tier: MatchTier = "any" if loose else ("phrase" if entry.phrase else "all")
+                ranked.append((episode_id, entry.score, entry.snippet, entry.start, tier))
+        return [
+            SearchHit(summaries[e], text, round(score, 4), tier, start)
+            for e, score, text, start, tier in ranked
+            if e in summaries
+        ]
+
+    # ------------------------------------------------------------------ lists
+
+    async def related(
+        self, episode_id: int, *, guild_id: int | None, limit: int = 5
+    ) -> list[RelatedEpisode]:
+        """The stored, precomputed related episodes (a lookup, not a computation)."""
+        return await self._store.related_episodes(episode_id, guild_id, max(0, limit))
+
+    async def latest(self, *, guild_id: int | None, count: int) -> list[EpisodeSummary]:
+        return await self._store.latest_episodes(guild_id, max(0, min(count, 100)))
+
+    async def person(self, name: str, *, guild_id: int | None) -> PersonEpisodes | None:
+        """The episodes with that person, newest first; None when nobody matches."""
+        name = (name or "").strip()
+        if not name:
+            return None
+        index, scope = await self._store.lookup_scope(guild_id)
+        person = None
+        person_id = parse_person_value(name)
+        if person_id is not None:
+            person = index.people.get(person_id)
+        if person is None:
+            person = index.person_by_name(name)
+        if person is None or not index.count_in_scope(person, scope.filter):
+            matches = index.match_people(name, scope.filter, limit=1)
+            person = matches[0][0] if matches else None
+        if person is None:
+            return None
+        ids = [
+            episode_id
+            for episode_id, _ in person.episodes
+            if episode_id in index.by_id and scope.contains(index.by_id[episode_id].feed_id)
+        ]
+        if not ids:
+            return None
+        ordered = sorted(set(ids), key=lambda e: index.by_id[e].rank)
+        summaries = await self._store.episode_summaries(ordered)
+        roles: dict[str, int] = {}
+        for episode_id, role in person.episodes:
+            if episode_id in summaries:
+                roles[role] = roles.get(role, 0) + 1
+        return PersonEpisodes(
+            person.name,
+            [summaries[e] for e in ordered if e in summaries],
+            tuple(sorted(roles, key=lambda r: -roles[r])),
+        )
+
+    # ------------------------------------------------------------------ helpers
+
+    async def _summary(self, episode_id: int) -> EpisodeSummary | None:
+        return (await self._store.episode_summaries([episode_id])).get(episode_id)
+
+    async def _summaries(self, episodes: list[IndexedEpisode]) -> list[EpisodeSummary]:
+        found = await self._store.episode_summaries([e.id for e in episodes])
+        return [found[e.id] for e in episodes if e.id in found]
+
+
+@dataclass(slots=True)
+class _Ranked:
+    """One episode's standing in a /search: its score (of which `notes` is the share of
+    its title and notes bm25), the snippet shown, and whether it holds the phrase."""
+
+    score: float
+    notes: float
+    snippet: str
+    start: float | None
+    phrase: bool
+
+
+def _as_hit(hit: FtsHit | TranscriptMoment) -> FtsHit:
+    """A hit of any moment source as an `FtsHit` (transcript moments have their own
+    class, with the same fields plus the speaker)."""
+    from bot.store.episode_reads import FtsHit  # here: the store module imports this one
+
+    if isinstance(hit, FtsHit):
+        return hit
+    return FtsHit(hit.episode_id, hit.start, hit.text, hit.score, hit.kind, speaker=hit.speaker)
+
+
+def _too_slow(budget: float) -> SearchTooSlow:
+    return SearchTooSlow(
+        f"That search took too long (over {budget:g} s), so I stopped it. "
+        "Try more specific words, or fewer common ones."
+    )
+
+
+def _is_phrase(hit: FtsHit, phrase: tuple[str, ...] | None) -> bool:
+    return phrase is None or is_phrase_match(hit.text, phrase)
+
+
+def _nearest_numbers(index: LookupIndex, number: int, scope) -> list[IndexedEpisode]:
+    """Episodes with the numbers closest to one that does not exist."""
+    numbered = [e for e in index.in_scope(scope) if e.number is not None]
+    numbered.sort(key=lambda e: (abs(e.number - number), e.rank))  # type: ignore[operator]
+    return numbered[:5]
+
+
+def _choice_name(episode: IndexedEpisode, feed_title: str | None) -> str:
+    """ "#12 · Infinitely Wide Networks (2024)" — within Discord's 100 characters."""
+    if episode.number is not None:
+        label = (
+            f"S{episode.season}E{episode.number}"
+            if episode.season is not None
+            else f"#{episode.number}"
+        )
+    else:
+        label = {"trailer": "Trailer", "bonus": "Bonus"}.get(episode.episode_type, "")
+    title = title_without_number(episode.title, episode.number)
+    year = (
+        f" ({time.gmtime(episode.published_at).tm_year})"
+        if episode.published_at is not None
+        else ""
+    )
+    suffix = f"{year} — {feed_title}" if feed_title else year
+    prefix = f"{label} · " if label else ""
+    room = _NAME_LIMIT - len(prefix) - len(suffix)
+    if room < 20:  # a very long show name gives way to the title
+        suffix = truncate(suffix, max(0, _NAME_LIMIT - len(prefix) - 20))
+        room = _NAME_LIMIT - len(prefix) - len(suffix)
+    return (prefix + truncate(title, room) + suffix)[:_NAME_LIMIT] or f"Episode {episode.id}"
