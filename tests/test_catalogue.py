@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.search.catalogue import HIGHLIGHT_END, HIGHLIGHT_START, Catalogue, Moment
+from bot.models.episode_views import HIGHLIGHT_END, HIGHLIGHT_START, Moment
+from bot.search.catalogue import Catalogue
 from bot.search.lookup import parse_episode_value
 from bot.store import Store
 from tests.catalogue_helpers import (

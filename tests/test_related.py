@@ -8,15 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.related.scoring import (
-    Candidate,
-    RelatedRefresh,
-    RelatedRow,
-    is_boilerplate,
-    merge_offer,
-    reasons,
-    term_key,
-)
+from bot.models.related_types import RelatedRow, is_boilerplate
+from bot.related.scoring import Candidate, RelatedRefresh, merge_offer, reasons, term_key
 from bot.search.catalogue import Catalogue
 from bot.store import Store
 from tests.catalogue_helpers import HOSTS, Item, example_store_file, import_feeds, write_feed

@@ -10,13 +10,9 @@ import dataclasses
 import discord
 import pytest
 
-from bot.search.catalogue import (
-    HIGHLIGHT_END as END,
-)
-from bot.search.catalogue import (
-    HIGHLIGHT_START as START,
-)
-from bot.search.catalogue import (
+from bot.models.episode_views import HIGHLIGHT_END as END
+from bot.models.episode_views import HIGHLIGHT_START as START
+from bot.models.episode_views import (
     ChapterEntry,
     EpisodeDetail,
     EpisodeSummary,

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.search.catalogue import HIGHLIGHT_END, HIGHLIGHT_START, Catalogue, SearchTooSlow
+from bot.models.episode_views import HIGHLIGHT_END, HIGHLIGHT_START
+from bot.search.catalogue import Catalogue, SearchTooSlow
 from bot.store import Store, StoreError
 from bot.store.base import QueryTooSlow
 from bot.transcripts.transcript_parse import Passage, Segment, merge_passages

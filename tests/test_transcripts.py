@@ -11,8 +11,8 @@ import pytest
 from bot.common.timefmt import seconds_from_json
 from bot.ingest.fetch import Fetcher
 from bot.ingest.importer import Importer
+from bot.models.episode_views import HIGHLIGHT_END, HIGHLIGHT_START
 from bot.models.parsed_feed import TranscriptRef
-from bot.search.catalogue import HIGHLIGHT_END, HIGHLIGHT_START
 from bot.store import Store
 from bot.transcripts.transcript_parse import (
     Passage,

@@ -31,6 +31,7 @@ from bot.ingest.passages import timed_passages
 from bot.ingest.people import infer_feed_guests
 from bot.models.parsed_feed import Chapter, ParsedEpisode, ParsedFeed, Person
 from bot.related.scoring import RelatedRefresh
+from bot.search.lookup_cache import lookup_cache
 from bot.store import EpisodeWrite, FeedRecord, Store, StoredEpisodeState
 
 log = logging.getLogger(__name__)
@@ -191,7 +192,7 @@ class Importer:
         # they can enter) are recomputed, unless the import changed much of the feed.
         await related.run(summary.new_episode_ids)
         if summary.new_episode_ids or updated:
-            self._store.refresh_lookup_index_soon()
+            lookup_cache(self._store).refresh_soon()
         clock.lap("related")
         log.debug("imported %s: %s", source, summary.timings)
         summary.new, summary.updated = len(new), len(updated)

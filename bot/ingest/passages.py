@@ -15,11 +15,10 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from bot.common.plain_text import truncate
 from bot.common.timefmt import parse_timestamp
-from bot.models.parsed_feed import Chapter
+from bot.models.parsed_feed import Chapter, TimedPassage
 from bot.search.fts_query import fold
 
 MAX_PASSAGE_LENGTH = 300
@@ -49,14 +48,6 @@ _DATE = re.compile(
     re.IGNORECASE,
 )
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’)\]]*\s+")
-
-
-@dataclass(frozen=True, slots=True)
-class TimedPassage:
-    """A sentence of the notes and the time it points at, in seconds."""
-
-    start: float
-    text: str
 
 
 def timed_passages(

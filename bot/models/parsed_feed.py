@@ -94,3 +94,11 @@ class ParsedFeed:
     podcast_guid: str | None = None  # podcast:guid (channel level)
     persons: list[Person] = field(default_factory=list)  # channel-level podcast:person
     episodes: list[ParsedEpisode] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class TimedPassage:
+    """A sentence of the notes and the time it points at, in seconds."""
+
+    start: float
+    text: str

@@ -31,18 +31,22 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
+from bot.models.related_types import (
+    Document,
+    FeedTerms,
+    RelatedRow,
+    Signature,
+    SignatureTerm,
+    is_boilerplate,
+)
 from bot.search.fts_query import STOPWORDS, fold
-
-if TYPE_CHECKING:
-    from bot.store import Store
+from bot.store import Store
 
 log = logging.getLogger(__name__)
 
 KEEP = 5  # related episodes kept per episode, in its own feed and in other feeds each
 SIGNATURE_SIZE = 32  # distinctive terms kept per episode
-BOILERPLATE_SHARE = 0.3  # a term in more of a feed's episodes than this is not distinctive
 GUEST_BONUS = 0.5  # per shared guest, on the cosine scale
 FULL_RECOMPUTE_SHARE = 0.25  # more changed episodes than this share of a feed: compute it whole
 MAX_POSTINGS = 150  # a term in more signatures than this links too much to mean much
@@ -155,17 +159,6 @@ def term_form(key: str) -> str:
     return _FORMS.get(key, key)
 
 
-@dataclass(slots=True)
-class Document:
-    """The text of one episode that relatedness reads."""
-
-    episode_id: int
-    feed_id: int
-    title: str
-    chapters: list[str]
-    notes: str
-
-
 Counts = dict[str, float]  # term -> weighted count in one episode
 
 
@@ -220,20 +213,6 @@ def _add_text(counts: Counts, text: str, weight: float) -> None:
                 phrase = f"{previous} {key}"
                 counts[phrase] = counts.get(phrase, 0.0) + weight
             previous = key
-
-
-def is_boilerplate(df: int, episodes: int) -> bool:
-    """A term in more than 30% of a feed's episodes (and at least three) is not distinctive."""
-    return df >= 3 and df > BOILERPLATE_SHARE * episodes
-
-
-@dataclass(frozen=True, slots=True)
-class SignatureTerm:
-    weight: float
-    form: str
-
-
-Signature = dict[str, SignatureTerm]
 
 
 def name_keys(names: Iterable[str]) -> frozenset[str]:
@@ -292,18 +271,6 @@ class Candidate:
     @property
     def score(self) -> float:
         return self.similarity + GUEST_BONUS * min(len(self.people), 2)
-
-
-@dataclass(frozen=True, slots=True)
-class RelatedRow:
-    """One stored line of an episode's related list."""
-
-    episode_id: int
-    related_id: int
-    same_feed: bool
-    score: float
-    shared_people: tuple[str, ...]
-    shared_terms: tuple[str, ...]
 
 
 def reasons(candidate: Candidate) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -366,14 +333,6 @@ def merge_offer(current: Sequence[RelatedRow], offer: RelatedRow) -> list[Relate
 
 
 # ---------------------------------------------------------------------- computing
-
-
-@dataclass(slots=True)
-class FeedTerms:
-    """A feed's document frequencies: term -> number of its episodes using it."""
-
-    episodes: int
-    df: dict[str, int]
 
 
 SharedTerms = Callable[[int, int], list[tuple[float, str, str]]]

@@ -13,11 +13,23 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from dataclasses import dataclass
 
 from bot.common.plain_text import title_without_number, truncate
-from bot.search.fts_query import MatchTier, SearchText, fold, is_phrase_match
+from bot.models.episode_views import (
+    HIGHLIGHT_START,
+    ChapterEntry,
+    EpisodeDetail,
+    EpisodeSummary,
+    MatchTier,
+    Moment,
+    PersonEpisodes,
+    RelatedEpisode,
+    Resolution,
+    SearchHit,
+    Suggestion,
+)
+from bot.search.fts_query import SearchText, fold, is_phrase_match
 from bot.search.lookup import (
     MAX_CHOICES,
     IndexedEpisode,
@@ -28,18 +40,12 @@ from bot.search.lookup import (
     parse_person_value,
     person_value,
 )
-
-if TYPE_CHECKING:
-    from bot.store import Store
-    from bot.store.episode_reads import FtsHit, Scope
-    from bot.store.transcript_rows import TranscriptMoment
+from bot.search.lookup_cache import lookup_cache
+from bot.store import QueryTooSlow, Store
+from bot.store.episode_reads import FtsHit, Scope
+from bot.store.transcript_rows import TranscriptMoment
 
 log = logging.getLogger(__name__)
-
-HIGHLIGHT_START = "\x02"
-HIGHLIGHT_END = "\x03"
-
-MomentKind = Literal["chapter", "notes", "transcript", "soundbite", "episode"]
 
 
 class SearchTooSlow(Exception):
@@ -47,111 +53,6 @@ class SearchTooSlow(Exception):
     member (a cog shows it as it shows a user error)."""
 
 
-@dataclass(frozen=True, slots=True)
-class EpisodeSummary:
-    """An episode as a line in a list, with what a link or a jump link needs."""
-
-    id: int
-    feed_id: int
-    feed_title: str
-    title: str
-    number: int | None
-    number_label: str | None
-    season: int | None
-    published_at: int | None  # Unix seconds, UTC
-    duration: int | None  # seconds
-    episode_type: str  # full / trailer / bonus
-    link: str | None
-    audio_url: str | None
-    image: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class PersonCredit:
-    name: str
-    role: str  # host, guest, ...
-    href: str | None = None
-    inferred: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class EpisodeDetail:
-    """Everything the episode card shows."""
-
-    episode: EpisodeSummary
-    notes_text: str
-    persons: list[PersonCredit]
-    chapter_count: int
-    has_transcript: bool
-
-
-@dataclass(frozen=True, slots=True)
-class ChapterEntry:
-    start: float
-    title: str
-    source: str
-    url: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Moment:
-    """A place in an episode where a topic comes up (or the episode itself, start None)."""
-
-    episode: EpisodeSummary
-    start: float | None
-    kind: MomentKind
-    text: str  # what matched, highlighted with the markers above
-    score: float  # relevance within its source (higher is better); the list is ranked
-    speaker: str | None = None
-    match: MatchTier = "phrase"  # how the topic matched: as a phrase, all words, any word
-
-
-@dataclass(frozen=True, slots=True)
-class SearchHit:
-    episode: EpisodeSummary
-    snippet: str  # highlighted with the markers above
-    score: float
-    match: MatchTier = "phrase"  # how the query matched: as a phrase, all words, any word
-    start: float | None = None  # set when the snippet is a chapter title: where it starts
-
-
-@dataclass(frozen=True, slots=True)
-class RelatedEpisode:
-    episode: EpisodeSummary
-    score: float
-    shared_people: tuple[str, ...] = ()
-    shared_terms: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class Suggestion:
-    """An autocomplete choice: `name` is shown (≤100 chars), `value` comes back (≤100)."""
-
-    name: str
-    value: str
-
-
-@dataclass(frozen=True, slots=True)
-class Resolution:
-    """What an episode argument resolved to; `closest` are suggestions when it did not."""
-
-    episode: EpisodeSummary | None
-    closest: list[EpisodeSummary] = field(default_factory=list)
-    # True when the text fits several episodes equally (the same number in two seasons or
-    # two feeds): `closest` lists them, so the member can pick one.
-    ambiguous: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class PersonEpisodes:
-    name: str
-    episodes: list[EpisodeSummary]  # newest first
-    roles: tuple[str, ...] = ()
-
-
-# /search scores: title > chapters > notes. A title match adds TITLE_BONUS; the best
-# matching chapter title and the episode's bm25 (title 10, notes 1) add their share of
-# the best score of their own index for the query.
 TITLE_BONUS = 1.0
 CHAPTER_SHARE = 0.6
 NOTES_SHARE = 0.4
@@ -177,7 +78,7 @@ class Catalogue:
         text = " ".join((text or "").split())
         if not text:
             return Resolution(None, closest=await self._store.latest_episodes(guild_id, 5))
-        index, scope = await self._store.lookup_scope(guild_id)
+        index, scope = await lookup_cache(self._store).scope(guild_id)
 
         episode_id = parse_episode_value(text)
         if episode_id is not None:
@@ -229,7 +130,7 @@ class Catalogue:
         """≤25 suggestions for an episode option: by number, title words, typos, guests.
         Empty text: the newest episodes."""
         text = " ".join((text or "").split())[:200]
-        index, scope = await self._store.lookup_scope(guild_id)
+        index, scope = await lookup_cache(self._store).scope(guild_id)
         chosen: list[IndexedEpisode] = []
         if not text:
             for episode in index.episodes:
@@ -261,7 +162,7 @@ class Catalogue:
 
     async def complete_person(self, text: str, *, guild_id: int | None) -> list[Suggestion]:
         """≤25 people, with their episode counts in the name."""
-        index, scope = await self._store.lookup_scope(guild_id)
+        index, scope = await lookup_cache(self._store).scope(guild_id)
         suggestions = []
         for person, count, _ in index.match_people((text or "")[:200], scope.filter):
             label = f" ({count} episode{'s' if count != 1 else ''})"
@@ -350,8 +251,6 @@ class Catalogue:
 
         A source the store stopped at its time budget is left out: the moments of the
         others, and that budget (None when every source answered)."""
-        from bot.store.base import QueryTooSlow  # here: the store imports this module
-
         cut: float | None = None
 
         def tier(hit: FtsHit) -> MatchTier:
@@ -406,8 +305,6 @@ class Catalogue:
         title (with its start), or the title. All words must match; phrase matches rank
         above the others; any word is only a last resort, when all words match nothing.
         SearchTooSlow when the store stopped the search at its time budget."""
-        from bot.store.base import QueryTooSlow  # here: the store imports this module
-
         plan = SearchText.parse(query).plan()
         if plan is None or limit <= 0:
             return []
@@ -473,7 +370,7 @@ class Catalogue:
         name = (name or "").strip()
         if not name:
             return None
-        index, scope = await self._store.lookup_scope(guild_id)
+        index, scope = await lookup_cache(self._store).scope(guild_id)
         person = None
         person_id = parse_person_value(name)
         if person_id is not None:
@@ -529,8 +426,6 @@ class _Ranked:
 def _as_hit(hit: FtsHit | TranscriptMoment) -> FtsHit:
     """A hit of any moment source as an `FtsHit` (transcript moments have their own
     class, with the same fields plus the speaker)."""
-    from bot.store.episode_reads import FtsHit  # here: the store module imports this one
-
     if isinstance(hit, FtsHit):
         return hit
     return FtsHit(hit.episode_id, hit.start, hit.text, hit.score, hit.kind, speaker=hit.speaker)

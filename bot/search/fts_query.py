@@ -17,9 +17,6 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from typing import Literal
-
-MatchTier = Literal["phrase", "all", "any"]
 
 # Longer input is cut: nobody searches with a paragraph, and each word costs a doclist.
 MAX_QUERY_WORDS = 8

@@ -29,7 +29,7 @@ import re
 import sqlite3
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -153,6 +153,7 @@ class StoreBase:
         self.search_budget = search_budget
         self.write_wait = write_wait
         self._write_lock = asyncio.Lock()
+        self._close_hooks: list[Callable[[], Awaitable[None]]] = []
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -226,7 +227,13 @@ class StoreBase:
             raise StoreError(f"cannot open the store at {path}: {exc}") from None
         return conn
 
+    def on_close(self, hook: Callable[[], Awaitable[None]]) -> None:
+        """Run `hook` first when the store closes (a service's background work on it)."""
+        self._close_hooks.append(hook)
+
     async def close(self) -> None:
+        for hook in self._close_hooks:
+            await hook()
         for reader in self._readers:
             if reader.conn is not self._writer:
                 await reader.conn.interrupt()  # a read still running would hold up the close

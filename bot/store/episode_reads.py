@@ -29,15 +29,7 @@ from typing import Any
 
 import aiosqlite
 
-from bot.related.scoring import (
-    Document,
-    FeedTerms,
-    RelatedRow,
-    Signature,
-    SignatureTerm,
-    is_boilerplate,
-)
-from bot.search.catalogue import (
+from bot.models.episode_views import (
     HIGHLIGHT_END,
     HIGHLIGHT_START,
     ChapterEntry,
@@ -46,8 +38,15 @@ from bot.search.catalogue import (
     PersonCredit,
     RelatedEpisode,
 )
-from bot.search.fts_query import fold
-from bot.search.lookup import IndexedEpisode, IndexedPerson, LookupIndex, lookup_words
+from bot.models.lookup_rows import LookupRows
+from bot.models.related_types import (
+    Document,
+    FeedTerms,
+    RelatedRow,
+    Signature,
+    SignatureTerm,
+    is_boilerplate,
+)
 from bot.store.base import StoreBase, chunks, visible_feeds
 
 RANK_CAP = 500  # matches ranked by bm25 per query; beyond it, the newest are ranked
@@ -152,39 +151,9 @@ def _marks(count: int) -> str:
 class SearchStore(StoreBase):
     """Queries of the member commands, and the storage of derived search data."""
 
-    _lookup: tuple[int, LookupIndex] | None = None
-    _lookup_lock: asyncio.Lock | None = None
-    _lookup_refresh: asyncio.Task[None] | None = None
-    _lookup_stale = False
-
-    # How long a rebuild waits after a write, so that a burst of imports (a poll cycle)
-    # shares one rebuild instead of paying one each.
-    LOOKUP_REFRESH_DELAY = 1.0
-
-    def refresh_lookup_index_soon(self) -> None:
-        """After a write that changed the catalogue: rebuild the autocomplete index in the
-        background, so that a member's next keystroke does not wait for it. (Reads never
-        see a stale index either way: `lookup_index` checks the generation.)"""
-        self._lookup_stale = True
-        if self._lookup_refresh is None or self._lookup_refresh.done():
-            self._lookup_refresh = asyncio.create_task(self._refresh_lookup_index())
-
-    async def _refresh_lookup_index(self) -> None:
-        while self._lookup_stale:
-            await asyncio.sleep(self.LOOKUP_REFRESH_DELAY)
-            self._lookup_stale = False
-            try:
-                await self.lookup_index()
-            except Exception:
-                log.exception("rebuilding the autocomplete index failed")
-
     _marker: LongTextMarker | None = None
 
     async def close(self) -> None:
-        task = self._lookup_refresh
-        if task is not None and not task.done():
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
         if self._marker is not None:
             await asyncio.to_thread(self._marker.close)
         await super().close()
@@ -217,9 +186,11 @@ class SearchStore(StoreBase):
     async def scope(self, guild_id: int | None) -> Scope:
         """The feeds a guild sees (global feeds plus its own), or outside a guild the
         global ones; `everything` when that is every feed (no filter needed)."""
-        return (await self._scope_and_generation(guild_id))[0]
+        return (await self.scope_and_generation(guild_id))[0]
 
-    async def _scope_and_generation(self, guild_id: int | None) -> tuple[Scope, int | None]:
+    async def scope_and_generation(self, guild_id: int | None) -> tuple[Scope, int | None]:
+        """A guild's scope and the catalogue's generation (bumped by triggers on every
+        change that autocomplete sees), in one query."""
         visible_sql, params = visible_feeds(guild_id)
         rows = await self.fetchall(
             f"""SELECT id, id IN ({visible_sql}) AS visible,
@@ -230,11 +201,6 @@ class SearchStore(StoreBase):
         visible = frozenset(row["id"] for row in rows if row["visible"])
         generation = rows[0]["generation"] if rows else None
         return Scope(visible, everything=len(visible) == len(rows)), generation
-
-    async def lookup_scope(self, guild_id: int | None) -> tuple[LookupIndex, Scope]:
-        """The lookup index and a guild's scope, with one query when nothing changed."""
-        scope, generation = await self._scope_and_generation(guild_id)
-        return await self.lookup_index(generation), scope
 
     # ------------------------------------------------------------------ episodes
 
@@ -656,28 +622,15 @@ class SearchStore(StoreBase):
                 ],
             )
 
-    # ------------------------------------------------------------------ lookup index
+    # ------------------------------------------------------------------ lookup rows
 
-    async def lookup_index(self, generation: int | None = None) -> LookupIndex:
-        """The in-memory index autocomplete reads, rebuilt when the catalogue changed
-        (a trigger-maintained generation counter says so in one cheap read)."""
-        if generation is None:
-            row = await self.fetchone("SELECT generation FROM lookup_generation WHERE id = 1")
-            generation = row[0] if row else 0
-        cached = self._lookup
-        if cached is not None and cached[0] == generation:
-            return cached[1]
-        if self._lookup_lock is None:
-            self._lookup_lock = asyncio.Lock()
-        async with self._lookup_lock:
-            cached = self._lookup
-            if cached is not None and cached[0] == generation:
-                return cached[1]
-            index = await self._build_lookup_index()
-            self._lookup = (generation, index)
-            return index
+    async def lookup_generation(self) -> int:
+        """The catalogue's generation: it changes whenever autocomplete's data does."""
+        row = await self.fetchone("SELECT generation FROM lookup_generation WHERE id = 1")
+        return row[0] if row else 0
 
-    async def _build_lookup_index(self) -> LookupIndex:
+    async def lookup_rows(self) -> LookupRows:
+        """What the autocomplete index is built from (`bot.search.lookup_cache`)."""
         episodes = await self.fetchall(
             """SELECT id, feed_id, number, season, title, published_at, episode_type
                FROM episodes"""
@@ -687,37 +640,11 @@ class SearchStore(StoreBase):
                JOIN persons p ON p.id = ep.person_id"""
         )
         feeds = await self.fetchall("SELECT id, title FROM feeds")
-
-        def build() -> LookupIndex:
-            people: dict[int, IndexedPerson] = {}
-            guest_words: dict[int, list[str]] = defaultdict(list)
-            for episode_id, person_id, name, role in credits:
-                person = people.get(person_id)
-                if person is None:
-                    person = people[person_id] = IndexedPerson(
-                        person_id, name, " ".join(fold(name).split()), tuple(lookup_words(name))
-                    )
-                person.episodes.append((episode_id, role))
-                if role != "host":
-                    guest_words[episode_id].extend(person.words)
-            indexed = [
-                IndexedEpisode(
-                    id=row[0],
-                    feed_id=row[1],
-                    number=row[2],
-                    season=row[3],
-                    title=row[4],
-                    published_at=row[5],
-                    episode_type=row[6],
-                    folded_title=fold(row[4]),
-                    words=tuple(lookup_words(row[4])),
-                    guest_words=tuple(guest_words.get(row[0], ())),
-                )
-                for row in episodes
-            ]
-            return LookupIndex(indexed, people.values(), {row[0]: row[1] for row in feeds})
-
-        return await asyncio.to_thread(build)
+        return LookupRows(
+            episodes=[tuple(row) for row in episodes],
+            credits=[tuple(row) for row in credits],
+            feed_titles={row[0]: row[1] for row in feeds},
+        )
 
 
 # The parameters of marking: highlight markers, and what FTS5 marks itself (see LONG_TEXT).

@@ -9,8 +9,14 @@ from typing import Any
 
 import aiosqlite
 
-from bot.ingest.passages import TimedPassage
-from bot.models.parsed_feed import Chapter, ParsedFeed, Person, Soundbite, TranscriptRef
+from bot.models.parsed_feed import (
+    Chapter,
+    ParsedFeed,
+    Person,
+    Soundbite,
+    TimedPassage,
+    TranscriptRef,
+)
 from bot.store.announcement_rows import enqueue_announcements
 from bot.store.base import StoreBase, chunks, now, scalar
 

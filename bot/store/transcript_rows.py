@@ -40,8 +40,8 @@ from typing import TYPE_CHECKING, Any
 
 import aiosqlite
 
+from bot.models.episode_views import HIGHLIGHT_END, HIGHLIGHT_START
 from bot.models.parsed_feed import TranscriptRef
-from bot.search.catalogue import HIGHLIGHT_END, HIGHLIGHT_START
 from bot.store.base import StoreBase, now, visible_feeds
 from bot.transcripts.transcript_parse import (
     Passage,
