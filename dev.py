@@ -2,7 +2,7 @@
 """One command to set up and run episode-bot, one to set up and test it.
 
     python3 dev.py run     # set up .venv, import the feeds, serve (a demo without a token)
-    python3 dev.py test    # set up .venv, lint, run the whole test suite
+    python3 dev.py test    # set up .venv, lint, check format and types, run every test
     python3 dev.py bench   # set up .venv, run the benchmarks and print their tables
 
 Only the standard library is used here: this file runs before anything is installed.
@@ -111,10 +111,16 @@ Try any command offline: .venv/bin/episode-bot ask '/search query:scaling laws'"
 
 
 def test(args: list[str]) -> int:
-    """Lint, then the whole test suite; any failure (or no test at all) fails."""
-    lint = call([PYTHON, "-m", "ruff", "check", ROOT])
-    if lint:
-        return lint
+    """Lint, format check, type check, then the whole test suite; any failure (or no test
+    at all) fails."""
+    for check_command in (
+        [PYTHON, "-m", "ruff", "check", ROOT],
+        [PYTHON, "-m", "ruff", "format", "--check", ROOT],
+        [PYTHON, "-m", "mypy"],  # files and strictness: [tool.mypy] in pyproject.toml
+    ):
+        code = call(check_command)
+        if code:
+            return code
     # pytest exits 5 when no test ran: that is a failure here too.
     return call([PYTHON, "-m", "pytest", *args], cwd=ROOT)
 

@@ -326,7 +326,9 @@ class Announcer:
                 nothing_posted=nothing_posted,
             ) from None
 
-    async def _post(self, channel: Any, announcement: Announcement, channel_id: int):
+    async def _post(
+        self, channel: Any, announcement: Announcement, channel_id: int
+    ) -> tuple[Any, Any]:
         """Post the announcement; in a forum, as a new post (a thread with the message)."""
         await self._pace(channel_id)
         try:

@@ -129,7 +129,7 @@ class Poller:
     def backoff(self, at: int, failures: int) -> int:
         """When a feed that has now failed `failures` times in a row is tried again."""
         delay = min(self.interval * 2 ** min(failures, 20), max(MAX_BACKOFF, self.interval))
-        return at + round(delay * self._rng.uniform(1 - JITTER, 1 + JITTER))
+        return at + round(float(delay) * self._rng.uniform(1 - JITTER, 1 + JITTER))
 
     # ------------------------------------------------------------------ polling
 

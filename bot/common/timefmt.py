@@ -30,7 +30,7 @@ def parse_timestamp(text: str) -> float | None:
     else:
         total = minutes * 60 + seconds
     if fraction_text:
-        return total + int(fraction_text) / 10 ** len(fraction_text)
+        return float(total + int(fraction_text) / 10 ** len(fraction_text))
     return float(total)
 
 

@@ -447,7 +447,7 @@ _LARGE_DOCUMENT = 8 * 1024 * 1024
 
 def _head_text(element: _Element, length: int) -> str:
     """The first `length` characters of a text-only element's text."""
-    return _TEXT_HEAD(element, length=length)
+    return str(_TEXT_HEAD(element, length=length))
 
 
 def _bare_tag(tag: str) -> str:
@@ -464,7 +464,7 @@ def _markup(element: _Element) -> str:
         if isinstance(tag, str) and tag.startswith("{"):
             node.tag = tag.rpartition("}")[2]
     etree.cleanup_namespaces(holder)
-    return etree.tostring(holder, encoding="unicode", with_tail=True)
+    return str(etree.tostring(holder, encoding="unicode", with_tail=True))
 
 
 _INTEGER = re.compile(r"^\s*#?\s*(\d{1,9})(?:\.0*)?\s*$")

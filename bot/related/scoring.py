@@ -524,13 +524,14 @@ class RelatedRefresh:
         current = await store.related_lists(set(offers) | holders)
         recompute: set[int] = set()
         for holder in set(offers) | holders:
-            rows: list[RelatedRow] | None = list(current.get(holder, []))
+            held = list(current.get(holder, []))
             offered = {row.related_id for row in offers.get(holder, [])}
-            if any(r.related_id in self._updated and r.related_id not in offered for r in rows):
+            if any(r.related_id in self._updated and r.related_id not in offered for r in held):
                 recompute.add(holder)  # an updated episode no longer shares anything
                 continue
+            rows: list[RelatedRow] | None = held
             for offer in offers.get(holder, []):
-                rows = merge_offer(rows, offer)
+                rows = merge_offer(rows, offer) if rows is not None else None
                 if rows is None:
                     recompute.add(holder)
                     break

@@ -442,7 +442,9 @@ def _is_phrase(hit: FtsHit, phrase: tuple[str, ...] | None) -> bool:
     return phrase is None or is_phrase_match(hit.text, phrase)
 
 
-def _nearest_numbers(index: LookupIndex, number: int, scope) -> list[IndexedEpisode]:
+def _nearest_numbers(
+    index: LookupIndex, number: int, scope: frozenset[int] | None
+) -> list[IndexedEpisode]:
     """Episodes with the numbers closest to one that does not exist."""
     numbered = [e for e in index.in_scope(scope) if e.number is not None]
     numbered.sort(key=lambda e: (abs(e.number - number), e.rank))  # type: ignore[operator]
