@@ -13,11 +13,11 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.announce.announcer import AnnounceError, Announcer, missing_permissions
+from bot.app.client import EpisodeBot
 from bot.app.tree import UserError
 from bot.common.plain_text import truncate
 from bot.store import Store
 from bot.ui.replies import reply
-from cogs.feed_polling import services_for
 
 log = logging.getLogger(__name__)
 
@@ -141,7 +141,6 @@ def missing_message(where: str, missing: list[str]) -> str:
     )
 
 
-async def setup(bot: commands.Bot) -> None:
-    services = services_for(bot)
-    store: Store = bot.store  # type: ignore[attr-defined]
-    await bot.add_cog(AnnounceCog(store, services.announcer))
+async def setup(bot: EpisodeBot) -> None:
+    services = bot.services
+    await bot.add_cog(AnnounceCog(services.store, services.announcer))

@@ -13,9 +13,12 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.app.client import EpisodeBot
 from bot.app.tree import UserError
-from bot.search.catalogue import Catalogue, EpisodeDetail, EpisodeSummary
+from bot.models.episode_views import EpisodeDetail
+from bot.search.catalogue import Catalogue
 from bot.ui import render
+from bot.ui.episode_options import complete_episode, resolve_episode
 from bot.ui.replies import reply
 from bot.ui.views import (
     EPISODES_COG,
@@ -26,35 +29,6 @@ from bot.ui.views import (
 )
 
 log = logging.getLogger(__name__)
-
-EMPTY_EPISODE = "Tell me which episode: its number (`12`), words from its title, or a guest's name."
-
-
-async def resolve_episode(
-    catalogue: Catalogue, interaction: discord.Interaction, text: str
-) -> EpisodeSummary:
-    """The episode a member meant, or a `UserError` listing the closest ones."""
-    text = text.strip()
-    if not text:
-        raise UserError(EMPTY_EPISODE)
-    resolution = await catalogue.resolve_episode(text, guild_id=interaction.guild_id)
-    if resolution.episode is None:
-        raise UserError(
-            render.not_found_message(text, resolution.closest, ambiguous=resolution.ambiguous)
-        )
-    return resolution.episode
-
-
-async def complete_episode(
-    catalogue: Catalogue, interaction: discord.Interaction, current: str
-) -> list[app_commands.Choice[str]]:
-    """Autocomplete for any `episode` option; never fails (a failure offers nothing)."""
-    try:
-        suggestions = await catalogue.complete_episode(current, guild_id=interaction.guild_id)
-        return render.choices(suggestions)
-    except Exception:
-        log.exception("episode autocomplete failed for %r", current[:100])
-        return []
 
 
 class EpisodesCog(commands.Cog, name=EPISODES_COG):
@@ -189,8 +163,8 @@ class EpisodesCog(commands.Cog, name=EPISODES_COG):
         return detail
 
 
-async def setup(bot: commands.Bot) -> None:
+async def setup(bot: EpisodeBot) -> None:
     """Load the cog with the bot's catalogue; register the buttons that outlive a process:
     the card's, and the answer to page buttons whose pages are gone."""
     bot.add_dynamic_items(EpisodeCardButton, ExpiredPagesButton)
-    await bot.add_cog(EpisodesCog(Catalogue(bot.store)))  # type: ignore[attr-defined]
+    await bot.add_cog(EpisodesCog(bot.services.catalogue))

@@ -4,12 +4,9 @@ One `tasks.loop`, started in `cog_load` and cancelled in `cog_unload`. Each tick
 feeds whose time has come and then sends what they brought; each step catches its own
 errors, so the loop survives anything a feed or Discord does.
 
-`services_for(bot)` builds the one Poller and Announcer the admin cogs share with the loop
-(so a feed is never read twice at once and the outbox has one sender). It uses what the
-bot was given: `store`, `settings`, `fetcher` / `importer` (trusted: FEEDS) and
-`guild_fetcher` (`EpisodeBot(guild_fetcher=...)`), a `Fetcher(allow_private=False)` for
-feeds that guilds add. When it is None, one is made here (unless ALLOW_PRIVATE_FEED_URLS)
-and closed when this cog unloads.
+The Poller and Announcer are the bot's own (`bot.services`, built by `Services.build`),
+shared with the admin cogs: a feed is never read twice at once and the outbox has one
+sender. The bot closes them when it closes.
 """
 
 from __future__ import annotations
@@ -17,78 +14,19 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
 
 from discord.ext import commands, tasks
 
 from bot.announce.announcer import Announcer
 from bot.announce.poller import Poller
-from bot.ingest.fetch import Fetcher
-from bot.ingest.importer import Importer
+from bot.app.client import EpisodeBot
 from bot.store import Store
-from bot.transcripts.transcript_sync import FeedTranscripts, TranscriptSync
+from bot.transcripts.transcript_sync import FeedTranscripts
 
 log = logging.getLogger(__name__)
 
 TICK_SECONDS = 10.0  # how often due feeds and the outbox are looked at
 UPKEEP_SECONDS = 24 * 3600  # transcripts re-checked and indexes compacted once a day
-
-
-@dataclass
-class AnnouncementServices:
-    poller: Poller
-    announcer: Announcer
-    transcripts: FeedTranscripts
-    owned_fetcher: Fetcher | None = None  # closed when the poller cog unloads
-
-    async def close(self) -> None:
-        await self.announcer.close()
-        await self.transcripts.close()
-        if self.owned_fetcher is not None:
-            await self.owned_fetcher.close()
-
-
-def services_for(bot: Any) -> AnnouncementServices:
-    """The bot's one Poller and Announcer, built on first use from its dependencies."""
-    existing = getattr(bot, "announcement_services", None)
-    if existing is not None:
-        return existing
-    settings = bot.settings
-    owned = None
-    guard = bot.guild_fetcher
-    if guard is None:
-        if settings.allow_private_feed_urls:
-            guard = bot.fetcher
-        else:
-            guard = owned = Fetcher(allow_private=False)
-    guarded = bot.importer if guard is bot.fetcher else Importer(bot.store, guard)
-    transcripts = FeedTranscripts(
-        bot.store,
-        trusted=TranscriptSync(bot.store, bot.fetcher),
-        guarded=TranscriptSync(bot.store, guard),
-    )
-    poller = Poller(
-        bot.store,
-        trusted=bot.importer,
-        guarded=guarded,
-        guard=guard,
-        interval_minutes=settings.poll_interval_minutes,
-        on_feed_changed=transcripts.feed_changed,
-    )
-
-    async def resolve_channel(channel_id: int) -> Any:
-        return bot.get_channel(channel_id) or await bot.fetch_channel(channel_id)
-
-    announcer = Announcer(
-        bot.store,
-        resolve_channel=resolve_channel,
-        bot_user_id=lambda: bot.user.id if bot.user else None,
-        poll_interval_minutes=settings.poll_interval_minutes,
-    )
-    services = AnnouncementServices(poller, announcer, transcripts, owned)
-    bot.announcement_services = services
-    return services
 
 
 class PollerCog(commands.Cog, name="Poller"):
@@ -103,7 +41,6 @@ class PollerCog(commands.Cog, name="Poller"):
         transcripts: FeedTranscripts | None = None,
         store: Store | None = None,
         feeds: Sequence[str],
-        on_unload: Any = None,
         tick_seconds: float = TICK_SECONDS,
     ) -> None:
         self.bot = bot
@@ -113,7 +50,6 @@ class PollerCog(commands.Cog, name="Poller"):
         self.store = store
         self.feeds = tuple(feeds)
         self._last_upkeep: float | None = None
-        self._on_unload = on_unload
         self._feeds_imported = False
         self.tick.change_interval(seconds=tick_seconds)
 
@@ -126,8 +62,8 @@ class PollerCog(commands.Cog, name="Poller"):
         if task is not None and task is not asyncio.current_task():
             await asyncio.wait([task])  # stopped for real: nothing is sent after unload
         await self.announcer.close()
-        if self._on_unload is not None:
-            await self._on_unload()
+        if self.transcripts is not None:
+            await self.transcripts.close()  # the syncs the loop started stop with it
 
     @tasks.loop(seconds=TICK_SECONDS)
     async def tick(self) -> None:
@@ -177,22 +113,15 @@ class PollerCog(commands.Cog, name="Poller"):
                 log.exception("compacting the search indexes failed")
 
 
-async def setup(bot: commands.Bot) -> None:
-    services = services_for(bot)
-
-    async def forget_services() -> None:
-        await services.close()
-        if getattr(bot, "announcement_services", None) is services:
-            bot.announcement_services = None  # type: ignore[attr-defined]
-
+async def setup(bot: EpisodeBot) -> None:
+    services = bot.services
     await bot.add_cog(
         PollerCog(
             bot,
             poller=services.poller,
             announcer=services.announcer,
             transcripts=services.transcripts,
-            store=bot.store,  # type: ignore[attr-defined]
-            feeds=bot.settings.feeds,  # type: ignore[attr-defined]
-            on_unload=forget_services,
+            store=services.store,
+            feeds=services.settings.feeds,
         )
     )

@@ -22,6 +22,7 @@ from bot.announce.poller import (
     check_feed_url,
     unexpected_error,
 )
+from bot.app.client import EpisodeBot
 from bot.app.tree import UserError
 from bot.common.plain_text import truncate
 from bot.store import Store
@@ -30,7 +31,6 @@ from bot.store.base import chunks
 from bot.ui.render import literal
 from bot.ui.replies import reply
 from bot.ui.views import Paginator
-from cogs.feed_polling import services_for
 
 log = logging.getLogger(__name__)
 
@@ -318,7 +318,6 @@ def refresh_message(outcomes: list[PollOutcome], titles: dict[int | None, list[s
     return truncate("\n".join(lines) or "Nothing to refresh.", 2000)
 
 
-async def setup(bot: commands.Bot) -> None:
-    services = services_for(bot)
-    store: Store = bot.store  # type: ignore[attr-defined]
-    await bot.add_cog(FeedsCog(store, services.poller, services.announcer))
+async def setup(bot: EpisodeBot) -> None:
+    services = bot.services
+    await bot.add_cog(FeedsCog(services.store, services.poller, services.announcer))

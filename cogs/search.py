@@ -12,12 +12,14 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.app.client import EpisodeBot
 from bot.app.tree import UserError
-from bot.search.catalogue import Catalogue, EpisodeSummary, SearchTooSlow
+from bot.models.episode_views import EpisodeSummary
+from bot.search.catalogue import Catalogue, SearchTooSlow
 from bot.ui import render
+from bot.ui.episode_options import complete_episode, resolve_episode
 from bot.ui.replies import reply
 from bot.ui.views import DEFER_AFTER, ExpiredPagesButton, Paginator, defer_if_slow
-from cogs.episodes import complete_episode, resolve_episode
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +94,7 @@ class SearchCog(commands.Cog, name="Search"):
         await Paginator(pages, owner_id=interaction.user.id).start(interaction)
 
 
-async def setup(bot: commands.Bot) -> None:
-    """Load the cog over the bot's store; old page buttons get an answer."""
+async def setup(bot: EpisodeBot) -> None:
+    """Load the cog over the bot's catalogue; old page buttons get an answer."""
     bot.add_dynamic_items(ExpiredPagesButton)
-    await bot.add_cog(SearchCog(Catalogue(bot.store)))  # type: ignore[attr-defined]
+    await bot.add_cog(SearchCog(bot.services.catalogue))

@@ -23,7 +23,6 @@ from bot.app.client import EpisodeBot
 from bot.app.settings import Settings
 from bot.ingest.fetch import Fetcher
 from bot.ingest.importer import Importer
-from bot.search.catalogue import Catalogue
 from bot.store import Store
 from bot.ui import render
 from bot.ui.replies import NO_MENTIONS
@@ -172,6 +171,6 @@ def lines_of(sent: Sent) -> list[str]:
 
 
 async def episode_id(bot: EpisodeBot, text: str) -> int:
-    resolution = await Catalogue(bot.store).resolve_episode(text, guild_id=None)
+    resolution = await bot.services.catalogue.resolve_episode(text, guild_id=None)
     assert resolution.episode is not None, text
     return resolution.episode.id

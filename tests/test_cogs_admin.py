@@ -23,7 +23,7 @@ from bot.store import Store
 from bot.store.announcement_rows import GuildFeed
 from bot.ui.views import Paginator
 from cogs.announce import AnnounceCog
-from cogs.feed_polling import PollerCog, services_for
+from cogs.feed_polling import PollerCog
 from cogs.feeds import FeedsCog, feed_list_pages, refresh_message
 from tests.fake_channels import (
     FORUM_CHANNEL_ID,
@@ -50,7 +50,7 @@ class Admin:
     def __init__(self, bot: EpisodeBot, world: ChannelWorld) -> None:
         self.bot = bot
         self.world = world
-        services = services_for(bot)
+        services = bot.services  # as every cog's setup() takes them
         self.services = services
         # The sender talks to the fake channels instead of the bot's cache.
         services.announcer._resolve = world.resolve
@@ -88,7 +88,7 @@ async def admin(store):
     """Private feed URLs allowed (the loopback feed server is private)."""
     admin, fetcher = await make_admin(store, allow_private=True)
     yield admin
-    await admin.services.close()
+    await admin.bot.close()  # closes the services it built
     await fetcher.close()
 
 
@@ -97,7 +97,7 @@ async def strict_admin(store):
     """The default: /feed add refuses private addresses."""
     admin, fetcher = await make_admin(store, allow_private=False)
     yield admin
-    await admin.services.close()
+    await admin.bot.close()  # closes the services it built
     await fetcher.close()
 
 
@@ -130,7 +130,7 @@ async def buggy_admin(store):
         store, allow_private=True, fetcher_class=BuggyFetcher, importer_class=BuggyImporter
     )
     yield admin
-    await admin.services.close()
+    await admin.bot.close()  # closes the services it built
     await fetcher.close()
 
 
@@ -237,7 +237,7 @@ async def test_feed_add_of_something_that_is_not_a_feed_stores_nothing(admin, st
 async def test_feed_add_tells_the_admin_what_an_unexpected_error_was(buggy_admin, store, server):
     server.route("/buggy.xml", feed_xml("Buggy", CATALOGUE))
     buggy = server.url("/buggy.xml")
-    buggy_admin.bot.importer.buggy.add(buggy)
+    buggy_admin.bot.services.importer.buggy.add(buggy)
     with pytest.raises(UserError) as refused:
         await add_feed(buggy_admin, buggy)
     assert explain(refused.value) == f"I couldn't import <{buggy}>: {BUG}."
@@ -516,7 +516,7 @@ async def test_the_poller_cog_imports_feeds_polls_and_announces_then_stops_on_un
             importer=importer,
             extensions=(),
         )
-        services = services_for(admin_bot)
+        services = admin_bot.services
         services.announcer._resolve = world.resolve
         cog = PollerCog(
             bot,
@@ -543,7 +543,7 @@ async def test_the_poller_cog_imports_feeds_polls_and_announces_then_stops_on_un
         assert cog.tick.is_running()
         await cog.cog_unload()
         assert not cog.tick.is_running()
-        await services.close()
+        await admin_bot.close()
     assert [p.embed.title for p in world.announcements(TEXT_CHANNEL_ID)] == ["New one"]
 
 
@@ -554,7 +554,7 @@ async def test_feed_refresh_names_an_unexpected_error_and_refreshes_the_other_fe
     good = server.route("/good.xml", feed_xml("Good", CATALOGUE))
     await add_feed(buggy_admin, server.url("/buggy.xml"))
     await add_feed(buggy_admin, server.url("/good.xml"))
-    buggy_admin.bot.importer.buggy.add(server.url("/buggy.xml"))
+    buggy_admin.bot.services.importer.buggy.add(server.url("/buggy.xml"))
     fresh = Item("fresh", "Brand new", NOW - timedelta(hours=1), number=3)
     good.body = feed_xml("Good", [*CATALOGUE, fresh]).encode()
     fake = buggy_admin.interaction()

@@ -21,9 +21,9 @@ from bot.app.tree import APOLOGY, UserError
 from bot.search.catalogue import Catalogue
 from bot.store import Store
 from bot.ui import render
+from bot.ui.episode_options import complete_episode
 from bot.ui.replies import NO_MENTIONS
 from bot.ui.views import BaseView, EpisodeCardButton, ExpiredPagesButton, Paginator
-from cogs.episodes import complete_episode
 from tests import cog_helpers
 from tests.catalogue_helpers import store_file
 from tests.cog_helpers import (

@@ -16,7 +16,7 @@ from pathlib import Path
 import discord
 import pytest
 
-from bot.app.client import SYNC_HASH_KEY, EpisodeBot, command_tree_hash
+from bot.app.client import SYNC_HASH_KEY, command_tree_hash
 from bot.app.runner import (
     PRIVILEGED_INTENT,
     REJECTED_TOKEN,
@@ -24,13 +24,11 @@ from bot.app.runner import (
     application_id_from_token,
     invite,
     invite_permissions,
+    open_bot,
     point_discord_at,
     run_bot,
 )
 from bot.app.settings import Settings
-from bot.ingest.fetch import Fetcher
-from bot.ingest.importer import Importer
-from bot.store import Store
 from tests.fakediscord import FakeDiscord
 from tests.fakediscord.botprocess import bot_env
 
@@ -99,19 +97,8 @@ async def start_in_process(fake: FakeDiscord, db: Path, *, force_sync: bool = Fa
     """Log the real client in (which runs setup_hook: cogs and the sync), then close."""
     settings = settings_for(fake, db)
     point_discord_at(settings)
-    async with await Store.open(db) as store, Fetcher() as fetcher:
-        bot = EpisodeBot(
-            settings=settings,
-            store=store,
-            fetcher=fetcher,
-            importer=Importer(store, fetcher),
-            guild_fetcher=fetcher,
-            force_sync=force_sync,
-        )
-        try:
-            await bot.login(fake.token)
-        finally:
-            await bot.close()
+    async with open_bot(settings, db, force_sync=force_sync) as bot:  # as `run` builds it
+        await bot.login(fake.token)
 
 
 async def test_without_a_dev_server_commands_sync_globally_only_when_they_changed(fake, tmp_path):

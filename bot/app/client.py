@@ -11,6 +11,7 @@ from typing import Any
 import discord
 from discord.ext import commands
 
+from bot.app.services import Services
 from bot.app.settings import Settings
 from bot.app.tree import EpisodeTree
 from bot.ingest.fetch import Fetcher
@@ -49,10 +50,13 @@ def quiet_voice_warnings() -> None:
 
 
 class EpisodeBot(commands.Bot):
-    """The bot. Dependencies are passed in; `setup_hook` loads the cogs, which take them.
+    """The bot. Dependencies are passed in and wired once into `self.services`
+    (`Services.build`); `setup_hook` loads the cogs, whose `setup()` take what they need
+    from there.
 
     `fetcher` / `importer` serve FEEDS (trusted); `guild_fetcher` fetches the feeds guilds
-    add with /feed add (cogs.feed_polling makes one when it is None).
+    add with /feed add (`Services.build` makes one when it is None). The store and the
+    fetchers stay the caller's to close; `close()` closes what the services made.
     """
 
     def __init__(
@@ -65,8 +69,8 @@ class EpisodeBot(commands.Bot):
         guild_fetcher: Fetcher | None = None,
         extensions: Sequence[str] = EXTENSIONS,
         force_sync: bool = False,
-        **options,
-    ):
+        **options: Any,
+    ) -> None:
         quiet_voice_warnings()
         super().__init__(
             command_prefix=commands.when_mentioned,  # no prefix commands; slash only
@@ -76,13 +80,40 @@ class EpisodeBot(commands.Bot):
             allowed_mentions=NO_MENTIONS,  # a default; every send also says so explicitly
             **options,
         )
-        self.settings = settings
-        self.store = store
-        self.fetcher = fetcher
-        self.importer = importer
-        self.guild_fetcher = guild_fetcher
+        self.services = Services.build(
+            settings=settings,
+            store=store,
+            fetcher=fetcher,
+            importer=importer,
+            guild_fetcher=guild_fetcher,
+            resolve_channel=self.resolve_channel,
+            bot_user_id=self.own_user_id,
+        )
         self._extensions_to_load = tuple(extensions)
         self._force_sync = force_sync
+
+    @property
+    def settings(self) -> Settings:
+        return self.services.settings
+
+    @property
+    def store(self) -> Store:
+        return self.services.store
+
+    async def resolve_channel(self, channel_id: int) -> Any:
+        """A channel by id: from the cache, else asked of Discord (the announcer's way)."""
+        return self.get_channel(channel_id) or await self.fetch_channel(channel_id)
+
+    def own_user_id(self) -> int | None:
+        """The bot's user id once logged in (the announcer tells its own messages by it)."""
+        return self.user.id if self.user else None
+
+    async def close(self) -> None:
+        """Unload the cogs (the poller loop stops) and close Discord, then the services."""
+        try:
+            await super().close()
+        finally:
+            await self.services.close()
 
     async def setup_hook(self) -> None:
         for extension in self._extensions_to_load:

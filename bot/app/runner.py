@@ -19,7 +19,7 @@ import contextlib
 import logging
 import os
 import signal
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -109,27 +109,41 @@ async def run_bot(
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     try:
-        async with (
-            await Store.open(db_path) as store,
-            # FEEDS are the operator's own choice: trusted, private addresses allowed.
-            Fetcher(allow_private=True) as trusted,
-            # Feeds a guild adds with /feed add come from members: no private addresses
-            # unless the operator says so.
-            Fetcher(allow_private=settings.allow_private_feed_urls) as guarded,
-        ):
-            bot = EpisodeBot(
-                settings=settings,
-                store=store,
-                fetcher=trusted,
-                importer=Importer(store, trusted),
-                guild_fetcher=guarded,
-                force_sync=force_sync,
-                **options,
-            )
+        async with open_bot(settings, db_path, force_sync=force_sync, **options) as bot:
             return await _serve(bot, token, stop)
     finally:
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(signum)
+
+
+@contextlib.asynccontextmanager
+async def open_bot(
+    settings: Settings, db_path: Path, *, force_sync: bool = False, **options: Any
+) -> AsyncIterator[EpisodeBot]:
+    """The bot as `run` builds it, over the store at `db_path` and its two fetchers;
+    leaving closes the bot (if the caller hasn't), the fetchers and the store."""
+    async with (
+        await Store.open(db_path) as store,
+        # FEEDS are the operator's own choice: trusted, private addresses allowed.
+        Fetcher(allow_private=True) as trusted,
+        # Feeds a guild adds with /feed add come from members: no private addresses
+        # unless the operator says so.
+        Fetcher(allow_private=settings.allow_private_feed_urls) as guarded,
+    ):
+        bot = EpisodeBot(
+            settings=settings,
+            store=store,
+            fetcher=trusted,
+            importer=Importer(store, trusted),
+            guild_fetcher=guarded,
+            force_sync=force_sync,
+            **options,
+        )
+        try:
+            yield bot
+        finally:
+            if not bot.is_closed():
+                await bot.close()
 
 
 async def _serve(bot: EpisodeBot, token: str, stop: asyncio.Event) -> int:

@@ -29,7 +29,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, cast
 
 import discord
 from discord import app_commands
@@ -199,7 +199,7 @@ def _commands(
     found = list(tree.get_commands(type=discord.AppCommandType.chat_input))
     if guild is not None:
         found += tree.get_commands(guild=guild, type=discord.AppCommandType.chat_input)
-    return sorted(found, key=lambda c: c.name)  # type: ignore[return-value]
+    return sorted(found, key=lambda c: c.name)
 
 
 def convert_option(option: dict[str, Any], raw: str) -> Any:
@@ -539,7 +539,7 @@ class ConsoleInteraction:
 def _flags(ephemeral: bool, suppress_embeds: bool, silent: bool) -> discord.MessageFlags:
     """Message flags as discord.py computes them (MISSING when none is set)."""
     if not (ephemeral or suppress_embeds or silent):
-        return MISSING
+        return cast(discord.MessageFlags, MISSING)
     flags = discord.MessageFlags._from_value(0)
     flags.ephemeral = ephemeral
     flags.suppress_embeds = suppress_embeds

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import discord
@@ -23,7 +23,7 @@ from discord import app_commands
 
 from bot.common.plain_text import plain_summary, title_without_number, truncate
 from bot.common.timefmt import format_duration, format_timestamp, jump_link
-from bot.search.catalogue import (
+from bot.models.episode_views import (
     HIGHLIGHT_END,
     HIGHLIGHT_START,
     ChapterEntry,
@@ -721,7 +721,7 @@ def choices(suggestions: Sequence[Suggestion]) -> list[app_commands.Choice[str]]
 def message_problems(
     content: str | None = None,
     embeds: Sequence[discord.Embed] = (),
-    components: Sequence[dict] = (),
+    components: Sequence[dict[str, Any]] = (),
 ) -> list[str]:
     """Every way a message would break Discord's limits (empty list: it would be accepted).
 
