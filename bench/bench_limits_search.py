@@ -35,10 +35,11 @@ sys.path.insert(0, str(ROOT))
 from bench.machine import describe_machine  # noqa: E402
 from bot.ingest.fetch import Fetcher  # noqa: E402
 from bot.ingest.importer import Importer  # noqa: E402
+from bot.models.transcript_passage import Segment  # noqa: E402
 from bot.search.catalogue import Catalogue  # noqa: E402
 from bot.store import Store  # noqa: E402
 from bot.store.base import READERS, SEARCH_BUDGET, QueryTooSlow  # noqa: E402
-from bot.transcripts.transcript_parse import Segment, merge_passages  # noqa: E402
+from bot.transcripts.transcript_parse import merge_passages  # noqa: E402
 from cogs.search import SEARCH_LIMIT, WHEN_LIMIT  # noqa: E402
 from tests.catalogue_helpers import Item, write_feed  # noqa: E402
 

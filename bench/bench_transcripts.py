@@ -11,8 +11,9 @@ Then a deterministic mix of topics of 1–3 words, common and rare (and phrases 
 the generated text, so that they exist), is timed three ways in the same run, through the
 same aiosqlite connection:
 
-  moments    `Store.transcript_moments(topic, guild_id=None, limit=10)`: the engine behind
-             /when's transcript source (stopwords dropped, episodes ranked on the
+  moments    `transcript_moments(store, topic, guild_id=None, limit=10)`
+             (bot/transcripts/transcript_search.py over `Store.topic_moments`): the engine
+             behind /when's transcript source (stopwords dropped, episodes ranked on the
              episode-level index, passages read inside the best episodes, scored,
              collapsed, trimmed; /when enters it through `transcript_hits`, once per
              match tier, with bot/search/fts_query.py's expressions)
@@ -49,9 +50,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import synthetic
 from bench.machine import describe_machine
+from bot.models.transcript_passage import Passage
 from bot.search.catalogue import Catalogue
+from bot.search.fts_query import STOPWORDS, fts_all, topic_terms
 from bot.store import Store
-from bot.transcripts.transcript_parse import STOPWORDS, Passage, fts_all, topic_terms
+from bot.transcripts.transcript_search import transcript_moments
 from cogs.search import WHEN_LIMIT
 
 SEED = 6
@@ -205,7 +208,7 @@ async def run_queries(path: Path, queries: list[Query]) -> dict[str, dict[str, l
         for counted in (False, True):
             for query in queries:
                 started = clock()
-                moments = await store.transcript_moments(query.topic, guild_id=None, limit=10)
+                moments = await transcript_moments(store, query.topic, guild_id=None, limit=10)
                 moments_ms = (clock() - started) * 1000
                 started = clock()
                 await catalogue.when(query.topic, guild_id=None, limit=WHEN_LIMIT)
@@ -220,7 +223,7 @@ async def run_queries(path: Path, queries: list[Query]) -> dict[str, dict[str, l
                     results[query.kind]["hits"].append(len(moments))
         # Not in the mix (a stopword is not a topic), but what it would cost plain FTS5.
         started = clock()
-        assert await store.transcript_moments("the", guild_id=None) == []
+        assert await transcript_moments(store, "the", guild_id=None) == []
         the = results["(not a topic: the)"]
         the["moments"].append((clock() - started) * 1000)
         started = clock()

@@ -19,6 +19,7 @@ from bot.app.cli import import_sources, main
 from bot.ingest.fetch import Fetcher
 from bot.ingest.importer import Importer
 from bot.store import Store
+from bot.transcripts.transcript_search import transcript_moments
 from tests.conftest import EXAMPLES, PROJECT
 
 pytestmark = pytest.mark.usefixtures("clean_environment")
@@ -133,8 +134,8 @@ async def test_a_local_feed_indexes_nothing_from_outside_its_folder(tmp_path, ca
 
     async with await Store.open(tmp_path / "store.db") as store, Fetcher() as fetcher:
         code = await import_sources([str(feed)], store, fetcher, transcripts=True, out=out)
-        moments = await store.transcript_moments("s3cr3t", guild_id=None)
-        kept = await store.transcript_moments("batch norm", guild_id=None)
+        moments = await transcript_moments(store, "s3cr3t", guild_id=None)
+        kept = await transcript_moments(store, "batch norm", guild_id=None)
         rows = [row async for row in store.export_rows()]
         errors = dict(await store.fetchall("SELECT guid, chapters_error FROM episodes"))
 

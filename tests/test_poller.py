@@ -16,6 +16,7 @@ from bot.announce.poller import JITTER, PAUSE_AFTER, Poller
 from bot.ingest.fetch import Fetcher
 from bot.ingest.importer import Importer
 from bot.store import Store
+from bot.transcripts.transcript_search import transcript_moments
 from tests.fake_channels import GUILD_ID, TEXT_CHANNEL_ID, ChannelWorld, Item, feed_xml
 
 NOW = datetime.now(UTC)
@@ -337,7 +338,7 @@ async def test_an_import_that_changes_a_feed_indexes_its_transcripts(store, fetc
     await poller.import_feeds([server.url("/talk.xml")])
     assert len(started) == 1
     await asyncio.gather(*started)
-    [moment] = await store.transcript_moments("tangent kernel", guild_id=None)
+    [moment] = await transcript_moments(store, "tangent kernel", guild_id=None)
     assert (moment.start, moment.speaker) == (65.0, "Ada Byrne")
 
     await make_due(store)

@@ -16,10 +16,11 @@ from pathlib import Path
 import pytest
 
 from bot.models.episode_views import HIGHLIGHT_END, HIGHLIGHT_START
+from bot.models.transcript_passage import Passage, Segment
 from bot.search.catalogue import Catalogue, SearchTooSlow
 from bot.store import Store, StoreError
 from bot.store.base import QueryTooSlow
-from bot.transcripts.transcript_parse import Passage, Segment, merge_passages
+from bot.transcripts.transcript_parse import merge_passages
 from tests.catalogue_helpers import Item, copy_store, store_file, write_feed
 from tests.conftest import EXAMPLES, PROJECT
 

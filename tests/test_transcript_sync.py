@@ -14,6 +14,7 @@ from bot.ingest.importer import Importer
 from bot.models.parsed_feed import TranscriptRef
 from bot.store import Store
 from bot.store.transcript_rows import TranscriptJob, TranscriptState
+from bot.transcripts.transcript_search import transcript_moments
 from bot.transcripts.transcript_sync import (
     MAX_ATTEMPTS,
     PARSER_VERSION,
@@ -131,7 +132,7 @@ async def test_relative_and_file_urls_of_a_local_feed_are_read_beside_it(env, tm
     summary = await Importer(store, fetcher, remote_files=False).import_source(str(feed))
     result = await TranscriptSync(store, fetcher, remote_files=False).sync_feed(summary.feed_id)
     assert (result.indexed, result.failed) == (2, 0)
-    moments = await store.transcript_moments("batch norm", guild_id=None)
+    moments = await transcript_moments(store, "batch norm", guild_id=None)
     assert [(m.start, m.speaker) for m in moments] == [(30.0, "Bo Chen")]
 
 
@@ -149,7 +150,7 @@ async def test_a_web_transcript_is_fetched_once_then_conditionally(env, server):
     first = await sync.sync_feed(summary.feed_id)
     assert (first.indexed, first.segments) == (1, 2)
     stored = await passage_ids(store, "a")
-    moments = await store.transcript_moments("gradient clipping", guild_id=None)
+    moments = await transcript_moments(store, "gradient clipping", guild_id=None)
     assert [(m.start, m.speaker) for m in moments] == [(100.0, "Ann Lee")]
 
     # The same episode again: not even asked for.
@@ -172,8 +173,8 @@ async def test_a_web_transcript_is_fetched_once_then_conditionally(env, server):
     await importer.import_source(server.url("/feed.xml"))
     updated = await sync.sync_feed(summary.feed_id)
     assert updated.indexed == 1
-    assert await store.transcript_moments("gradient clipping", guild_id=None) == []
-    assert await store.transcript_moments("spectral normalisation", guild_id=None)
+    assert await transcript_moments(store, "gradient clipping", guild_id=None) == []
+    assert await transcript_moments(store, "spectral normalisation", guild_id=None)
 
 
 async def test_a_failed_recheck_keeps_the_transcript_we_have(env, server):
@@ -188,7 +189,7 @@ async def test_a_failed_recheck_keeps_the_transcript_we_have(env, server):
     await importer.import_source(server.url("/feed.xml"))
     result = await sync.sync_feed(summary.feed_id)
     assert result.failed == 1
-    assert await store.transcript_moments("gradient clipping", guild_id=None)
+    assert await transcript_moments(store, "gradient clipping", guild_id=None)
     assert (await store.transcript_info(await episode_id(store, "a"))).segments == 2
 
 
@@ -257,7 +258,7 @@ async def test_a_file_url_in_a_web_feed_is_refused(env, server, tmp_path):
     summary = await Importer(store, fetcher).import_source(server.url("/feed.xml"))
     result = await TranscriptSync(store, fetcher).sync_feed(summary.feed_id)
     assert (result.indexed, result.failed) == (0, 1)
-    assert await store.transcript_moments("batch norm", guild_id=None) == []
+    assert await transcript_moments(store, "batch norm", guild_id=None) == []
 
 
 async def test_a_link_the_feed_drops_takes_its_passages_with_it(env, server):
@@ -267,11 +268,11 @@ async def test_a_link_the_feed_drops_takes_its_passages_with_it(env, server):
     importer, sync = Importer(store, fetcher), TranscriptSync(store, fetcher)
     summary = await importer.import_source(server.url("/feed.xml"))
     await sync.sync_feed(summary.feed_id)
-    assert await store.transcript_moments("clipping", guild_id=None)
+    assert await transcript_moments(store, "clipping", guild_id=None)
     server.route("/feed.xml", feed_xml([("a", "no transcript now", [])]))
     await importer.import_source(server.url("/feed.xml"))
     await sync.sync_feed(summary.feed_id)
-    assert await store.transcript_moments("clipping", guild_id=None) == []
+    assert await transcript_moments(store, "clipping", guild_id=None) == []
     assert await passage_ids(store, "a") == []
 
 
@@ -378,7 +379,7 @@ async def test_a_transcript_link_with_a_bad_host_name_fails_alone(env, tmp_path)
     )
     assert failures[long_label].startswith("could not fetch: invalid host name in URL: aaaa")
     assert failures["http://[oops/a.vtt"] == "could not fetch: invalid URL"
-    assert await store.transcript_moments("batch norm", guild_id=None)
+    assert await transcript_moments(store, "batch norm", guild_id=None)
 
 
 async def test_a_refused_local_transcript_is_one_warning_naming_the_feed(env, tmp_path, caplog):
@@ -398,7 +399,7 @@ async def test_a_refused_local_transcript_is_one_warning_naming_the_feed(env, tm
         f"{folder / 'feed.xml'}: episode {await episode_id(store, 'a')}: transcript "
         f"../secret.srt is outside the feed's folder {folder}; not read"
     ]
-    assert await store.transcript_moments("batch norm", guild_id=None) == []
+    assert await transcript_moments(store, "batch norm", guild_id=None) == []
 
 
 # --------------------------------------------------------------------------- hostile files
@@ -445,10 +446,10 @@ async def test_hostile_transcripts_fail_or_are_cleaned_and_the_rest_are_stored(e
     assert await store.transcript_info(await episode_id(store, "deep")) is None
     # The segment with the absurd start is kept untimed; the timed one lands on its second.
     assert (await store.transcript_info(await episode_id(store, "huge"))).segments == 2
-    moments = await store.transcript_moments("weight decay", guild_id=None)
+    moments = await transcript_moments(store, "weight decay", guild_id=None)
     assert [(m.start, m.speaker) for m in moments] == [(5.0, None)]
     # The surrogate is stored (and found) as U+FFFD.
-    moments = await store.transcript_moments("dropout", guild_id=None)
+    moments = await transcript_moments(store, "dropout", guild_id=None)
     assert [(m.start, m.speaker) for m in moments] == [(7.0, "Ann \ufffdLee")]
     assert "\ufffd" in moments[0].text
-    assert await store.transcript_moments("gradient clipping", guild_id=None)
+    assert await transcript_moments(store, "gradient clipping", guild_id=None)

@@ -13,19 +13,18 @@ from bot.ingest.fetch import Fetcher
 from bot.ingest.importer import Importer
 from bot.models.episode_views import HIGHLIGHT_END, HIGHLIGHT_START
 from bot.models.parsed_feed import TranscriptRef
+from bot.models.transcript_passage import Passage, Segment
+from bot.search.fts_query import topic_terms
 from bot.store import Store
+from bot.store.passage_ranking import passage_score, trim_quote
 from bot.transcripts.transcript_parse import (
-    Passage,
-    Segment,
     TranscriptError,
     merge_passages,
     parse_transcript,
-    passage_score,
     rank_transcripts,
-    topic_terms,
     transcript_format,
-    trim_quote,
 )
+from bot.transcripts.transcript_search import transcript_moments
 from bot.transcripts.transcript_sync import TranscriptSync
 from tests.conftest import EXAMPLES
 
@@ -568,7 +567,7 @@ async def test_transcript_only_terms_land_on_the_exact_moment(
     catalogue, topic, number, start, speaker
 ):
     store, ids = catalogue
-    moments = await store.transcript_moments(topic, guild_id=None, marks=(S, E))
+    moments = await transcript_moments(store, topic, guild_id=None, marks=(S, E))
     assert moments, topic
     in_episode = [m for m in moments if m.episode_id == ids[number]]
     assert in_episode and moments[0].episode_id == ids[number]
@@ -581,22 +580,22 @@ async def test_transcript_only_terms_land_on_the_exact_moment(
 
 async def test_a_term_in_two_episodes_finds_both(catalogue):
     store, ids = catalogue
-    moments = await store.transcript_moments("muP", guild_id=None, marks=(S, E))
+    moments = await transcript_moments(store, "muP", guild_id=None, marks=(S, E))
     assert {(m.episode_id, m.start) for m in moments} >= {(ids[12], 2960.0), (ids[21], 810.0)}
 
 
 async def test_a_topic_said_twice_in_one_minute_is_one_moment(catalogue):
     store, ids = catalogue
     # Episode 21 says "grokking" at 18:25 and again at 18:31.
-    moments = await store.transcript_moments("grokking", guild_id=None, marks=(S, E))
+    moments = await transcript_moments(store, "grokking", guild_id=None, marks=(S, E))
     starts = [m.start for m in moments if m.episode_id == ids[21]]
     assert len([s for s in starts if 1080 <= s < 1140]) == 1
 
 
 async def test_a_phrase_said_in_two_places_gives_both_moments(catalogue):
     store, ids = catalogue
-    moments = await store.transcript_moments(
-        "neural tangent kernel", guild_id=None, episode_id=ids[12], marks=(S, E)
+    moments = await transcript_moments(
+        store, "neural tangent kernel", guild_id=None, episode_id=ids[12], marks=(S, E)
     )
     assert {1335.0, 4015.0} <= {m.start for m in moments}
     assert {m.speaker for m in moments} >= {"Zoë Harlan-Miyata", "Maren Achterberg"}
@@ -604,20 +603,20 @@ async def test_a_phrase_said_in_two_places_gives_both_moments(catalogue):
 
 async def test_moments_are_best_first_and_respect_the_limit(catalogue):
     store, _ = catalogue
-    moments = await store.transcript_moments("learning rate", guild_id=None, limit=4)
+    moments = await transcript_moments(store, "learning rate", guild_id=None, limit=4)
     assert len(moments) == 4
     assert [m.score for m in moments] == sorted((m.score for m in moments), reverse=True)
 
 
 async def test_stopwords_alone_are_not_a_topic(catalogue):
     store, _ = catalogue
-    assert await store.transcript_moments("the", guild_id=None) == []
-    assert await store.transcript_moments("what is it about", guild_id=None) == []
+    assert await transcript_moments(store, "the", guild_id=None) == []
+    assert await transcript_moments(store, "what is it about", guild_id=None) == []
 
 
 async def test_an_episode_without_a_transcript_has_no_moments(catalogue):
     store, ids = catalogue
-    assert await store.transcript_moments("dropout", guild_id=None, episode_id=ids[4]) == []
+    assert await transcript_moments(store, "dropout", guild_id=None, episode_id=ids[4]) == []
 
 
 async def test_a_guild_sees_only_its_own_and_the_global_feeds(tmp_path):
@@ -626,9 +625,9 @@ async def test_a_guild_sees_only_its_own_and_the_global_feeds(tmp_path):
         await store.ensure_feed(feed, guild_id=111)  # /feed add in guild 111 only
         summary = await Importer(store, fetcher, remote_files=False).import_source(feed)
         await TranscriptSync(store, fetcher, remote_files=False).sync_feed(summary.feed_id)
-        assert await store.transcript_moments("lazy training", guild_id=111)
-        assert await store.transcript_moments("lazy training", guild_id=222) == []
-        assert await store.transcript_moments("lazy training", guild_id=None) == []
+        assert await transcript_moments(store, "lazy training", guild_id=111)
+        assert await transcript_moments(store, "lazy training", guild_id=222) == []
+        assert await transcript_moments(store, "lazy training", guild_id=None) == []
 
 
 async def test_the_when_source_adapter_takes_an_fts_expression_and_a_scope(catalogue):

@@ -10,12 +10,17 @@ them as a phrase ranked first (`is_phrase_match`), then — only when all of the
 match nothing — any of them. Very common words ("the", "and", ...) are dropped when other
 words remain: they match almost every row, which makes bm25 slow (its cost grows with the
 number of matches) and adds nothing.
+
+The transcript moments query (bot/transcripts/transcript_search.py) reads the same words
+through `topic_terms` — stricter: a topic of stopwords alone is no topic — and builds its
+expressions with `fts_all`, `fts_any` and `fts_near`. One stopword list serves both.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 # Longer input is cut: nobody searches with a paragraph, and each word costs a doclist.
@@ -26,8 +31,9 @@ MAX_WORD_LENGTH = 40
 _WORD = re.compile(r"[^\W_]+")
 
 # Function words that match nearly everything. English first (most feeds), then the
-# commonest of the other languages seen in real feeds. Only dropped when the query has
-# other words: "The Who" still finds the band.
+# commonest of the other languages seen in real feeds, then the filler of speech
+# (transcripts). Dropped from a search only when it has other words: "The Who" still finds
+# the band; a transcript topic made only of these finds nothing rather than every passage.
 STOPWORDS = frozenset(
     """
     a about above after again against all am an and any are aren as at be because been
@@ -43,6 +49,12 @@ STOPWORDS = frozenset(
     wie noch oder el la los las un una unos unas y o de del en que por para con se lo su
     sus es al le les des et est du au aux une pour dans qui ce het een en van ik je zijn
     op te dat niet och att det som en ett är på för med av till den
+    couldn didn doesn hadn hasn haven mustn shan shouldn upon us wasn weren won wouldn
+    yeah yes okay ok oh uh um umm hmm mm ah actually basically literally gonna gotta wanna
+    kinda sorta kind sort thing things stuff lot lots getting go going goes went know think
+    thought say said says mean means right well something anything everything nothing
+    someone maybe probably pretty quite much many one two even still way back see look
+    make made
     """.split()  # noqa: SIM905
 )
 
@@ -123,6 +135,39 @@ class SearchText:
 def _quote(text: str) -> str:
     """An FTS5 string: double quotes around it, inner quotes doubled."""
     return '"' + text.replace('"', '""') + '"'
+
+
+# ---- transcript topics: every word must be distinctive
+
+
+def topic_terms(topic: str) -> list[str]:
+    """The index terms of a member's topic: `words` (letters and digits; "Bradley-Terry" is
+    two), stopwords and repeats dropped, at most MAX_QUERY_WORDS. [] means "no topic"
+    (e.g. "the", "what is it"): unlike a search, a topic never falls back to common words."""
+    seen: list[str] = []
+    for word in words(topic):
+        if is_stopword(word) or word in seen:
+            continue
+        seen.append(word)
+    return seen[:MAX_QUERY_WORDS]
+
+
+def fts_all(terms: Sequence[str]) -> str:
+    """An FTS5 query matching text that holds every term (user text is always quoted)."""
+    return " ".join(_quote(t) for t in terms)
+
+
+def fts_any(terms: Sequence[str]) -> str:
+    """An FTS5 query matching text that holds any of the terms."""
+    return " OR ".join(_quote(t) for t in terms)
+
+
+def fts_near(terms: Sequence[str], distance: int | None = None) -> str:
+    """An FTS5 query for the terms close together (stopwords between them are allowed)."""
+    if len(terms) == 1:
+        return _quote(terms[0])
+    gap = distance if distance is not None else 2 * len(terms)
+    return f"NEAR({' '.join(_quote(t) for t in terms)}, {gap})"
 
 
 _MARKED_TOKEN = re.compile("\x02|\x03|[^\\W_]+")

@@ -1,6 +1,6 @@
 """The transcript half of the store: passages, what to fetch next, and the moments query.
 
-The moments query (`transcript_moments`) is built to stay fast at millions of passages,
+The moments query (`topic_moments`) is built to stay fast at millions of passages,
 where `MATCH … ORDER BY rank` is not: bm25 scores every matching row, so one common word
 costs hundreds of milliseconds. Instead it works in two stages:
 
@@ -19,11 +19,13 @@ costs hundreds of milliseconds. Instead it works in two stages:
    them all in one breath still yields its best passage; the score ranks full matches
    and phrases first.
 
-Two entrances share the engine (`_moments`): `transcript_hits`, which /when calls (through
-bot/search/catalogue.py) with one match tier's expression built by bot/search/fts_query.py, and
-`transcript_moments`, which takes a topic as typed, drops its stopwords first
-(`bot.transcripts.transcript_parse.topic_terms`; a topic of stopwords alone finds
-nothing) and is what the tests and `bench/bench_transcripts.py` (beside plain FTS5) exercise.
+Two entrances share the engine (`_moments`), both taking FTS5 expressions already built
+by bot/search/fts_query.py (the store never reads member text): `transcript_hits`, which
+/when calls (through bot/search/catalogue.py) with one match tier's expression, and
+`topic_moments`, which takes the episode and passage expressions of a topic; a topic as
+typed goes through `bot.transcripts.transcript_search.transcript_moments`, which is what
+the tests and `bench/bench_transcripts.py` (beside plain FTS5) exercise. Passages are
+ranked by the pure helpers of bot/store/passage_ranking.py.
 
 Its statements run within the store's search budget (`StoreBase`: past it, QueryTooSlow),
 and a transcript that says a word in every passage costs at most `_ROWS_PER_EPISODE` short
@@ -42,17 +44,9 @@ import aiosqlite
 
 from bot.models.episode_views import HIGHLIGHT_END, HIGHLIGHT_START
 from bot.models.parsed_feed import TranscriptRef
+from bot.models.transcript_passage import Passage
 from bot.store.base import StoreBase, now, visible_feeds
-from bot.transcripts.transcript_parse import (
-    Passage,
-    collapse_nearby,
-    fts_all,
-    fts_any,
-    fts_near,
-    passage_score,
-    topic_terms,
-    trim_quote,
-)
+from bot.store.passage_ranking import collapse_nearby, passage_score, trim_quote
 
 if TYPE_CHECKING:
     from bot.store.episode_reads import Scope
@@ -370,9 +364,11 @@ class TranscriptStore(StoreBase):
 
     # ------------------------------------------------------------------ moments
 
-    async def transcript_moments(
+    async def topic_moments(
         self,
-        topic: str,
+        episode_queries: Sequence[str],
+        passage_queries: Sequence[str],
+        term_count: int,
         *,
         guild_id: int | None,
         episode_id: int | None = None,
@@ -380,29 +376,23 @@ class TranscriptStore(StoreBase):
         per_episode: int = 2,
         marks: tuple[str, str] = (HIGHLIGHT_START, HIGHLIGHT_END),
     ) -> list[TranscriptMoment]:
-        """Where the topic comes up in the transcripts a guild can see, best first.
+        """Where a topic comes up in the transcripts a guild can see, best first.
 
-        `topic` is what the member typed (never FTS syntax). With `episode_id`, only that
+        The topic is given as FTS5 expressions built by `bot.search.fts_query`: the
+        episodes are ranked by `episode_queries` (tried in order, the first weighing most),
+        their passages read by `passage_queries` (the next for episodes the one before
+        found nothing in) and scored for `term_count` terms. With `episode_id`, only that
         episode (and up to `limit` moments from it); otherwise at most `per_episode`
         moments from each of the best episodes. Hits within a minute of a better one in the
-        same episode collapse into it. [] when the topic is only stopwords.
+        same episode collapse into it. [] when there are no expressions.
         """
-        terms = topic_terms(topic)
-        if not terms or limit <= 0:
+        if not episode_queries or not passage_queries or limit <= 0:
             return []
         visible, params = visible_feeds(guild_id)
-        if len(terms) > 1:
-            # Episodes: the words close together first, then anywhere in the episode.
-            # Passages: any of the words, in one pass; the score puts passages with all of
-            # them, and with them side by side, first (two passes cost twice the seeks).
-            episode_queries = [fts_near(terms), fts_all(terms)]
-            passage_queries = [fts_any(terms)]
-        else:
-            episode_queries = passage_queries = [fts_all(terms)]
         return await self._moments(
-            episode_queries,
-            passage_queries,
-            len(terms),
+            list(episode_queries),
+            list(passage_queries),
+            term_count,
             (f" AND e.feed_id IN ({visible})", list(params)),
             episode_id=episode_id,
             limit=limit,
@@ -413,7 +403,7 @@ class TranscriptStore(StoreBase):
     async def transcript_hits(
         self, expression: str, scope: Scope, *, episode_id: int | None = None, limit: int = 25
     ) -> list[TranscriptMoment]:
-        """`transcript_moments` for one FTS5 expression built by `bot.search.fts_query` (one match
+        """`topic_moments` for one FTS5 expression built by `bot.search.fts_query` (one match
         tier: phrase, all words or any word) within a `Scope`: the shape of the other
         /when sources (`chapter_hits`, `passage_hits`). The moments carry
         `kind="transcript"` and the speaker."""
@@ -523,7 +513,7 @@ class TranscriptStore(StoreBase):
         if " OR " not in query:
             # Phrases and NEAR groups need positions to check; every word is enough here.
             words = [w for group in _QUOTED_TEXT.findall(query) for w in group.split()]
-            query = fts_all(words) if words else query
+            query = " ".join(_quoted(w) for w in words) if words else query
         row = await self.fetchone(
             """SELECT rowid FROM transcript_episodes_fts WHERE transcript_episodes_fts MATCH ?
                ORDER BY rowid DESC LIMIT 1 OFFSET ?""",
@@ -606,3 +596,8 @@ _PASSAGES_IN_RANGE = """
         LIMIT ?)"""
 _QUOTED_TERM = re.compile(r'"(?:[^"]|"")+"')
 _QUOTED_TEXT = re.compile(r'"((?:[^"]|"")+)"')
+
+
+def _quoted(word: str) -> str:
+    """An FTS5 string: double quotes around it, inner quotes doubled."""
+    return '"' + word.replace('"', '""') + '"'

@@ -1,6 +1,6 @@
-"""Transcripts: read the formats feeds publish, merge cues into passages, search them.
+"""Transcripts: read the formats feeds publish and merge cues into passages.
 
-Pure functions only (no I/O, no SQLite), in four parts:
+Pure functions only (no I/O, no SQLite), in three parts:
 
 - **Choosing**: `transcript_format` tells what a `podcast:transcript` link holds, by file
   extension and MIME type (feeds mislabel both); `rank_transcripts` orders an episode's
@@ -14,10 +14,11 @@ Pure functions only (no I/O, no SQLite), in four parts:
 - **Merging**: `merge_passages` joins cues (or single words, as many JSON files give them)
   into passages of a sentence or two, never across speakers or long pauses, capped in
   length; an overlong cue is split at sentence ends with interpolated times.
-- **Searching**: `topic_terms` turns what a member typed into index terms (stopwords
-  dropped: a stopword alone is not a topic), the `fts_*` helpers build FTS5 queries from
-  them, `passage_score` scores a highlighted passage, `collapse_nearby` keeps one hit per
-  minute, and `trim_quote` cuts a passage down around its first highlight.
+
+`Segment` and `Passage` are plain data (bot/models/transcript_passage.py). Searching lives
+elsewhere: the query words come from bot/search/fts_query.py (`topic_terms`, `fts_*`), the
+moments query is bot/transcripts/transcript_search.py over the store, and the store ranks
+passages with bot/store/passage_ranking.py.
 """
 
 from __future__ import annotations
@@ -27,10 +28,9 @@ import html
 import json
 import re
 from collections import Counter
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
-from itertools import pairwise
-from typing import Literal, TypeVar
+from typing import Literal
 from urllib.parse import urlsplit
 
 from lxml import etree
@@ -39,6 +39,7 @@ from lxml import html as lxml_html
 from bot.common.plain_text import html_to_text, without_surrogates
 from bot.common.timefmt import parse_timestamp, seconds_from_json
 from bot.models.parsed_feed import TranscriptRef
+from bot.models.transcript_passage import Passage, Segment
 
 TranscriptFormat = Literal["json", "vtt", "srt", "html", "text"]
 TIMED_FORMATS: frozenset[str] = frozenset({"json", "vtt", "srt"})
@@ -87,26 +88,6 @@ def _words(text: str) -> frozenset[str]:
 
 class TranscriptError(ValueError):
     """The bytes hold no transcript we can read; `str(err)` says why in one line."""
-
-
-@dataclass(frozen=True, slots=True)
-class Segment:
-    """One cue (or word, or paragraph) as the file gives it. Times are seconds or None."""
-
-    text: str
-    start: float | None = None
-    end: float | None = None
-    speaker: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Passage:
-    """A sentence or two by one speaker: what is indexed and quoted."""
-
-    text: str
-    start: float | None
-    end: float | None
-    speaker: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -626,162 +607,3 @@ def _pieces(text: str, max_chars: int) -> list[str]:
     if current:
         pieces.append(current)
     return pieces
-
-
-# ---------------------------------------------------------------------- searching
-
-# Words too common to be a topic, in prose or in speech. Dropped from every query; a topic
-# made only of these finds nothing rather than every passage.
-STOPWORDS: frozenset[str] = _words(
-    """
-    a about above after again against all also am an and any are aren as at be because been
-    before being below between both but by can cannot could couldn did didn do does doesn
-    doing don down during each few for from further had hadn has hasn have haven having he
-    her here hers herself him himself his how i if in into is isn it its itself just let
-    me more most mustn my myself no nor not now of off on once only or other ought our ours
-    ourselves out over own same shan she should shouldn so some such than that the their
-    theirs them themselves then there these they this those through to too under until up
-    upon us very was wasn we were weren what when where which while who whom why will with
-    won would wouldn you your yours yourself yourselves s t d ll m re ve y
-    yeah yes okay ok oh uh um umm hmm mm ah like really actually basically literally
-    gonna gotta wanna kinda sorta kind sort thing things stuff lot lots get got getting
-    go going goes went know think thought say said says mean means right well just so
-    something anything everything nothing someone maybe probably pretty quite much many
-    one two also even still way back see look make made
-    """
-)
-_TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
-MAX_QUERY_TERMS = 8
-
-
-def topic_terms(topic: str) -> list[str]:
-    """The index terms of a member's topic: words as the FTS5 tokenizer splits them
-    (letters and digits; "Bradley-Terry" is two), lower-cased, stopwords and repeats
-    dropped, at most MAX_QUERY_TERMS. [] means "no topic" (e.g. "the", "what is it")."""
-    seen: list[str] = []
-    for token in _TOKEN.findall(topic):
-        word = token.casefold()
-        if word in STOPWORDS or word in seen:
-            continue
-        seen.append(word)
-    return seen[:MAX_QUERY_TERMS]
-
-
-def _quoted(term: str) -> str:
-    return '"' + term.replace('"', '""') + '"'
-
-
-def fts_all(terms: Sequence[str]) -> str:
-    """An FTS5 query matching text that holds every term (user text is always quoted)."""
-    return " ".join(_quoted(t) for t in terms)
-
-
-def fts_any(terms: Sequence[str]) -> str:
-    """An FTS5 query matching text that holds any of the terms."""
-    return " OR ".join(_quoted(t) for t in terms)
-
-
-def fts_near(terms: Sequence[str], distance: int | None = None) -> str:
-    """An FTS5 query for the terms close together (stopwords between them are allowed)."""
-    if len(terms) == 1:
-        return _quoted(terms[0])
-    gap = distance if distance is not None else 2 * len(terms)
-    return f"NEAR({' '.join(_quoted(t) for t in terms)}, {gap})"
-
-
-_WORD = re.compile(r"\w+")
-T = TypeVar("T")
-
-
-def highlight_spans(text: str, start: str, end: str) -> list[tuple[int, int]]:
-    """(start, end) offsets of the highlighted spans (markers included) in `text`."""
-    spans: list[tuple[int, int]] = []
-    position = 0
-    while True:
-        opened = text.find(start, position)
-        if opened < 0:
-            return spans
-        closed = text.find(end, opened + len(start))
-        if closed < 0:
-            return spans
-        spans.append((opened, closed + len(end)))
-        position = closed + len(end)
-
-
-def passage_score(text: str, term_count: int, start: str, end: str) -> float:
-    """How well a highlighted passage answers a topic of `term_count` terms, in [0, 1].
-
-    Coverage (how many different terms matched) counts most; then whether the terms
-    appear together as a phrase; then density (matches per word, saturating), so a short
-    passage that says the words twice beats a long one that says them once.
-    """
-    spans = highlight_spans(text, start, end)
-    if not spans:
-        return 0.0
-    matched = {text[a + len(start) : b - len(end)].casefold() for a, b in spans}
-    coverage = min(1.0, len(matched) / max(1, term_count))
-    words = max(1, len(_WORD.findall(text)))
-    density = len(spans) / (len(spans) + 0.5 + words / 40)
-    if term_count <= 1:
-        together = 1.0
-    else:
-        run = best = 1
-        for (_, previous_end), (next_start, _) in pairwise(spans):
-            between = text[previous_end:next_start]
-            run = run + 1 if not _WORD.search(between) else 1
-            best = max(best, run)
-        together = 1.0 if best >= min(term_count, len(matched)) and len(matched) > 1 else 0.4
-    return round(coverage * coverage * (0.55 * together + 0.45 * density), 6)
-
-
-def collapse_nearby(
-    hits: Sequence[T],
-    *,
-    start_of: Callable[[T], float | None],
-    score_of: Callable[[T], float],
-    window: float = 60.0,
-    keep: int | None = None,
-) -> list[T]:
-    """The best hits of one episode, best first, dropping any that starts within `window`
-    seconds of a better one kept ("the same minute"). Untimed hits are never merged."""
-    kept: list[T] = []
-    kept_starts: list[float] = []
-    for hit in sorted(hits, key=score_of, reverse=True):
-        start = start_of(hit)
-        if start is not None:
-            if any(abs(other - start) < window for other in kept_starts):
-                continue
-            kept_starts.append(start)
-        kept.append(hit)
-        if keep is not None and len(kept) >= keep:
-            break
-    return kept
-
-
-def trim_quote(text: str, width: int, start: str, end: str) -> str:
-    """At most about `width` visible characters of a highlighted passage, centred on its
-    first highlight, cut at word boundaries with "…", never inside a highlight."""
-    visible = len(text) - text.count(start) * len(start) - text.count(end) * len(end)
-    if visible <= width:
-        return text
-    spans = highlight_spans(text, start, end)
-    focus = spans[0][0] if spans else 0
-    left = max(0, focus - width // 3)
-    right = min(len(text), left + width + (len(start) + len(end)) * len(spans))
-    left = max(0, min(left, right - width))
-    # Never cut a marker pair in half.
-    for a, b in spans:
-        if a < left < b:
-            left = a
-        if a < right < b:
-            right = b
-    if left > 0:
-        space = text.find(" ", left)
-        if 0 <= space < focus:
-            left = space + 1
-    if right < len(text):
-        space = text.rfind(" ", left, right)
-        if space > focus:
-            right = space
-    quote = text[left:right].strip()
-    return ("…" if left > 0 else "") + quote + ("…" if right < len(text) else "")

@@ -30,11 +30,11 @@ from urllib.parse import urljoin, urlsplit
 
 from bot.ingest.fetch import Fetcher, FetchError, OutsideFeedFolderError
 from bot.models.parsed_feed import TranscriptRef
+from bot.models.transcript_passage import Passage
 from bot.store import Store
 from bot.store.transcript_rows import TranscriptJob, TranscriptState
 from bot.transcripts.transcript_parse import (
     ParsedTranscript,
-    Passage,
     TranscriptError,
     merge_passages,
     parse_transcript,

@@ -1,0 +1,110 @@
+"""How the moments query ranks the passages it reads: pure functions over FTS5
+`highlight()` text (stdlib only), private to the store's SQL engine.
+
+`passage_score` scores a highlighted passage, `collapse_nearby` keeps one hit per minute,
+and `trim_quote` cuts a passage down around its first highlight.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from itertools import pairwise
+from typing import TypeVar
+
+_WORD = re.compile(r"\w+")
+T = TypeVar("T")
+
+
+def highlight_spans(text: str, start: str, end: str) -> list[tuple[int, int]]:
+    """(start, end) offsets of the highlighted spans (markers included) in `text`."""
+    spans: list[tuple[int, int]] = []
+    position = 0
+    while True:
+        opened = text.find(start, position)
+        if opened < 0:
+            return spans
+        closed = text.find(end, opened + len(start))
+        if closed < 0:
+            return spans
+        spans.append((opened, closed + len(end)))
+        position = closed + len(end)
+
+
+def passage_score(text: str, term_count: int, start: str, end: str) -> float:
+    """How well a highlighted passage answers a topic of `term_count` terms, in [0, 1].
+
+    Coverage (how many different terms matched) counts most; then whether the terms
+    appear together as a phrase; then density (matches per word, saturating), so a short
+    passage that says the words twice beats a long one that says them once.
+    """
+    spans = highlight_spans(text, start, end)
+    if not spans:
+        return 0.0
+    matched = {text[a + len(start) : b - len(end)].casefold() for a, b in spans}
+    coverage = min(1.0, len(matched) / max(1, term_count))
+    words = max(1, len(_WORD.findall(text)))
+    density = len(spans) / (len(spans) + 0.5 + words / 40)
+    if term_count <= 1:
+        together = 1.0
+    else:
+        run = best = 1
+        for (_, previous_end), (next_start, _) in pairwise(spans):
+            between = text[previous_end:next_start]
+            run = run + 1 if not _WORD.search(between) else 1
+            best = max(best, run)
+        together = 1.0 if best >= min(term_count, len(matched)) and len(matched) > 1 else 0.4
+    return round(coverage * coverage * (0.55 * together + 0.45 * density), 6)
+
+
+def collapse_nearby(
+    hits: Sequence[T],
+    *,
+    start_of: Callable[[T], float | None],
+    score_of: Callable[[T], float],
+    window: float = 60.0,
+    keep: int | None = None,
+) -> list[T]:
+    """The best hits of one episode, best first, dropping any that starts within `window`
+    seconds of a better one kept ("the same minute"). Untimed hits are never merged."""
+    kept: list[T] = []
+    kept_starts: list[float] = []
+    for hit in sorted(hits, key=score_of, reverse=True):
+        start = start_of(hit)
+        if start is not None:
+            if any(abs(other - start) < window for other in kept_starts):
+                continue
+            kept_starts.append(start)
+        kept.append(hit)
+        if keep is not None and len(kept) >= keep:
+            break
+    return kept
+
+
+def trim_quote(text: str, width: int, start: str, end: str) -> str:
+    """At most about `width` visible characters of a highlighted passage, centred on its
+    first highlight, cut at word boundaries with "…", never inside a highlight."""
+    visible = len(text) - text.count(start) * len(start) - text.count(end) * len(end)
+    if visible <= width:
+        return text
+    spans = highlight_spans(text, start, end)
+    focus = spans[0][0] if spans else 0
+    left = max(0, focus - width // 3)
+    right = min(len(text), left + width + (len(start) + len(end)) * len(spans))
+    left = max(0, min(left, right - width))
+    # Never cut a marker pair in half.
+    for a, b in spans:
+        if a < left < b:
+            left = a
+        if a < right < b:
+            right = b
+    if left > 0:
+        space = text.find(" ", left)
+        if 0 <= space < focus:
+            left = space + 1
+    if right < len(text):
+        space = text.rfind(" ", left, right)
+        if space > focus:
+            right = space
+    quote = text[left:right].strip()
+    return ("…" if left > 0 else "") + quote + ("…" if right < len(text) else "")
