@@ -105,7 +105,7 @@ def _retry_due(state: TranscriptState, now: float) -> bool:
     if state.attempts >= MAX_ATTEMPTS:
         return False
     delay = RETRY_AFTER_SECONDS * 2 ** max(0, state.attempts - 1)
-    return now - state.checked_at >= delay
+    return bool(now - state.checked_at >= delay)
 
 
 def prepare_passages(body: bytes, declared: str | None) -> tuple[ParsedTranscript, list[Passage]]:
@@ -184,7 +184,9 @@ class TranscriptSync:
 
     # ------------------------------------------------------------------ the work
 
-    async def _run(self, jobs: list[TranscriptJob], summary: TranscriptSyncSummary, force: bool):
+    async def _run(
+        self, jobs: list[TranscriptJob], summary: TranscriptSyncSummary, force: bool
+    ) -> None:
         now = self._clock()
         semaphore = asyncio.Semaphore(self._concurrency)
         host_failures: Counter[str] = Counter()

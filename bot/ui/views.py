@@ -28,7 +28,7 @@ import discord
 from discord.ext import commands
 
 from bot.app.tree import answer_error
-from bot.search.catalogue import EpisodeDetail
+from bot.models.episode_views import EpisodeDetail
 from bot.ui.render import BUTTON_URL_LIMIT, web_url
 from bot.ui.replies import NO_MENTIONS, defer_publicly, reply
 
