@@ -41,7 +41,7 @@ from bot.store import Store  # noqa: E402
 from bot.store.base import READERS, SEARCH_BUDGET, QueryTooSlow  # noqa: E402
 from bot.transcripts.transcript_parse import merge_passages  # noqa: E402
 from cogs.search import SEARCH_LIMIT, WHEN_LIMIT  # noqa: E402
-from tests.catalogue_helpers import Item, write_feed  # noqa: E402
+from tests.support.catalogues import Item, write_feed  # noqa: E402
 
 DOLOR = "dolor " * 40000
 EXAMPLE_FEED = ROOT / "examples" / "feed.xml"

@@ -1,32 +1,11 @@
-"""Shared test fixtures: where the real-world sample data lives."""
+"""Fixtures every test may use: a real store, a loopback feed server, a clean environment."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import pytest
 
 from bot.store import Store
-from tests.feedserver import FeedServer
-
-PROJECT = Path(__file__).resolve().parent.parent
-SHARED_FIXTURES = PROJECT.parent / "shared" / "fixtures"
-EXAMPLES = PROJECT / "examples"
-
-
-def shared_fixtures_or_skip() -> Path:
-    """The real feeds in ../shared/fixtures; tests skip (with the reason) only when absent."""
-    if not SHARED_FIXTURES.is_dir():
-        pytest.skip(f"real-world fixtures not found at {SHARED_FIXTURES} (clone beside ../shared)")
-    return SHARED_FIXTURES
-
-
-def fixture_feed(name_part: str) -> Path:
-    """The one fixture feed whose file name contains `name_part`."""
-    feeds = shared_fixtures_or_skip() / "feeds"
-    matches = [p for p in feeds.iterdir() if name_part in p.name]
-    assert len(matches) == 1, f"{name_part!r} matches {len(matches)} fixture feeds"
-    return matches[0]
+from tests.support.feedserver import FeedServer
 
 
 @pytest.fixture
@@ -38,7 +17,7 @@ async def store(tmp_path):
 
 @pytest.fixture
 async def server():
-    """A loopback feed server (tests/feedserver.py) on 127.0.0.1."""
+    """A loopback feed server (tests/support/feedserver.py) on 127.0.0.1."""
     async with FeedServer() as started:
         yield started
 
