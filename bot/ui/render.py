@@ -7,7 +7,8 @@ Two rules hold for everything built here:
 - Feed text is shown literally: Markdown is escaped and mention syntax defused (`escape`),
   so a title such as `**bold**`, `@everyone` or `<@&123>` reads as typed. (Nothing could
   ping anyway: every send passes `AllowedMentions.none()`.)
-- Everything fits Discord's limits (discord-emulation.md): text is cut at a word boundary
+- Everything fits Discord's limits (the constants below; tests/fakediscord/limits.py
+  checks them as Discord does): text is cut at a word boundary
   with an ellipsis, lists are split into pages, and `fit_embed` is the last guard.
 """
 

@@ -6,8 +6,8 @@ returns a `FormErrors`; when it is not empty the fake answers 400 with
 `{"code": 50035, "message": "Invalid Form Body", "errors": {...}}`, where `errors` nests
 by the path of the offending field (`{"embeds": {"0": {"title": {"_errors": [...]}}}}`).
 
-Sources: Discord's API reference (Message, Embed limits, Message Components, Application
-Commands, Threads) and ../shared/discord-emulation.md.
+Source: Discord's API reference (Message, Embed limits, Message Components, Application
+Commands, Threads); the numbers themselves are the constants below.
 """
 
 from __future__ import annotations
