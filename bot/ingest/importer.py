@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 import logging
 import re
 import time
@@ -18,6 +19,7 @@ from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 from urllib.request import url2pathname
 
+from bot.common import boilerplate
 from bot.common.plain_text import html_to_text
 from bot.ingest.chapters import (
     ChapterFileError,
@@ -151,6 +153,9 @@ class Importer:
             return await self._failed(summary, f"not a readable feed: {exc}")
         feed, writes = prepared
         summary.title = feed.title
+        # The feed's boilerplate (recurring sponsor reads, calls to action), learned from
+        # all of its current notes: kept out of card summaries (bot/common/boilerplate.py).
+        learned = await asyncio.to_thread(boilerplate.learn, [w.notes_text for w in writes])
         clock.lap("parse")
 
         feed_id = (
@@ -187,6 +192,7 @@ class Importer:
             new=new,
             updated=updated,
         )
+        await self._store.set_state(boilerplate.state_key(feed_id), json.dumps(learned))
         clock.lap("store")
         # Related episodes are derived data: only the new and updated ones (and the lists
         # they can enter) are recomputed, unless the import changed much of the feed.

@@ -11,10 +11,12 @@ escape Markdown in the text first and then turn the markers into bold.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from dataclasses import dataclass
 
+from bot.common import boilerplate
 from bot.common.plain_text import title_without_number, truncate
 from bot.models.episode_views import (
     HIGHLIGHT_START,
@@ -183,6 +185,14 @@ class Catalogue:
             detail.episode.feed_id
         ):
             return None
+        # The card shows a summary: the feed's boilerplate (sponsor reads, calls to action)
+        # is left out of it; the stored notes are unchanged.
+        keys = boilerplate.keys_from_state(
+            await self._store.get_state(boilerplate.state_key(detail.episode.feed_id))
+        )
+        notes_text = boilerplate.without_boilerplate(detail.notes_text, keys)
+        if notes_text != detail.notes_text:
+            detail = dataclasses.replace(detail, notes_text=notes_text)
         return detail
 
     async def chapters(self, episode_id: int) -> list[ChapterEntry]:

@@ -1,0 +1,159 @@
+"""Boilerplate of show notes: the lines a feed repeats on many episodes.
+
+A sponsor read, a call to action, a block of links, a hosting credit: what recurs across
+a feed's episodes says nothing about any one of them. It is learned per feed from its own
+notes (`learn`), and a short multilingual list of markers (`is_marker`) covers the first
+episodes of a new feed, before anything recurs. `without_boilerplate` takes both out of
+a text shown as a summary; the stored notes are never changed.
+
+Units are lines and, inside a line, sentences: a paragraph may hold one unique sentence
+and a recurring "Sponsored by …". Keys ignore case, digits, links and punctuation, so that
+"Episode 12 is sponsored by …" and "Episode 13 is sponsored by …" are one line.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from collections.abc import Iterable
+
+# A line (or sentence) in this many of a feed's episodes is boilerplate for that feed…
+MIN_EPISODES = 3
+# …unless the feed is large and the line rare there (then a mere coincidence, or a series).
+MIN_SHARE = 0.01
+# Keys shorter than this are too plain to be called anyone's boilerplate ("Links:").
+MIN_KEY_LENGTH = 12
+# Learned keys kept per feed, the most frequent first: a bound on what is stored.
+MAX_KEYS = 400
+
+_SENTENCE_SPLIT = re.compile(r"(?<=[.!?…])\s+(?=\S)")
+_URL = re.compile(r"(?:https?://|www\.)\S+|\b[\w.-]+\.(?:com|org|net|fm|io|de|co|at|ch|nl)\b\S*")
+_NOT_LETTER = re.compile(r"[\W\d_]+")
+
+# Sponsor reads, calls to action and platform credits in the fixtures' languages (English,
+# German, Dutch, Spanish, Italian, Greek…). Phrases, not words: "newsletter" alone is a
+# topic as often as an ad.
+_MARKERS = re.compile(
+    r"""
+    \b(?:sponsored\ by|brought\ to\ you\ by|thanks?\ (?:to\ )?(?:our|this\ week'?s)\ sponsors?
+      |(?:this|today'?s)\ (?:episode|show)\ is\ (?:sponsored|supported|presented)\ by
+      |our\ sponsors?\b|\bsponsors?:|support\ (?:the|this|our)\ (?:show|podcast|work)
+      |support\ us\ on|become\ a\ (?:patron|member|supporter)|patreon\.com|on\ patreon
+      |(?:promo|discount|coupon|offer)\ code|use\ (?:the\ )?code\b|\d+\ ?%\ off\b
+      |(?:sign\ up|subscribe)\ (?:for|to)\ (?:our|the|my)\ (?:free\ )?(?:weekly\ )?newsletter
+      |newsletter:|join\ (?:us|our\ community|the\ conversation)\ on\ (?:slack|discord)
+      |(?:our|the)\ (?:slack|discord)\ (?:community|channel|server)|chat\ with\ us
+      |hosted\ (?:on|by)\ (?:acast|anchor|buzzsprout|libsyn|podbean|simplecast|megaphone
+        |spreaker|transistor|captivate|audioboom|soundcloud|omny)
+      |powered\ by\ (?:podbean|libsyn|buzzsprout|simplecast|acast|podigee|spreaker|anchor
+        |transistor|megaphone|omny|blubrry|castos|fireside)
+      |see\ (?:acast\.com|omnystudio\.com|pcm\.adswizz\.com)|privacy\ policy
+      |for\ (?:more\ )?information\ (?:about|on)\ (?:our\ )?(?:ad\ choices|privacy)
+      |learn\ more\ about\ your\ ad\ choices|adchoices|ad-free|advertising\ inquiries
+      |rate\ (?:and|&)\ review|leave\ (?:us\ )?a\ review
+      |subscribe\ (?:on|in)\ (?:apple|itunes|spotify)
+      |follow\ us\ on\ (?:twitter|instagram|facebook|mastodon|x\b)
+      |send\ us\ (?:an\ )?(?:e-?mail|feedback)
+      |werbung|anzeige:|unterstütz(?:e|t)\ (?:uns|den\ podcast)|feedback\ zur\ episode
+      |gutschein(?:code)?|rabattcode|newsletter\ abonnieren|unser(?:em|en)?\ newsletter
+      |sponsor\ dieser\ episode|in\ kooperation\ mit
+      |gesponsord\ door|steun\ (?:ons|de\ podcast)|patrocinado\ por|apoya\ (?:el|este)\ podcast
+      |sponsorizzato\ da|χορηγ)
+    """,
+    re.IGNORECASE | re.VERBOSE,
+)
+
+
+def key(text: str) -> str:
+    """What a line is compared by: letters only, lower case, no links."""
+    if "://" in text or "www." in text or "." in text:
+        text = _URL.sub(" ", text)
+    return " ".join(_NOT_LETTER.sub(" ", text.lower()).split())
+
+
+def units(notes_text: str) -> Iterable[str]:
+    """The lines of notes and, for lines of several sentences, their sentences."""
+    for line in notes_text.split("\n"):
+        line = line.strip()
+        if not line:
+            continue
+        yield line
+        if len(line) > 40:
+            sentences = _SENTENCE_SPLIT.split(line)
+            if len(sentences) > 1:
+                yield from sentences
+
+
+def learn(notes: Iterable[str]) -> dict[str, int]:
+    """The boilerplate keys of a feed, from the notes text of its episodes: key -> number
+    of episodes it appears in (each key at least `MIN_EPISODES` times)."""
+    counts: Counter[str] = Counter()
+    episodes = 0
+    for text in notes:
+        episodes += 1
+        seen = {key(unit) for unit in units(text)}
+        counts.update(k for k in seen if len(k) >= MIN_KEY_LENGTH)
+    floor = max(MIN_EPISODES, int(MIN_SHARE * episodes))
+    kept = [(n, k) for k, n in counts.items() if n >= floor]
+    kept.sort(key=lambda item: (-item[0], item[1]))
+    return {k: n for n, k in kept[:MAX_KEYS]}
+
+
+def is_marker(text: str) -> bool:
+    """Whether a line or sentence reads as an ad, a call to action or a platform credit."""
+    return _MARKERS.search(text) is not None
+
+
+def is_boilerplate(text: str, keys: frozenset[str] | set[str] | dict[str, int]) -> bool:
+    """Whether a line or sentence is boilerplate: learned for its feed, or a marker."""
+    return (bool(keys) and key(text) in keys) or is_marker(text)
+
+
+def without_boilerplate(
+    notes_text: str, keys: frozenset[str] | set[str] | dict[str, int] = frozenset()
+) -> str:
+    """`notes_text` without its boilerplate lines and sentences (learned `keys` of its feed
+    and the markers); the text itself when nothing else would be left."""
+    kept: list[str] = []
+    changed = False
+    for line in notes_text.split("\n"):
+        stripped = line.strip()
+        if not stripped:
+            kept.append(line)
+            continue
+        if is_boilerplate(stripped, keys):
+            changed = True
+            continue
+        if len(stripped) > 40:
+            sentences = _SENTENCE_SPLIT.split(stripped)
+            if len(sentences) > 1:
+                rest = [s for s in sentences if not is_boilerplate(s, keys)]
+                if len(rest) < len(sentences):
+                    changed = True
+                    if rest:
+                        kept.append(" ".join(rest))
+                    continue
+        kept.append(line)
+    if not changed:
+        return notes_text
+    text = re.sub(r"\n\s*\n(?:\s*\n)+", "\n\n", "\n".join(kept)).strip()
+    return text or notes_text
+
+
+def state_key(feed_id: int) -> str:
+    """Where a feed's learned keys are kept (the store's small key/value state, as JSON)."""
+    return f"boilerplate:{feed_id}"
+
+
+def keys_from_state(value: str | None) -> frozenset[str]:
+    """The learned keys from their stored JSON (nothing when absent or unreadable)."""
+    if not value:
+        return frozenset()
+    try:
+        data = json.loads(value)
+    except ValueError:
+        return frozenset()
+    if not isinstance(data, dict):
+        return frozenset()
+    return frozenset(k for k in data if isinstance(k, str))
