@@ -14,12 +14,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
+from pathlib import Path
 
 from discord.ext import commands, tasks
 
 from bot.announce.announcer import Announcer
 from bot.announce.poller import Poller
 from bot.app.client import EpisodeBot
+from bot.ops.backup import DailyBackups
 from bot.store import Store
 from bot.transcripts.transcript_sync import FeedTranscripts
 
@@ -42,6 +44,7 @@ class PollerCog(commands.Cog, name="Poller"):
         store: Store | None = None,
         feeds: Sequence[str],
         tick_seconds: float = TICK_SECONDS,
+        backups: DailyBackups | None = None,
     ) -> None:
         self.bot = bot
         self.poller = poller
@@ -49,6 +52,7 @@ class PollerCog(commands.Cog, name="Poller"):
         self.transcripts = transcripts
         self.store = store
         self.feeds = tuple(feeds)
+        self.backups = backups  # BACKUP_DIR: a daily copy of the store
         self._last_upkeep: float | None = None
         self._feeds_imported = False
         self.tick.change_interval(seconds=tick_seconds)
@@ -87,6 +91,8 @@ class PollerCog(commands.Cog, name="Poller"):
         except Exception:
             log.exception("the poll cycle failed")
         await self._daily_upkeep()
+        if self.backups is not None:
+            await self.backups.run_if_due()  # never raises; looks at most hourly
         try:
             await self.announcer.drain()
         except Exception:
@@ -115,6 +121,10 @@ class PollerCog(commands.Cog, name="Poller"):
 
 async def setup(bot: EpisodeBot) -> None:
     services = bot.services
+    settings = services.settings
+    backups = None
+    if settings.backup_dir is not None and services.store.path != ":memory:":
+        backups = DailyBackups(Path(services.store.path), settings.backup_dir, settings.backup_keep)
     await bot.add_cog(
         PollerCog(
             bot,
@@ -123,5 +133,6 @@ async def setup(bot: EpisodeBot) -> None:
             transcripts=services.transcripts,
             store=services.store,
             feeds=services.settings.feeds,
+            backups=backups,
         )
     )

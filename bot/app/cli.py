@@ -113,6 +113,29 @@ def build_parser() -> argparse.ArgumentParser:
         help="also ask for Mention @everyone, @here and All Roles (only needed to ping an "
         "announcement role that is not mentionable)",
     )
+    backing_up = commands.add_parser(
+        "backup",
+        parents=[common],
+        help="write a consistent copy of the store to DEST (safe while the bot runs)",
+    )
+    backing_up.add_argument(
+        "dest",
+        metavar="DEST",
+        type=Path,
+        help="the copy's file name, or a folder to put a dated copy in",
+    )
+    doctoring = commands.add_parser(
+        "doctor",
+        parents=[common],
+        help="check the configuration, token, store, feeds, channels and commands; "
+        "exit 1 when something is wrong",
+    )
+    doctoring.add_argument("--json", action="store_true", help="print one JSON object")
+    doctoring.add_argument(
+        "--quick",
+        action="store_true",
+        help="only what needs no network: configuration and store (a container health check)",
+    )
     return parser
 
 
@@ -124,6 +147,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = Settings.from_env(os.environ)
     except ConfigError as exc:
+        if args.command == "doctor":  # what is wrong is the doctor's to say: exit 1
+            from bot.ops.doctor import configuration_error, print_report
+
+            print_report(configuration_error(str(exc)), sys.stdout, as_json=args.json)
+            return EXIT_PARTIAL
         print(f"episode-bot: {exc}", file=sys.stderr)
         return EXIT_USAGE
     # The CLI prints its results; its log shows only problems unless LOG_LEVEL asks for
@@ -141,6 +169,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "ask": _ask,
         "run": _run,
         "invite": _invite,
+        "backup": _backup,
+        "doctor": _doctor,
     }[args.command]
     try:
         return asyncio.run(handler(args, settings, db_path))
@@ -353,6 +383,26 @@ async def _invite(args: argparse.Namespace, settings: Settings, db_path: Path) -
         print(f"episode-bot: {note}", file=sys.stderr)
     print(url)
     return EXIT_OK
+
+
+async def _backup(args: argparse.Namespace, settings: Settings, db_path: Path) -> int:
+    from bot.ops.backup import BackupError, backup_store_async
+
+    try:
+        result = await backup_store_async(db_path, args.dest)
+    except BackupError as exc:
+        print(f"episode-bot backup: {exc}", file=sys.stderr)
+        return EXIT_PARTIAL
+    print(f"backed up {db_path} to {result.path} ({result.size} bytes, integrity ok)")
+    return EXIT_OK
+
+
+async def _doctor(args: argparse.Namespace, settings: Settings, db_path: Path) -> int:
+    from bot.ops.doctor import diagnose, print_report
+
+    report = await diagnose(settings, db_path, os.environ, quick=args.quick)
+    print_report(report, sys.stdout, as_json=args.json)
+    return EXIT_OK if report.ok else EXIT_PARTIAL
 
 
 class ProgressBar:

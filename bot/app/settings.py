@@ -18,6 +18,8 @@ DEFAULT_GATEWAY_URL = "wss://gateway.discord.gg/"
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 _LOG_LEVELS = {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}
+_LOG_FORMATS = ("text", "json")
+DEFAULT_BACKUP_KEEP = 7
 
 
 class ConfigError(Exception):
@@ -38,6 +40,9 @@ class Settings:
     discord_gateway_url: str = DEFAULT_GATEWAY_URL
     allow_private_feed_urls: bool = False
     log_level: str = "INFO"
+    log_format: str = "text"  # "text" or "json" (one object per line)
+    backup_dir: Path | None = None  # None: no daily backups
+    backup_keep: int = DEFAULT_BACKUP_KEEP
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -71,6 +76,17 @@ class Settings:
         if level not in _LOG_LEVELS:
             raise ConfigError(f"LOG_LEVEL must be one of {', '.join(sorted(_LOG_LEVELS))}")
 
+        log_format = (text("LOG_FORMAT") or "text").lower()
+        if log_format not in _LOG_FORMATS:
+            raise ConfigError(f"LOG_FORMAT must be text or json, not {log_format!r}")
+
+        backup_dir = text("BACKUP_DIR")
+        keep_text = text("BACKUP_KEEP") or str(DEFAULT_BACKUP_KEEP)
+        if not keep_text.isdigit() or int(keep_text) < 1:
+            raise ConfigError(
+                f"BACKUP_KEEP must be a whole number of copies, 1 or more, not {keep_text!r}"
+            )
+
         api_base = (text("DISCORD_API_BASE") or DEFAULT_API_BASE).rstrip("/")
         gateway = text("DISCORD_GATEWAY_URL") or DEFAULT_GATEWAY_URL
         for name, value, schemes in (
@@ -90,4 +106,7 @@ class Settings:
             discord_gateway_url=gateway,
             allow_private_feed_urls=allow_text in _TRUE,
             log_level=level,
+            log_format=log_format,
+            backup_dir=Path(backup_dir) if backup_dir else None,
+            backup_keep=int(keep_text),
         )

@@ -1,0 +1,1 @@
+"""Running the bot for years: backups, the doctor, logs operators can read."""
