@@ -202,12 +202,30 @@ def chapters_from_notes(
         notes_text = html_to_text(notes_html)
     lines = notes_text.split("\n")
     runs.extend(_runs_from_lines(lines))
-    if not runs:
-        return []
     # Under a chapter heading first, then the longest; max() keeps the first on ties.
-    _, best = max(runs, key=lambda run: (run[0], len(run[1])))
+    best = max(runs, key=lambda run: (run[0], len(run[1])))[1] if runs else []
+    token_run = _run_from_tokens(_flatten_markup(notes_text))
+    # The token reader wins only with more entries, and not over a list under a heading
+    # unless it has one too.
+    if (
+        token_run is not None
+        and len(token_run[1]) > len(best)
+        and (token_run[0] or not any(heading for heading, _ in runs))
+    ):
+        best = token_run[1]
+    if not best:
+        return []
     chapters = [Chapter(start=e.start, title=e.title, source="notes") for e in best]
     return finalize_chapters(chapters, duration)
+
+
+def _flatten_markup(text: str) -> str:
+    """Markdown emphasis and links as plain words, for the token reader."""
+    if "*" in text or "_" in text:
+        text = text.replace("**", " ").replace("__", " ")
+    if "](" in text:
+        text = _MD_LINK.sub(r"\1", text)
+    return text
 
 
 def _osf_entries(notes_html: str) -> list[_Entry]:
@@ -479,3 +497,286 @@ def _clean_title(raw: str) -> str:
         else:
             break
     return title
+
+
+# ---------------------------------------------------------------- the token reader
+#
+# Lists whose line breaks were lost (`Topics 0:00 Welcome2:41 Why batteries fail7:05 ...`),
+# inline bullets (`* 00:00 A * 03:10 B`), headings glued to the first entry
+# (`Chapters:0:00 Intro`), dotted or mistyped times and time headings over groups of lines
+# are read by looking at the notes as a stream of time-like tokens rather than lines:
+# every token is found with its position and surroundings, and a dynamic programme picks
+# the best-scoring ascending sequence of them; each title runs from its time to the next
+# chosen time (or the end of its line). The line reader above stays the authority where
+# both find a list: this reader wins only when it finds more entries.
+
+# A time-like token: `7:05`, `1:05:10`, `1;05:10`, `04:015` (a stray digit), `6.12`.
+_TOKEN = re.compile(r"(?<![\d/])(\d{1,3})([:;.])(\d{2,3})(?:(:)(\d{2,3}))?")
+_TOKEN_SEED = re.compile(r"[:;.]\d\d")
+# What may stand right before a time and belongs to it, not to the previous title:
+# `at `, `@ `, `[Part 2 — `, brackets, bullets, `1. `, a glued heading colon.
+_TOKEN_PREFIX = re.compile(
+    r"(?:(?:\b(?:at|um|ab)|@)\s*|[(\[]\s*(?:(?:part|teil|chapter|kapitel)\s+\d{1,2}\s*[-–—:]?\s*)?"
+    r"|(?<!\w)(?:[*•·‣◦▪►+–—-]|/)\s*|(?<!\d)\d{1,2}[.)]\s+)$",
+    re.IGNORECASE,
+)
+_TOKEN_HEADING = re.compile(
+    r"(?:chapters?|chapter markers|kapitel(?:marken)?|sprungmarken|time ?stamps?|time ?codes?"
+    r"|zeitstempel|zeitmarken|outline|topics(?: covered)?|inhalt|themen|agenda|segments?"
+    r"|in this episode|contents)\W*$",
+    re.IGNORECASE,
+)
+_SEPARATOR_AFTER = re.compile(r"[ \t]*[-–—:|]")
+_TOKEN_CLOCK_WORDS = _CLOCK_WORDS - {"at", "um", "ab"}
+_WINDOW = 10  # how far back (in tokens) a chosen time may look for the one before it
+_MAX_TOKENS = 1500  # no table of contents is longer; keeps hostile input linear
+_MAX_TITLE = 150
+
+
+@dataclass(slots=True)
+class _Token:
+    values: tuple[float, ...]  # what the time may mean (a typo can be read two ways)
+    start: int  # where its prefix starts (the previous title ends here)
+    end: int  # just after the time and any closing bracket or stray letter
+    line: int
+    line_start: bool  # only a bullet, bracket or prefix before it on its line
+    penalty: float  # glued, dotted or mistyped: less likely a chapter time
+
+
+def _token_values(groups: tuple[str | None, ...]) -> tuple[tuple[float, ...], float]:
+    first, separator, second, _, third = groups
+    assert first is not None and separator is not None and second is not None
+    penalty = 0.0
+    if third is None:
+        parts = [first, second]
+        if separator == ";":
+            return (), 0.0
+        if separator == ".":
+            penalty += 0.3
+    else:
+        parts = [first, second, third]
+        if separator == ";":
+            penalty += 0.4
+        elif separator == ".":
+            return (), 0.0
+    if any(len(part) > 2 for part in parts[1:-1]) or (len(parts) == 3 and len(first) > 2):
+        return (), 0.0
+    last = parts[-1]
+    options = [last] if len(last) == 2 else sorted({last[:i] + last[i + 1 :] for i in range(3)})
+    if len(last) == 3:
+        penalty += 0.5
+    values = []
+    for option in options:
+        value = parse_timestamp(":".join([*parts[:-1], option]))
+        if value is not None:
+            values.append(value)
+    return tuple(values), penalty
+
+
+def _tokens(text: str) -> tuple[list[_Token], int]:
+    """The time-like tokens of `text` (at most _MAX_TOKENS), and where reading stopped."""
+    tokens: list[_Token] = []
+    line = 0
+    line_begin = 0
+    scanned = 0
+    last_end = 0
+    # Seeds (`:05`, `.12`) are found ~4x faster than the whole token: a character class
+    # first lets the regex engine skip ahead; the token is then matched at its digits.
+    for seed in _TOKEN_SEED.finditer(text):
+        separator = seed.start()
+        if len(tokens) >= _MAX_TOKENS:
+            return tokens, separator
+        if separator < last_end:
+            continue
+        begin = separator
+        while begin > separator - 3 and begin > 0 and text[begin - 1].isdigit():
+            begin -= 1
+        if begin == separator:
+            continue
+        match = _TOKEN.match(text, begin)
+        if match is None:
+            continue
+        begin, end = match.span()
+        last_end = end
+        newlines = text.count("\n", scanned, begin)
+        if newlines:
+            line += newlines
+            line_begin = text.rfind("\n", scanned, begin) + 1
+        scanned = begin
+        before = text[begin - 1] if begin else " "
+        after = text[end : end + 2]
+        if after[:1] in (":", ".", ",") and after[1:2].isdigit():
+            continue  # `10:30:00,000`, `1:2:3:4`, a version or a decimal
+        values, penalty = _token_values(match.groups())
+        if not values:
+            continue
+        if before in ":.," and begin >= 2 and text[begin - 2].isdigit():
+            continue
+        if before.isalpha():
+            if not (begin >= 2 and text[begin - 2].isalpha()):
+                continue  # `v1:30`, `T10:30`
+            penalty += 0.3
+        if match.group(2) == "." and not (
+            (before in "([" and after[:1] in ")]") or after[:1] == ":"
+        ):
+            continue  # `6.12` is a time only as `[6.12]` or `12.30:`
+        if after[:1].isalpha():
+            if after[1:2].isalpha() or after[:1] in "aphAPH" or after[1:2] not in ("", " "):
+                continue  # `10:30am`, `12:30h`, `3:1a2`
+            end += 1
+            penalty += 0.4
+        if _CLOCK_AFTER.match(text, end):
+            continue
+        words = text[max(line_begin, begin - 12) : begin].split()
+        prefix = None
+        if not words or not words[-1][-1].isalnum() or words[-1].casefold() in ("at", "um", "ab"):
+            prefix = _TOKEN_PREFIX.search(text, max(line_begin, begin - 40), begin)
+        prefix_start = begin - (len(prefix.group()) if prefix else 0)
+        if prefix:
+            words = text[max(line_begin, prefix_start - 12) : prefix_start].split()
+        if words and words[-1].casefold() in _TOKEN_CLOCK_WORDS:
+            continue
+        # `at 3:18 — The hinge` is an entry; `at 3:18 we talk` is prose.
+        if (
+            prefix
+            and prefix.group().strip().casefold() in ("at", "um", "ab")
+            and not _SEPARATOR_AFTER.match(text, end)
+        ):
+            continue
+        if after[:1] in ")]":
+            end += 1
+        word_start = text.rfind(" ", line_begin, begin) + 1
+        if "/" in text[word_start:begin] and not text[word_start:begin].endswith("/"):
+            continue  # inside a URL
+        if "=" in text[word_start:begin] or "#t" in text[word_start:begin]:
+            continue
+        starts_line = prefix_start - line_begin < 12 and not text[line_begin:prefix_start].strip(
+            " \t*_-–—•·>#"
+        )
+        tokens.append(_Token(values, prefix_start, end, line, starts_line, penalty))
+    return tokens, len(text)
+
+
+def _token_title(text: str, token: _Token, stop: int) -> tuple[str, int]:
+    """The title after `token`, up to `stop` or the end of its line; a time alone on its
+    line is titled by the next non-empty line (a time heading over a group of notes)."""
+    line_end = text.find("\n", token.end, stop)
+    raw = text[token.end : stop if line_end < 0 else line_end]
+    line = token.line
+    if not raw.strip(_TITLE_EDGE + "()[]") and token.line_start and line_end >= 0:
+        for _ in range(3):
+            following = text.find("\n", line_end + 1, stop)
+            raw = text[line_end + 1 : stop if following < 0 else following]
+            line += 1
+            if raw.strip() or following < 0:
+                break
+            line_end = following
+    if len(raw) > _MAX_TITLE:
+        sentence = raw.find(". ", 3, _MAX_TITLE)
+        raw = raw[: sentence + 1] if sentence > 0 else raw[:_MAX_TITLE].rsplit(" ", 1)[0]
+    return " ".join(raw.split()), line
+
+
+def _title_score(title: str, raw_start: str) -> float | None:
+    """How much a title reads like a chapter title; None when it cannot be one."""
+    if raw_start[:1] in ",;" or raw_start.lstrip().startswith(("-->", ",", ";")):
+        return None
+    cleaned = _clean_title(title)
+    if not cleaned or not any(ch.isalpha() for ch in cleaned):
+        return None
+    if _DATE_START.match(cleaned) or title.count("(") != title.count(")"):
+        return None  # `Why 3:00 am (and not` is cut inside a bracket: not at a chapter time
+    words = len(cleaned.split())
+    return 1.0 if words <= 14 else 0.3
+
+
+def _run_from_tokens(text: str) -> tuple[bool, list[_Entry]] | None:
+    """The best ascending table of contents among the time-like tokens of `text`, with
+    whether a chapter heading stands before it; None when none reads as one."""
+    tokens, read = _tokens(text)
+    text = text[:read]
+    if len(tokens) < MIN_ENTRIES:
+        return None
+    # Nodes: one per reading of a token. best[n]: the score of the best chain ending at
+    # node n, counting n's own token but not yet its title (it depends on the next time).
+    nodes = [(index, value) for index, token in enumerate(tokens) for value in token.values]
+    count = len(nodes)
+    best = [0.0] * count
+    back = [-1] * count
+    lengths = [1] * count
+    for n in range(count):
+        index, value = nodes[n]
+        token = tokens[index]
+        own = 1.0 - token.penalty + (0.3 if token.line_start else 0.0)
+        best_score, best_from, best_len = own, -1, 1
+        m = n - 1
+        while m >= 0 and nodes[m][0] >= index - _WINDOW:
+            prior_index, prior_value = nodes[m]
+            if prior_index < index and prior_value < value and best[m] + own > best_score:
+                prior = tokens[prior_index]
+                title, _ = _token_title(text, prior, token.start)
+                quality = _title_score(title, text[prior.end : prior.end + 4])
+                if quality is not None:
+                    skipped = index - prior_index - 1
+                    score = best[m] + own + quality - 0.5 * skipped
+                    if value - prior_value < 5:
+                        score -= 0.5
+                    if score > best_score:
+                        best_score, best_from, best_len = score, m, lengths[m] + 1
+            m -= 1
+        best[n], back[n], lengths[n] = best_score, best_from, best_len
+    # The chain's last title runs to the end of its line.
+    finish = -1
+    finish_score = 0.0
+    for n in range(count):
+        if lengths[n] < MIN_ENTRIES:
+            continue
+        token = tokens[nodes[n][0]]
+        title, _ = _token_title(text, token, len(text))
+        quality = _title_score(title, text[token.end : token.end + 4])
+        if quality is not None and best[n] + quality > finish_score:
+            finish, finish_score = n, best[n] + quality
+    if finish < 0:
+        return None
+    chain: list[int] = []
+    while finish >= 0:
+        chain.append(finish)
+        finish = back[finish]
+    chain.reverse()
+    entries: list[_Entry] = []
+    for position, n in enumerate(chain):
+        index, value = nodes[n]
+        token = tokens[index]
+        stop = (
+            tokens[nodes[chain[position + 1]][0]].start if position + 1 < len(chain) else len(text)
+        )
+        title, line = _token_title(text, token, stop)
+        entries.append(_Entry(value, _clean_title(title), line, "token"))
+    chosen = {nodes[n][0] for n in chain}
+    if _reads_like_ranking(tokens, chosen):
+        return None
+    lines = text.split("\n")
+    if _reads_like_speaker_turns(entries, lines):
+        return None
+    wordy = sum(len(entry.title.split()) > 14 for entry in entries)
+    if not any(tokens[i].line_start for i in chosen) and wordy * 2 >= len(entries):
+        return None  # times scattered through prose
+    first = tokens[nodes[chain[0]][0]]
+    line_begin = text.rfind("\n", 0, first.start) + 1
+    preface = text[line_begin : first.start].strip()
+    heading = bool(preface) and _TOKEN_HEADING.search(preface) is not None
+    if not preface:
+        above = [line for line in lines[max(0, first.line - 3) : first.line] if line.strip()]
+        heading = any(_is_heading(line) or _TOKEN_HEADING.search(line) for line in above)
+    return heading, entries
+
+
+def _reads_like_ranking(tokens: list[_Token], chosen: set[int]) -> bool:
+    """A ranked list ("best moments") rather than a table of contents: among the
+    line-start times around the chosen ones, two or more (and a quarter) are left out
+    because they go back in time."""
+    lines = {tokens[i].line for i in chosen}
+    low, high = min(lines) - 3, max(lines) + 3
+    region = [i for i, t in enumerate(tokens) if t.line_start and low <= t.line <= high]
+    left_out = sum(i not in chosen for i in region)
+    return left_out >= 2 and left_out * 4 >= len(region)
