@@ -312,8 +312,10 @@ def check_feed(report: Report, feed: FeedHealth) -> None:
         if feed.last_polled_at is None
         else f"last polled {_ago(time.time() - feed.last_polled_at)}"
     )
-    if feed.status == "paused":
-        report.add("feed", "ok", f"paused; {polled}", name)
+    if feed.status == "paused":  # only ever after failing for 48 hours
+        error = feed.last_error or "?"
+        detail = f"paused after failing for 48 hours ({polled}; last error: {error}): "
+        report.add("feed", "fail", detail + "/feed refresh resumes it", name)
     elif feed.status == "failing" or feed.last_error:
         report.add("feed", "fail", f"{polled}; last error: {feed.last_error or '?'}", name)
     else:
