@@ -44,6 +44,7 @@ _TIME = re.compile(rf"(?<![\w:.,/])({_T})(?!\w|:\d)")
 # A cheap filter for text that may hold a time: a literal first character lets the
 # regex engine skip ahead, which makes this ~7x faster than searching for `\d:\d\d`.
 _QUICK_TIME = re.compile(r":\d\d")
+_QUICK_DOTTED = re.compile(r"\.\d\d[:\])]")  # `12.30:`, `[6.12]`, with no colon time
 _BRACKETED_TIME = re.compile(rf"[(\[]\s*({_T})\s*[)\]]")
 # Markdown emphasis hugging a time: `**12:00**`, `_12:00__` (seen in real notes).
 _EMPHASIS = re.compile(r"(?<![\w*])[*_]{1,2}(?=\d)|(?<=\d)[*_]{1,2}(?![\w*])")
@@ -82,7 +83,7 @@ _HEADING = re.compile(
     r"|inhaltsverzeichnis|themen|agenda|segments?|episode guide|episode chapters|timeline)\b",
     re.IGNORECASE,
 )
-_TITLE_EDGE = " \t-–—:|•·*>~=,;"
+_TITLE_EDGE = " \t-–—:|•·*>~=,;/"
 _TAG = re.compile(r"<[^<>]*>")
 _OSF_BOX = re.compile(
     r'class="osf_chapter"[^<>]*>(.{0,2000}?)'  # the title, possibly wrapped in a link
@@ -191,7 +192,7 @@ def chapters_from_notes(
     past `duration` (when known) are dropped. `notes_text`, when the caller already has
     `html_to_text(notes_html)`, saves converting the notes a second time.
     """
-    if not notes_html or not _QUICK_TIME.search(notes_html):
+    if not notes_html or not (_QUICK_TIME.search(notes_html) or _QUICK_DOTTED.search(notes_html)):
         return []
     runs: list[tuple[bool, list[_Entry]]] = []
     if "osf_chaptertime" in notes_html:
@@ -283,15 +284,26 @@ def _runs_from_lines(lines: list[str]) -> list[tuple[bool, list[_Entry]]]:
         blocks.append([entry])
 
     entry_lines = {entry.line for entry in entries}
+    all_lines = [entry.line for entry in entries]
     result: list[tuple[bool, list[_Entry]]] = []
     for block in blocks:
         if len(block) < MIN_ENTRIES:
             continue
         for run in _ascending_runs(block):
-            if len(run) >= MIN_ENTRIES and not _reads_like_speaker_turns(run, lines):
+            if (
+                len(run) >= MIN_ENTRIES
+                and not _reads_like_speaker_turns(run, lines)
+                and not _reads_like_ranking(all_lines, _flags(entries, run))
+            ):
                 heading = _under_heading(run[0].line, lines, entry_lines, prefaces)
                 result.append((heading, run))
     return result
+
+
+def _flags(entries: list[_Entry], run: list[_Entry]) -> list[bool]:
+    """For each of `entries`, whether it is in `run`."""
+    kept = {id(entry) for entry in run}
+    return [id(entry) in kept for entry in entries]
 
 
 def _is_heading(line: str) -> bool:
@@ -753,7 +765,10 @@ def _run_from_tokens(text: str) -> tuple[bool, list[_Entry]] | None:
         title, line = _token_title(text, token, stop)
         entries.append(_Entry(value, _clean_title(title), line, "token"))
     chosen = {nodes[n][0] for n in chain}
-    if _reads_like_ranking(tokens, chosen):
+    # The list: times at line starts, and every time on a line the chosen ones are on.
+    chosen_lines = {tokens[i].line for i in chosen}
+    listed = [i for i, token in enumerate(tokens) if token.line_start or token.line in chosen_lines]
+    if _reads_like_ranking([tokens[i].line for i in listed], [i in chosen for i in listed]):
         return None
     lines = text.split("\n")
     if _reads_like_speaker_turns(entries, lines):
@@ -771,12 +786,18 @@ def _run_from_tokens(text: str) -> tuple[bool, list[_Entry]] | None:
     return heading, entries
 
 
-def _reads_like_ranking(tokens: list[_Token], chosen: set[int]) -> bool:
-    """A ranked list ("best moments") rather than a table of contents: among the
-    line-start times around the chosen ones, two or more (and a quarter) are left out
-    because they go back in time."""
-    lines = {tokens[i].line for i in chosen}
-    low, high = min(lines) - 3, max(lines) + 3
-    region = [i for i, t in enumerate(tokens) if t.line_start and low <= t.line <= high]
-    left_out = sum(i not in chosen for i in region)
-    return left_out >= 2 and left_out * 4 >= len(region)
+def _reads_like_ranking(lines: list[int], chosen: list[bool]) -> bool:
+    """A ranked list ("best moments") rather than a table of contents: of the list
+    entries (on `lines`, in text order) next to the chosen ones, with at most one line
+    between neighbours, two or more and at least a quarter were left out because they go
+    back in time. A single out-of-order entry is a typo and keeps the list."""
+    picked = [index for index, flag in enumerate(chosen) if flag]
+    if not picked:
+        return False
+    low, high = picked[0], picked[-1]
+    while low > 0 and lines[low] - lines[low - 1] <= 2:
+        low -= 1
+    while high + 1 < len(lines) and lines[high + 1] - lines[high] <= 2:
+        high += 1
+    left_out = sum(not flag for flag in chosen[low : high + 1])
+    return left_out >= 2 and left_out * 4 >= high - low + 1

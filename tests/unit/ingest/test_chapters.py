@@ -384,6 +384,147 @@ def test_format(notes: str, expected: list[tuple[float, str]]) -> None:
     assert pairs(chapters_from_notes(notes)) == expected
 
 
+# ---------------------------------------------------------------- lists whose lines were lost
+# (issue 11) Own notes, one or two per family, written for these tests.
+
+LOST_LINES = {
+    # Editors that drop line breaks glue each time to the last word of the title before.
+    "a paragraph with times glued to words": (
+        "<p>Topics 0:00 Hello and who we are2:41 How a bridge carries load9:05 The "
+        "concrete problem15:30 Wrap-up</p>",
+        [
+            (0.0, "Hello and who we are"),
+            (161.0, "How a bridge carries load"),
+            (545.0, "The concrete problem"),
+            (930.0, "Wrap-up"),
+        ],
+    ),
+    "inline star bullets, one glued": (
+        "* 00:00 Cold open * 03:10 Where it began* 07:45 What they make now",
+        [(0.0, "Cold open"), (190.0, "Where it began"), (465.0, "What they make now")],
+    ),
+    "bold markers between entries": (
+        "**1:19 Backstory**18:02 The first prototype**33:40 Lessons",
+        [(79.0, "Backstory"), (1082.0, "The first prototype"), (2020.0, "Lessons")],
+    ),
+    "en dashes between entries": (
+        "– 0:00 Hello – 5:10 The garden – 12:20 Goodbye",
+        [(0.0, "Hello"), (310.0, "The garden"), (740.0, "Goodbye")],
+    ),
+    "slashes between entries": (
+        "0:00 Intro / 4:10 Setup / 13:55 The test",
+        [(0.0, "Intro"), (250.0, "Setup"), (835.0, "The test")],
+    ),
+    "a heading glued with a colon": (
+        "<p>Chapters:0:00 Intro</p><p>3:12 Bread basics</p><p>9:40 Sourdough</p>"
+        "<p>14:05 Questions</p>",
+        [(0.0, "Intro"), (192.0, "Bread basics"), (580.0, "Sourdough"), (845.0, "Questions")],
+    ),
+    "a heading glued to a bracketed time": (
+        "Episode Topics:(07:00) What they do (12:10) Who pays (20:30) What next",
+        [(420.0, "What they do"), (730.0, "Who pays"), (1230.0, "What next")],
+    ),
+    "a heading glued after a dash": (
+        "Timestamps —0:00 Hi 2:30 The news 8:45 Mailbag",
+        [(0.0, "Hi"), (150.0, "The news"), (525.0, "Mailbag")],
+    ),
+    "dotted minutes in brackets among colons": (
+        "<p>[0:00] Welcome</p><p>[6.12] Early history</p><p>[11.11] The turnaround</p>"
+        "<p>[31:35] Competition</p>",
+        [
+            (0.0, "Welcome"),
+            (372.0, "Early history"),
+            (671.0, "The turnaround"),
+            (1895.0, "Competition"),
+        ],
+    ),
+    "dotted times with a trailing colon": (
+        "00.00: Intro\n05.45: First story\n12.30: Second story\n20.10: Goodbye",
+        [(0.0, "Intro"), (345.0, "First story"), (750.0, "Second story"), (1210.0, "Goodbye")],
+    ),
+    # `04:015` reads as 04:01, 04:05 or 04:15; any of them fits between 00:00 and 10:30.
+    "a stray digit in the seconds": (
+        "00:00 Welcome\n04:015 Opening remarks\n10:30 The interview\n25:00 Closing",
+        [
+            (0.0, "Welcome"),
+            (255.0, "Opening remarks"),
+            (630.0, "The interview"),
+            (1500.0, "Closing"),
+        ],
+    ),
+    "a stray letter after a time": (
+        "00:00 Welcome\n12:30 The interview\n41:07n Closing thoughts\n50:00 Outtakes",
+        [
+            (0.0, "Welcome"),
+            (750.0, "The interview"),
+            (2467.0, "Closing thoughts"),
+            (3000.0, "Outtakes"),
+        ],
+    ),
+    "a semicolon for the first colon": (
+        "0:00:00 Intro\n0:30:00 Middle\n1;05:10 Late part\n1:20:00 End",
+        [(0.0, "Intro"), (1800.0, "Middle"), (3910.0, "Late part"), (4800.0, "End")],
+    ),
+    "at before every time": (
+        "at 0:00 — Opening\nat 3:18 — The hinge\nat 9:50 — The fall",
+        [(0.0, "Opening"), (198.0, "The hinge"), (590.0, "The fall")],
+    ),
+    "an at sign before every time, run together": (
+        "@ 0:00 Welcome @ 5:20 Listener questions @ 12:40 Questions from the chat",
+        [(0.0, "Welcome"), (320.0, "Listener questions"), (760.0, "Questions from the chat")],
+    ),
+    "part numbers inside the brackets": (
+        "[Part 1 — 0:00] Set-up\n[Part 2 — 24:10] Field work\n[Part 3 — 51:00] Results",
+        [(0.0, "Set-up"), (1450.0, "Field work"), (3060.0, "Results")],
+    ),
+    "time headings over groups of lines": (
+        "3:00\nThe Factory\nsome link\n\n10:00\nHearthstone\nanother link\n\n21:30\nA quote\n",
+        [(180.0, "The Factory"), (600.0, "Hearthstone"), (1290.0, "A quote")],
+    ),
+    "one entry out of order is a typo and is dropped": (
+        "0:00 A start\n5:00 The middle\n3:00 A typo\n10:00 More\n15:00 The end",
+        [(0.0, "A start"), (300.0, "The middle"), (600.0, "More"), (900.0, "The end")],
+    ),
+}
+
+
+@pytest.mark.parametrize(("notes", "expected"), LOST_LINES.values(), ids=LOST_LINES.keys())
+def test_lost_lines(notes: str, expected: list[tuple[float, str]]) -> None:
+    assert pairs(chapters_from_notes(notes)) == expected
+
+
+LOST_LINE_TRAPS = {
+    "a ranked list of best moments": (
+        "Best moments:\n1. 45:10 The big laugh\n2. 12:00 The confession\n3. 30:20 The song\n"
+        "4. 50:05 The fight\n5. 20:00 The ending"
+    ),
+    "a ranked list run together": (
+        "Top clips: 45:10 The big laugh 12:00 The confession 30:20 The song 50:05 The fight "
+        "20:00 The ending 05:00 The start"
+    ),
+    "at a clock time in prose": "We meet at 3:18 and again at 9:50 and at 11:20 for dinner.",
+    "a duration line": "Listen Time: Full Show 57:38",
+    "times in a link": "https://example.com/watch?t=1:30 https://example.com/a/2:30 b/3:40",
+    "a dotted number without brackets": "Prices rose 6.12 then 11.11 then 31.35 percent.",
+    "glued to a single letter": "v1:30 v2:45 v3:50 are the versions",
+}
+
+
+@pytest.mark.parametrize("notes", LOST_LINE_TRAPS.values(), ids=LOST_LINE_TRAPS.keys())
+def test_lost_line_trap_gives_no_chapters(notes: str) -> None:
+    assert chapters_from_notes(notes) == []
+
+
+def test_a_run_together_list_of_200_kb_is_read_up_to_the_token_limit() -> None:
+    notes = "Chapters: " + "".join(
+        f"{i // 60}:{i % 60:02d} Topic {i} of the day" for i in range(9000)
+    )
+    chapters = chapters_from_notes(notes)
+    assert len(notes) > 200_000
+    assert len(chapters) == 1500
+    assert pairs(chapters[:2]) == [(0.0, "Topic 0 of the day"), (1.0, "Topic 1 of the day")]
+
+
 # ---------------------------------------------------------------- traps (own snippets)
 
 TRAPS = {
