@@ -64,7 +64,7 @@ class SearchCog(commands.Cog, name="Search"):
         if not moments:
             await reply(interaction, render.nothing_when_message(topic, scope), ephemeral=True)
             return
-        pages = render.moment_pages(topic, moments, scope=scope)
+        pages = render.moment_pages(topic, moments, scope=scope, capped=len(moments) >= WHEN_LIMIT)
         await Paginator(pages, owner_id=interaction.user.id).start(interaction)
 
     @when.autocomplete("episode")
@@ -90,7 +90,7 @@ class SearchCog(commands.Cog, name="Search"):
         if not hits:
             await reply(interaction, render.nothing_found_message(query), ephemeral=True)
             return
-        pages = render.search_pages(query, hits)
+        pages = render.search_pages(query, hits, capped=len(hits) >= SEARCH_LIMIT)
         await Paginator(pages, owner_id=interaction.user.id).start(interaction)
 
 

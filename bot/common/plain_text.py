@@ -212,9 +212,12 @@ def plain_summary(text: str, limit: int) -> str:
     return truncate(flat, limit)
 
 
-# "12: ", "#12 – ", "Ep. 12 | ", "12. " — but not "1.5 million" or "3-2-1".
+# "12: ", "#12 – ", "Ep. 12 | ", "12. " — but not "1.5 million" or "3-2-1"; after "#" or
+# "Ep"/"Episode"/"Folge", a space is enough: "#172 Title", "Ep 12 Title".
 _NUMBER_PREFIX = re.compile(
-    r"^\s*(?:#|no\.?\s*|ep(?:isode)?\.?\s*)?(\d{1,6})\s*(?:[:|]|\.(?=\s)|\s[-–—]|[-–—]\s)\s*",
+    r"^\s*(?:#|no\.?\s*|ep(?:isode)?\.?\s*|folge\s*)?(\d{1,6})\s*"
+    r"(?:[:|]|\.(?=\s)|\s[-–—]|[-–—]\s)\s*"
+    r"|^\s*(?:#|ep(?:isode)?\.?\s*|folge\s*)(\d{1,6})\s+(?=[^\W\d_]|[\"'“‘(\[])",
     re.I,
 )
 
@@ -223,7 +226,7 @@ def title_without_number(title: str, number: int | None) -> str:
     """The title without a leading episode number that a label beside it already shows
     ("12: Scaling laws" next to `#12` reads "Scaling laws"); the title itself otherwise."""
     match = _NUMBER_PREFIX.match(title)
-    if match and number is not None and int(match.group(1)) == number:
+    if match and number is not None and int(match.group(1) or match.group(2)) == number:
         rest = title[match.end() :].strip()
         if rest:
             return rest

@@ -80,7 +80,30 @@ _EMPTY_HIGHLIGHT = re.compile(rf"{HIGHLIGHT_START}{HIGHLIGHT_END}")
 _MARKERS = re.compile(rf"[{HIGHLIGHT_START}{HIGHLIGHT_END}]")
 _TIMESTAMP_LINE = re.compile(r"^\s*[\[(]?\d{1,3}:\d{2}(?::\d{2})?\b")
 _CHAPTER_HEADING = re.compile(r"^\s*(chapters|timestamps|show notes|links)\s*:?\s*$", re.I)
-_TYPE_PREFIX = re.compile(r"^\s*(trailer|bonus)\s*[:|–—-]\s*", re.I)
+_TYPE_PREFIX = re.compile(r"^\s*(trailer|bonus|teaser)\s*[:|–—-]\s*", re.I)
+# A trailer, teaser or bonus episode named so by its title, for feeds that set no
+# `itunes:episodeType` (English, German, Dutch, Spanish): "Trailer: …", "BONUS - …",
+# "[Teaser] …", "… (Bonus)", "Bonus episode: …", "Der Trailer ist da!", "Bonusfolge …".
+_TITLE_KIND = re.compile(
+    r"^\s*[\[(]?\s*(trailer|teaser|bonus|tráiler)\s*(?:[\])]|[:|!–—-]|$)"
+    r"|[\[(]\s*(trailer|teaser|bonus)\s*[\])]"
+    r"|[|–—-]\s*(trailer|teaser)\s*$"
+    r"|\b(trailer|teaser)\s+ist\s+da\b"
+    r"|\b(bonus)[- ]?(?:episode|folge|aflevering|episodio)\b",
+    re.I,
+)
+# Control characters (C0 and C1, but line breaks and tabs) and the bidi embeddings,
+# overrides and isolates (U+202A–U+202E, U+2066–U+2069): a right-to-left override in a
+# title would flip everything after it. The highlight markers are kept by `escape`.
+_CONTROLS = re.compile("[\x00\x01\x04-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_ALL_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def visible(text: str) -> str:
+    """`text` without control characters and bidi overrides (highlight markers included)."""
+    if text.isascii() and text.isprintable():
+        return text
+    return _ALL_CONTROLS.sub("", text)
 
 
 def escape(text: str) -> str:
@@ -88,6 +111,8 @@ def escape(text: str) -> str:
 
     Links are left alone (escaping `_` inside a URL would break it).
     """
+    if not (text.isascii() and text.isprintable()):
+        text = _CONTROLS.sub("", text)
     text = discord.utils.escape_markdown(text)
     # discord.py escapes every leading `#` and `-`; only `# ` and `- ` are Markdown, and a
     # needless backslash in "#12" or "-5 dB" would show in places (code, console output).
@@ -99,7 +124,7 @@ def escape(text: str) -> str:
 
 def literal(text: str, limit: int) -> str:
     """`text` escaped and cut at a word boundary (with "…") so that the result fits `limit`."""
-    return _fitted(text, limit, escape)
+    return _fitted(visible(text), limit, escape)
 
 
 def _fitted(text: str, limit: int, show: Callable[[str], str]) -> str:
@@ -184,7 +209,7 @@ def link(text: str, url: str | None) -> str:
 
 def code(text: str, limit: int = 60) -> str:
     """`text` as inline code; a backtick inside would end it early, so it is swapped."""
-    return "`" + truncate(text, limit).replace("`", "ˋ") + "`"
+    return "`" + truncate(visible(text), limit).replace("`", "ˋ") + "`"
 
 
 def discord_date(unix: int | None) -> str | None:
@@ -195,27 +220,66 @@ def discord_date(unix: int | None) -> str | None:
 # ---------------------------------------------------------------- episodes as labels
 
 
+def episode_kind(episode: EpisodeSummary) -> str | None:
+    """ "Trailer", "Teaser" or "Bonus": from `itunes:episodeType`, else (a feed that does not
+    set it reads as "full") from the title; None for a regular episode."""
+    if episode.episode_type in ("trailer", "bonus"):
+        return episode.episode_type.title()
+    if episode.episode_type == "full":
+        match = _TITLE_KIND.search(episode.title)
+        if match:
+            word = next(group for group in match.groups() if group).lower()
+            return "Trailer" if word == "tráiler" else word.title()
+    return None
+
+
+def _number_label(episode: EpisodeSummary) -> str:
+    """`#12`, or the feed's own label, unless that label only repeats the title."""
+    label = (episode.number_label or "").strip()
+    if label and _same_words(label, episode.title):
+        label = ""
+    return label or (f"#{episode.number}" if episode.number is not None else "")
+
+
+def _same_words(a: str, b: str) -> bool:
+    return " ".join(re.findall(r"\w+", a.casefold())) == " ".join(re.findall(r"\w+", b.casefold()))
+
+
 def episode_badge(episode: EpisodeSummary) -> str:
     """The short label of an episode: `#12`, `S2 · #12`, `Trailer`, `#12 · Bonus`."""
+    return _badge(episode) or "Episode"
+
+
+def _badge(episode: EpisodeSummary) -> str:
+    """The badge, or "" for an unnumbered regular episode."""
     parts = []
-    number = episode.number_label or (f"#{episode.number}" if episode.number is not None else "")
+    number = _number_label(episode)
     if number:
         parts.append(f"S{episode.season} · {number}" if episode.season is not None else number)
-    if episode.episode_type in ("trailer", "bonus"):
-        parts.append(episode.episode_type.title())
-    return " · ".join(parts) or "Episode"
+    elif episode.season is not None:
+        parts.append(f"S{episode.season}")
+    if kind := episode_kind(episode):
+        parts.append(kind)
+    return " · ".join(parts)
 
 
 def short_title(episode: EpisodeSummary) -> str:
     """The title without a leading episode number that the badge already shows
-    ("12: Scaling laws" next to `#12` reads "Scaling laws")."""
+    ("12: Scaling laws" or "#12 Scaling laws" next to `#12` read "Scaling laws")."""
     title = title_without_number(episode.title, episode.number)
     if title != episode.title:
         return title
-    if episode.episode_type in ("trailer", "bonus"):
+    label = _number_label(episode)
+    if label and not label.startswith("#") and episode.title.startswith(label):
+        # The feed's label repeated by its title: "E7 · E7: Roots" reads "E7 · Roots".
+        rest = episode.title[len(label) :].lstrip(" \t:|–—-.")
+        if rest and rest != episode.title[len(label) :]:
+            return rest
+    kind = episode_kind(episode)
+    if kind:
         # "Bonus: Live in Lisbon" next to the `Bonus` badge reads "Live in Lisbon".
         match = _TYPE_PREFIX.match(episode.title)
-        if match and match.group(1).lower() == episode.episode_type:
+        if match and match.group(1).lower() == kind.lower():
             rest = episode.title[match.end() :].strip()
             if rest:
                 return rest
@@ -228,10 +292,25 @@ def episode_heading(episode: EpisodeSummary, limit: int = FIELD_NAME_LIMIT) -> s
     return f"{badge} · {literal(short_title(episode), max(1, limit - len(badge) - 3))}"
 
 
-def episode_line(episode: EpisodeSummary, *, title_limit: int = 150) -> str:
-    """One line of an episode list: badge, linked title, date, duration."""
+def spans_shows(episodes: Sequence[EpisodeSummary]) -> bool:
+    """Whether a list holds episodes of more than one show (then each line names its show)."""
+    return len({e.feed_id for e in episodes}) > 1
+
+
+def show_name(episode: EpisodeSummary, limit: int = 60) -> str:
+    """The episode's show in italics, or "" when it has no title."""
+    name = literal(episode.feed_title or "", limit)
+    return f"*{name}*" if name else ""
+
+
+def episode_line(
+    episode: EpisodeSummary, *, title_limit: int = 150, show_feed: bool = False
+) -> str:
+    """One line of an episode list: badge, linked title, (its show,) date, duration."""
     title = link(literal(short_title(episode), title_limit), _episode_url(episode))
     parts = [f"{code(episode_badge(episode))} {title}"]
+    if show_feed and (name := show_name(episode)):
+        parts.append(name)
     if date := discord_date(episode.published_at):
         parts.append(date)
     if duration := format_duration(episode.duration):
@@ -277,7 +356,8 @@ def episode_card(detail: EpisodeDetail) -> discord.Embed:
         description=literal(card_summary(detail.notes_text), SUMMARY_LIMIT + 100) or None,
         colour=ACCENT,
     )
-    embed.add_field(name="Episode", value=literal(episode_badge(episode), 200), inline=True)
+    if badge := _badge(episode):  # an unnumbered episode has none: no "Episode: Episode"
+        embed.add_field(name="Episode", value=literal(badge, 200), inline=True)
     if date := discord_date(episode.published_at):
         embed.add_field(name="Published", value=date, inline=True)
     if duration := format_duration(episode.duration):
@@ -302,7 +382,7 @@ def episode_card(detail: EpisodeDetail) -> discord.Embed:
     if image := web_url(episode.image, EMBED_URL_LIMIT):
         embed.set_thumbnail(url=image)
     if episode.feed_title:
-        embed.set_footer(text=truncate(episode.feed_title, 200))
+        embed.set_footer(text=truncate(visible(episode.feed_title), 200))
     return fit_embed(embed)
 
 
@@ -419,11 +499,13 @@ def _episode_reference(episode: EpisodeSummary) -> str:
 _MOMENT_KINDS = {"notes": "show notes"}  # the other kinds read as they are
 
 
-def moment_field(moment: Moment) -> tuple[str, str]:
+def moment_field(moment: Moment, *, show_feed: bool = False) -> tuple[str, str]:
     """A moment as an embed field: (episode heading, time + what matched + jump link)."""
     episode = moment.episode
     name = episode_heading(episode, FIELD_NAME_LIMIT)
     kind = _MOMENT_KINDS.get(moment.kind, moment.kind)
+    if show_feed and (show := show_name(episode)):
+        kind = f"{kind} · {show}"
     if moment.start is None:
         where = "whole episode" + (f" · {kind}" if kind != "episode" else "")
         where += " (no time for this one)"
@@ -448,18 +530,21 @@ def moment_pages(
     *,
     scope: EpisodeSummary | None = None,
     per_page: int = MOMENTS_PER_PAGE,
+    capped: bool = False,
 ) -> list[discord.Embed]:
-    """`/when` answers: the best moments first, `per_page` fields a page."""
+    """`/when` answers: the best moments first, `per_page` fields a page. `capped`: the
+    list was cut at a limit, so its length is not the number of moments there are."""
     title = f"When did they talk about “{literal(topic.strip(), 100)}”?"
     where = f"In {episode_heading(scope, 300)}" if scope else "Across the catalogue"
-    count = f"{len(moments)} moment{'s' if len(moments) != 1 else ''}, best first"
+    count = _count(len(moments), "moment", capped) + ", best first"
+    several = spans_shows([m.episode for m in moments])
     description = f"{where}: {count}."
     if moments and all(m.match == "any" for m in moments):
         description += "\nNothing has all of those words together; these have some of them."
     return _field_pages(
         title=title,
         description=description,
-        fields=[moment_field(m) for m in moments],
+        fields=[moment_field(m, show_feed=several) for m in moments],
         per_page=per_page,
     )
 
@@ -475,10 +560,12 @@ def nothing_when_message(topic: str, scope: EpisodeSummary | None = None) -> str
     )
 
 
-def search_field(hit: SearchHit) -> tuple[str, str]:
-    """A search hit as an embed field: (episode heading, snippet + date + link)."""
+def search_field(hit: SearchHit, *, show_feed: bool = False) -> tuple[str, str]:
+    """A search hit as an embed field: (episode heading, snippet + (show,) date + link)."""
     episode = hit.episode
     details = [part for part in (discord_date(episode.published_at),) if part]
+    if show_feed and (show := show_name(episode)):
+        details.insert(0, show)
     if hit.start is not None:
         # The snippet is a chapter title: say where it starts, and link there.
         stamp = format_timestamp(hit.start)
@@ -493,17 +580,27 @@ def search_field(hit: SearchHit) -> tuple[str, str]:
     return episode_heading(episode), value
 
 
+def _count(shown: int, noun: str, capped: bool) -> str:
+    """ "3 episodes", or "Top 25 episodes (more match…)" for a list cut at its limit."""
+    plural = f"{noun}{'s' if shown != 1 else ''}"
+    if capped:
+        return f"Top {shown} {plural} (more match: add words to narrow it down)"
+    return f"{shown} {plural}"
+
+
 def search_pages(
-    query: str, hits: Sequence[SearchHit], per_page: int = HITS_PER_PAGE
+    query: str, hits: Sequence[SearchHit], per_page: int = HITS_PER_PAGE, *, capped: bool = False
 ) -> list[discord.Embed]:
-    """`/search` answers: matching episodes with highlighted snippets, paged."""
-    count = f"{len(hits)} episode{'s' if len(hits) != 1 else ''}, best match first"
+    """`/search` answers: matching episodes with highlighted snippets, paged. `capped`: the
+    hits were cut at a limit (the count then says "Top N", never a total it does not know)."""
+    count = _count(len(hits), "episode", capped) + ", best match first"
+    several = spans_shows([h.episode for h in hits])
     if hits and all(h.match == "any" for h in hits):
         count += "\nNo episode has all of those words; these have some of them."
     return _field_pages(
         title=f"Search: “{literal(query.strip(), 100)}”",
         description=count,
-        fields=[search_field(h) for h in hits],
+        fields=[search_field(h, show_feed=several) for h in hits],
         per_page=per_page,
     )
 
@@ -561,6 +658,8 @@ def related_embed(episode: EpisodeSummary, related: Sequence[RelatedEpisode]) ->
         details = [part for part in (discord_date(other.published_at),) if part]
         if url := _episode_url(other):
             details.append(link("Open", url))
+        if other.feed_id != episode.feed_id and (show := show_name(other, 100)):
+            details.insert(0, f"from {show}")  # another show: say which
         value = related_reason(item) + ("\n" + " · ".join(details) if details else "")
         embed.add_field(name=episode_heading(other), value=value, inline=False)
     return fit_embed(embed)
@@ -576,9 +675,10 @@ def latest_embed(episodes: Sequence[EpisodeSummary]) -> discord.Embed:
     """`/latest`: newest first, one line each; trailers and bonus episodes are marked by
     their badge."""
     feeds = list(dict.fromkeys(e.feed_title for e in episodes if e.feed_title))
+    several = spans_shows(episodes)
     embed = discord.Embed(
         title="Latest episode" if len(episodes) == 1 else f"Latest {len(episodes)} episodes",
-        description="\n".join(episode_line(e) for e in episodes),
+        description="\n".join(episode_line(e, show_feed=several) for e in episodes),
         colour=ACCENT,
     )
     if feeds:
@@ -590,7 +690,8 @@ def guest_pages(person: PersonEpisodes, per_page: int = EPISODES_PER_PAGE) -> li
     """`/guest`: the episodes with that person, newest first, paged."""
     title = literal(f"Episodes with {person.name}", EMBED_TITLE_LIMIT)
     count = f"{len(person.episodes)} episode{'s' if len(person.episodes) != 1 else ''}"
-    lines = [episode_line(e) for e in person.episodes]
+    several = spans_shows(person.episodes)
+    lines = [episode_line(e, show_feed=several) for e in person.episodes]
     pages = _line_pages(title, lines, per_page, count, ", ".join(person.roles))
     return pages or [discord.Embed(title=title, colour=ACCENT)]
 
@@ -613,7 +714,7 @@ def not_found_message(
         if closest:
             lines.append("Did you mean:")
             lines += [f"• {episode_heading(e, 150)}" for e in closest[:5]]
-        lines.append("Try its number (`12`), words from its title, or a guest's name.")
+        lines.append("Type an episode's number, words from its title, or a guest's name.")
     return truncate("\n".join(lines), CONTENT_LIMIT)
 
 
@@ -635,14 +736,29 @@ def fit_embed(embed: discord.Embed) -> discord.Embed:
     Renderers aim well below the limits; this catches pathological feeds. A description
     or field value too long loses whole lines from the end, with a note saying how many
     (a cut Markdown link would show as junk); an embed still too long loses fields from
-    the end, then lines of its description.
+    the end, then lines of its description. No control character or bidi override
+    reaches a member, whatever the renderer forgot (`visible`).
     """
+    if embed.title:
+        embed.title = visible(embed.title)
+    if embed.description:
+        embed.description = visible(embed.description)
+    if embed.footer.text and embed.footer.text != visible(embed.footer.text):
+        embed.set_footer(text=visible(embed.footer.text), icon_url=embed.footer.icon_url)
+    if embed.author.name and embed.author.name != visible(embed.author.name):
+        embed.set_author(
+            name=visible(embed.author.name), url=embed.author.url, icon_url=embed.author.icon_url
+        )
     if embed.title and len(embed.title) > EMBED_TITLE_LIMIT:
         embed.title = truncate(embed.title, EMBED_TITLE_LIMIT)
     if embed.description and len(embed.description) > EMBED_DESCRIPTION_LIMIT:
         embed.description = _drop_lines(embed.description, EMBED_DESCRIPTION_LIMIT)
     fields = [
-        (truncate(f.name or "\u200b", FIELD_NAME_LIMIT), _fit_value(f.value or "\u200b"), f.inline)
+        (
+            truncate(visible(f.name or "\u200b"), FIELD_NAME_LIMIT),
+            _fit_value(visible(f.value or "\u200b")),
+            f.inline,
+        )
         for f in embed.fields[:EMBED_FIELDS_LIMIT]
     ]
     if fields != [(f.name, f.value, f.inline) for f in embed.fields]:
@@ -708,7 +824,7 @@ def choices(suggestions: Sequence[Suggestion]) -> list[app_commands.Choice[str]]
         value = suggestion.value
         if not value or len(value) > CHOICE_LIMIT or value in seen:
             continue
-        name = truncate(" ".join(plain(suggestion.name).split()), CHOICE_LIMIT) or value
+        name = truncate(" ".join(visible(suggestion.name).split()), CHOICE_LIMIT) or value
         out.append(app_commands.Choice(name=name, value=value))
         seen.add(value)
         if len(out) == CHOICES_LIMIT:

@@ -174,7 +174,8 @@ def test_short_title_drops_only_the_episodes_own_number(title, number, short):
     [
         ("Bonus: Live in Lisbon", "bonus", "Live in Lisbon"),
         ("Trailer - Coming soon", "trailer", "Coming soon"),
-        ("Bonus: Live in Lisbon", "full", "Bonus: Live in Lisbon"),
+        # No episodeType in the feed (read as "full"): the title says Bonus, so does the badge.
+        ("Bonus: Live in Lisbon", "full", "Live in Lisbon"),
         ("Trailer: ", "trailer", "Trailer: "),
     ],
 )
@@ -510,3 +511,141 @@ def test_chapter_pages_say_titles_play_only_when_they_do():
     (silent,) = render.chapter_pages(summary(link=None, audio_url=None), chapters)
     assert "plays from its time" in playable.footer.text
     assert silent.footer.text == "1 chapter"
+
+
+# ---------------------------------------------------------------- labels a fan would read
+
+
+@pytest.mark.parametrize(
+    ("title", "number", "short"),
+    [
+        ("#172 Lanterns and lighthouses", 172, "Lanterns and lighthouses"),
+        ("Ep 9 The tidal mill", 9, "The tidal mill"),
+        ("Folge 31: Brotbacken im Winter", 31, "Brotbacken im Winter"),
+        ("#3 3D printed bridges", 3, "#3 3D printed bridges"),  # the digit starts the title
+        ("12 Angry Ferrets", 12, "12 Angry Ferrets"),  # a number without "#" is the title's
+    ],
+)
+def test_a_leading_number_the_badge_shows_is_not_repeated(title, number, short):
+    episode = summary(title=title, number=number)
+    assert render.short_title(episode) == short
+    if short != title:
+        assert render.episode_heading(episode) == f"#{number} · {short}"
+
+
+def test_a_label_that_only_repeats_the_title_is_dropped():
+    episode = summary(title="Compost Heaps", number=None, number_label="Compost heaps", season=1)
+    assert render.episode_badge(episode) == "S1"
+    assert render.episode_heading(episode) == "S1 · Compost Heaps"
+
+
+def test_a_label_the_title_starts_with_is_shown_once():
+    episode = summary(title="E7: Roots and shoots", number=None, number_label="E7")
+    assert render.episode_heading(episode) == "E7 · Roots and shoots"
+
+
+def test_an_unnumbered_episode_card_has_no_episode_episode_field():
+    embed = render.episode_card(detail(episode=summary(number=None, title="Rainwater")))
+    assert "Episode" not in {f.name for f in embed.fields}
+
+
+@pytest.mark.parametrize(
+    ("title", "badge", "short"),
+    [
+        ("Trailer: Season two of Lantern Talk", "Trailer", "Season two of Lantern Talk"),
+        ("Teaser: Episode 40 - Moths at night", "Teaser", "Episode 40 - Moths at night"),
+        ("BONUS: The mailbag", "Bonus", "The mailbag"),
+        ("Bonus episode: a walk on the dunes", "Bonus", "Bonus episode: a walk on the dunes"),
+        ("[Trailer] The Kiln Diaries", "Trailer", "[Trailer] The Kiln Diaries"),
+        ("The Kiln Diaries (Teaser)", "Teaser", "The Kiln Diaries (Teaser)"),
+        ("Der Trailer ist da!", "Trailer", "Der Trailer ist da!"),
+        ("Bonusfolge: Fragen aus dem Publikum", "Bonus", "Bonusfolge: Fragen aus dem Publikum"),
+        ("Trailer parks of the Midwest", "Episode", "Trailer parks of the Midwest"),
+        ("A bonus round of quiz questions", "Episode", "A bonus round of quiz questions"),
+    ],
+)
+def test_trailers_teasers_and_bonus_episodes_are_read_from_their_titles(title, badge, short):
+    episode = summary(title=title, number=None, episode_type="full")
+    assert render.episode_badge(episode) == badge
+    assert render.short_title(episode) == short
+
+
+def test_the_feeds_own_episode_type_wins_over_the_title():
+    assert render.episode_badge(summary(title="Bonus: x", number=None, episode_type="trailer")) == (
+        "Trailer"
+    )
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "\u202e",
+        "\u202a",
+        "\u202d",
+        "\u2066",
+        "\u2067",
+        "\u2068",
+        "\u2069",
+        "\x00",
+        "\x07",
+        "\x1b",
+        "\x85",
+        "\x9b",
+    ],
+)
+def test_control_and_bidi_override_characters_never_reach_a_member(bad):
+    title = f"Night{bad} walks"
+    episode = summary(title=title, feed_title=f"Owl{bad} Hour")
+    card = render.episode_card(detail(episode=episode, notes_text=f"Bats{bad} and owls."))
+    assert card.title == "Night walks"
+    assert card.description == "Bats and owls."
+    assert card.footer.text == "Owl Hour"
+    assert bad not in render.episode_line(episode)
+    assert bad not in render.literal(title, 100)
+    choice = render.choices([Suggestion(f"#12 · {title}", "12")])[0]
+    assert choice.name == "#12 · Night walks"
+    other = summary(id=21, feed_id=2, feed_title=f"Bat{bad} Radio")
+    listed = render.latest_embed([episode, other])
+    assert bad not in (listed.description or "") and bad not in (listed.footer.text or "")
+
+
+def test_line_breaks_and_highlights_survive_the_cleaning():
+    assert render.visible("a\nb\tc") == "a\nb\tc"
+    assert render.highlighted(f"the {START}owl{END} hoots", 100) == "the **owl** hoots"
+
+
+def test_not_found_does_not_read_as_if_the_episode_were_number_12():
+    message = render.not_found_message("zzz", [])
+    assert "(`12`)" not in message
+    assert "episode's number" in message
+
+
+def test_a_list_that_spans_shows_names_the_show_on_every_line():
+    a = summary(id=1, feed_id=1, feed_title="Lantern Talk", title="1: Wicks", number=1)
+    b = summary(id=2, feed_id=2, feed_title="Kiln Diaries", title="1: Clay", number=1)
+    lines = (render.latest_embed([a, b]).description or "").split("\n")
+    assert "*Lantern Talk*" in lines[0] and "*Kiln Diaries*" in lines[1]
+    # One show: the footer names it, the lines do not repeat it.
+    single = render.latest_embed([a, dataclasses.replace(a, id=3)]).description or ""
+    assert "Lantern Talk" not in single
+    pages = render.guest_pages(PersonEpisodes("Ada Brook", [a, b]))
+    assert "*Kiln Diaries*" in (pages[0].description or "")
+    hits = [SearchHit(a, "wicks", 1.0), SearchHit(b, "clay", 0.5)]
+    fields = render.search_pages("x", hits)[0].fields
+    assert "*Lantern Talk*" in fields[0].value and "*Kiln Diaries*" in fields[1].value
+
+
+def test_a_related_episode_from_another_show_says_which():
+    a = summary(id=1, feed_id=1, feed_title="Lantern Talk")
+    b = summary(id=2, feed_id=2, feed_title="Kiln Diaries")
+    c = summary(id=3, feed_id=1, feed_title="Lantern Talk")
+    embed = render.related_embed(a, [RelatedEpisode(b, 1.0), RelatedEpisode(c, 0.5)])
+    assert "from *Kiln Diaries*" in (embed.fields[0].value or "")
+    assert "Lantern Talk" not in (embed.fields[1].value or "")
+
+
+def test_a_capped_list_is_not_shown_as_a_total():
+    hits = [SearchHit(summary(id=i), "x", 1.0) for i in range(25)]
+    capped = render.search_pages("owls", hits, capped=True)[0].description or ""
+    assert capped.startswith("Top 25 episodes")
+    assert not (render.search_pages("owls", hits)[0].description or "").startswith("Top")
