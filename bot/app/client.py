@@ -28,6 +28,7 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.feed_polling",
     "cogs.feeds",
     "cogs.announce",
+    "cogs.moments",
 )
 
 # The store key of the hash of the last globally synced tree (suffixed with the app id).

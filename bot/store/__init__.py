@@ -16,11 +16,20 @@ from bot.store.episode_writes import (
     StoredEpisodeState,
     person_key,
 )
+from bot.store.moment_rows import MomentStore
 from bot.store.state_rows import StateStore
 from bot.store.transcript_rows import TranscriptStore
 
 
-class Store(CatalogueStore, AnnouncementStore, StateStore, TranscriptStore, SearchStore, StoreBase):
+class Store(
+    CatalogueStore,
+    AnnouncementStore,
+    StateStore,
+    TranscriptStore,
+    MomentStore,
+    SearchStore,
+    StoreBase,
+):
     """The episode-bot store. `async with await Store.open(path) as store: ...`"""
 
 

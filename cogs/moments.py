@@ -1,0 +1,370 @@
+"""Moments in the conversation: /moment, the "Find moment" message command, ⭐ Save,
+/saved and /top moments (issue 14).
+
+Thin handlers over `MomentService` (bot/moments/moment_service.py) and the card renderers
+(bot/ui/moment_cards.py). The buttons on cards are `DynamicItem`s registered here, so they
+work after a restart; they call back into this cog through `MomentActions`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.app.client import EpisodeBot
+from bot.app.tree import UserError
+from bot.common.timefmt import format_timestamp
+from bot.models.episode_views import EpisodeSummary
+from bot.models.moment_views import MomentView, SavedMoment
+from bot.moments.moment_service import MomentService
+from bot.moments.moment_time import MomentTimeError, parse_moment_time
+from bot.search.catalogue import Catalogue
+from bot.ui import moment_cards as cards
+from bot.ui import render
+from bot.ui.episode_options import complete_episode, resolve_episode
+from bot.ui.replies import NO_MENTIONS, reply
+from bot.ui.views import BaseView
+
+log = logging.getLogger(__name__)
+
+FIND_MOMENT = "Find moment"
+NOTE_MAX = 300  # characters of a note Discord lets a member type
+SAVED_LIMIT = 100  # /saved shows the newest this many
+
+
+class MomentsCog(commands.Cog, name=cards.MOMENTS_COG):
+    """Sharing, finding and saving moments of episodes."""
+
+    top = app_commands.Group(name="top", description="The server's favourites")
+
+    def __init__(self, bot: EpisodeBot, moments: MomentService, catalogue: Catalogue):
+        self.bot = bot
+        self.moments = moments
+        self.catalogue = catalogue
+        self.find_menu = app_commands.ContextMenu(name=FIND_MOMENT, callback=self.find_moment)
+
+    async def cog_load(self) -> None:
+        self.bot.tree.add_command(self.find_menu)
+
+    async def cog_unload(self) -> None:
+        self.bot.tree.remove_command(FIND_MOMENT, type=discord.AppCommandType.message)
+
+    # ------------------------------------------------------------------ /moment
+
+    @app_commands.command(name="moment")
+    @app_commands.describe(
+        episode="The episode: its number, words from its title, or a guest",
+        time="When: 34:10, 1:02:03, 34m10s, 1h2m or seconds (2040)",
+        note="What you want to say about it (optional)",
+    )
+    async def moment(
+        self,
+        interaction: discord.Interaction,
+        episode: str,
+        time: str,
+        note: app_commands.Range[str, 0, NOTE_MAX] | None = None,
+    ) -> None:
+        """Share a moment of an episode: its chapter, what is said there, and a play link."""
+        summary = await resolve_episode(self.catalogue, interaction, episode)
+        view = await self._moment(summary, time, note)
+        shared_by = _name(interaction)
+        await reply(
+            interaction,
+            embed=cards.moment_card(view, shared_by=shared_by),
+            view=cards.moment_buttons(summary, [view.seconds]),
+        )
+
+    @moment.autocomplete("episode")
+    async def _moment_episode(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return await complete_episode(self.catalogue, interaction, current)
+
+    @moment.autocomplete("time")
+    async def _moment_time(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        """The chosen episode's chapter starts (what the member typed first, if a time)."""
+        try:
+            return await self._time_choices(interaction, current)
+        except Exception:
+            log.exception("time autocomplete failed for %r", current[:100])
+            return []
+
+    async def _time_choices(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        typed: list[app_commands.Choice[str]] = []
+        try:
+            seconds = parse_moment_time(current)
+            stamp = format_timestamp(seconds)
+            typed = [app_commands.Choice(name=stamp, value=stamp)]
+        except MomentTimeError:
+            pass
+        text = str(getattr(interaction.namespace, "episode", "") or "").strip()
+        if not text:
+            return typed
+        resolution = await self.catalogue.resolve_episode(text, guild_id=interaction.guild_id)
+        if resolution.episode is None:
+            return typed
+        needle = current.strip().casefold()
+        out = list(typed)
+        for chapter in await self.moments.chapter_starts(resolution.episode.id):
+            stamp = format_timestamp(chapter.start)
+            label = f"{stamp} · {render.plain(chapter.title)}"
+            if needle and needle not in label.casefold():
+                continue
+            out.append(app_commands.Choice(name=label[:100], value=stamp))
+            if len(out) >= 25:
+                break
+        return out
+
+    async def _moment(
+        self, episode: EpisodeSummary, time: str, note: str | None = None
+    ) -> MomentView:
+        try:
+            seconds = parse_moment_time(time)
+            return await self.moments.moment(episode, seconds, note)
+        except MomentTimeError as error:
+            raise UserError(str(error)) from None
+
+    # ------------------------------------------------------------------ Find moment
+
+    async def find_moment(self, interaction: discord.Interaction, message: discord.Message) -> None:
+        """Every time quoted in a message, as moment cards (private, with a Share button)."""
+        replied = None
+        if message.reference is not None and isinstance(
+            message.reference.resolved, discord.Message
+        ):
+            replied = message.reference.resolved.content
+        channel = getattr(message, "channel", None)
+        channel_id = getattr(channel, "id", None) or interaction.channel_id
+        found = await self.moments.read_message(
+            message.content or "",
+            guild_id=interaction.guild_id,
+            channel_id=channel_id,
+            replied_text=replied,
+        )
+        if not found.times:
+            await reply(interaction, cards.no_times_message(), ephemeral=True)
+            return
+        if found.episode is None:
+            if not found.likely:
+                raise UserError("There are no episodes here yet, so no moment to find.")
+            await reply(
+                interaction,
+                cards.which_episode_message(found.times),
+                view=cards.picker_view(found.times, found.likely),
+                ephemeral=True,
+            )
+            return
+        embeds, times = await self._cards(found.episode, found.times)
+        await reply(
+            interaction,
+            embeds=embeds,
+            view=cards.moment_buttons(found.episode, times, share=True),
+            ephemeral=True,
+        )
+
+    async def _cards(
+        self, episode: EpisodeSummary, times: Sequence[int], *, shared_by: str | None = None
+    ) -> tuple[list[discord.Embed], list[int]]:
+        """A card per time within the episode; `UserError` when none is."""
+        embeds: list[discord.Embed] = []
+        kept: list[int] = []
+        problems: list[str] = []
+        for seconds in times[: cards.MAX_CARDS]:
+            try:
+                view = await self.moments.moment(episode, seconds)
+            except MomentTimeError as error:
+                problems.append(str(error))
+                continue
+            embeds.append(cards.moment_card(view, shared_by=shared_by))
+            kept.append(seconds)
+        if not embeds:
+            raise UserError(problems[0] if problems else cards.no_times_message())
+        return embeds, kept
+
+    # ------------------------------------------------------------------ the buttons
+
+    async def save_pressed(
+        self, interaction: discord.Interaction, episode_id: int, seconds: int
+    ) -> None:
+        episode = await self.moments.episode(episode_id)
+        if episode is None:
+            raise UserError("That episode is no longer in the catalogue, so I can't save it.")
+        note = cards.note_of(interaction.message)
+        view = await self.moments.moment(episode, seconds, note)
+        new = await self.moments.save(
+            interaction.guild_id, interaction.user.id, episode_id, seconds, note
+        )
+        await reply(interaction, cards.saved_message(view, new=new), ephemeral=True)
+
+    async def share_pressed(
+        self, interaction: discord.Interaction, episode_id: int, times: list[int]
+    ) -> None:
+        episode = await self.moments.episode(episode_id)
+        if episode is None:
+            raise UserError("That episode is no longer in the catalogue.")
+        embeds, kept = await self._cards(episode, times, shared_by=_name(interaction))
+        await reply(interaction, embeds=embeds, view=cards.moment_buttons(episode, kept))
+
+    async def episode_picked(
+        self, interaction: discord.Interaction, episode_id: int, times: list[int]
+    ) -> None:
+        episode = await self.moments.episode(episode_id)
+        if episode is None:
+            raise UserError("That episode is no longer in the catalogue.")
+        embeds, kept = await self._cards(episode, times)
+        await interaction.response.edit_message(
+            content=None,
+            embeds=embeds,
+            view=cards.moment_buttons(episode, kept, share=True),
+            allowed_mentions=NO_MENTIONS,
+        )
+
+    # ------------------------------------------------------------------ /saved
+
+    @app_commands.command(name="saved")
+    async def saved(self, interaction: discord.Interaction) -> None:
+        """Your own saved moments in this server (only you see them), with remove buttons."""
+        view = SavedMomentsView(self.moments, owner_id=interaction.user.id)
+        await view.load(interaction.guild_id)
+        if not view.moments:
+            await reply(interaction, cards.nothing_saved_message(), ephemeral=True)
+            return
+        await reply(interaction, embed=view.page(), view=view, ephemeral=True)
+
+    # ------------------------------------------------------------------ /top moments
+
+    @top.command(name="moments")
+    @app_commands.describe(episode="Only this episode's moments (optional)")
+    async def top_moments(
+        self, interaction: discord.Interaction, episode: str | None = None
+    ) -> None:
+        """The moments members of this server saved most."""
+        scope = None
+        if episode is not None and episode.strip():
+            scope = await resolve_episode(self.catalogue, interaction, episode)
+        tallies = await self.moments.top(
+            interaction.guild_id, episode_id=scope.id if scope else None
+        )
+        if not tallies:
+            await reply(interaction, cards.nothing_top_message(scope), ephemeral=True)
+            return
+        episodes = await self.moments.episodes([t.episode_id for t in tallies])
+        await reply(interaction, embed=cards.top_embed(tallies, episodes, scope=scope))
+
+    @top_moments.autocomplete("episode")
+    async def _top_episode(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return await complete_episode(self.catalogue, interaction, current)
+
+
+class SavedMomentsView(BaseView):
+    """A member's saved moments, a page at a time, with a remove button for each on the page
+    (private and short-lived: only the member who asked can press them)."""
+
+    refusal = "These are someone else's saved moments."
+
+    def __init__(self, moments: MomentService, *, owner_id: int):
+        super().__init__(owner_id=owner_id)
+        self.service = moments
+        self.guild_id: int | None = None
+        self.moments: list[SavedMoment] = []  # newest first
+        self.episodes: dict[int, EpisodeSummary] = {}
+        self.index = 0
+
+    async def load(self, guild_id: int | None) -> None:
+        self.guild_id = guild_id
+        assert self.owner_id is not None
+        self.moments = (await self.service.saved(guild_id, self.owner_id))[:SAVED_LIMIT]
+        self.episodes = await self.service.episodes([s.episode_id for s in self.moments])
+        self._build()
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-len(self.moments) // cards.SAVED_PER_PAGE))
+
+    def _on_page(self) -> list[int]:
+        start = self.index * cards.SAVED_PER_PAGE
+        return list(range(start, min(start + cards.SAVED_PER_PAGE, len(self.moments))))
+
+    def page(self) -> discord.Embed:
+        lines = [
+            cards.saved_line(self.episodes.get(self.moments[i].episode_id), self.moments[i])
+            for i in self._on_page()
+        ]
+        return cards.saved_page(lines, index=self.index, pages=self.pages, total=len(self.moments))
+
+    def _build(self) -> None:
+        self.clear_items()
+        self.index = max(0, min(self.index, self.pages - 1))
+        for number, i in enumerate(self._on_page(), 1):
+            stamp = format_timestamp(self.moments[i].seconds)
+            button: discord.ui.Button[SavedMomentsView] = discord.ui.Button(
+                label=f"Remove {number} ({stamp})", emoji="🗑️", style=discord.ButtonStyle.danger
+            )
+            button.callback = self._remover(i)  # type: ignore[method-assign,assignment]
+            self.add_item(button)
+        if self.pages > 1:
+            previous: discord.ui.Button[SavedMomentsView] = discord.ui.Button(
+                label="◀ Previous", disabled=self.index == 0, row=1
+            )
+            following: discord.ui.Button[SavedMomentsView] = discord.ui.Button(
+                label="Next ▶", disabled=self.index >= self.pages - 1, row=1
+            )
+            previous.callback = self._turner(-1)  # type: ignore[method-assign,assignment]
+            following.callback = self._turner(+1)  # type: ignore[method-assign,assignment]
+            self.add_item(previous)
+            self.add_item(following)
+
+    def _turner(self, step: int) -> Callable[[discord.Interaction], Awaitable[None]]:
+        async def turn(interaction: discord.Interaction) -> None:
+            self.index += step
+            await self._show(interaction)
+
+        return turn
+
+    def _remover(self, position: int) -> Callable[[discord.Interaction], Awaitable[None]]:
+        async def remove(interaction: discord.Interaction) -> None:
+            moment = self.moments.pop(position)
+            await self.service.remove(
+                self.guild_id, interaction.user.id, moment.episode_id, moment.seconds
+            )
+            await self._show(interaction)
+
+        return remove
+
+    async def _show(self, interaction: discord.Interaction) -> None:
+        self._build()
+        if not self.moments:
+            self.stop()
+            await interaction.response.edit_message(
+                content=cards.nothing_saved_message(),
+                embed=None,
+                view=None,
+                allowed_mentions=NO_MENTIONS,
+            )
+            return
+        await interaction.response.edit_message(
+            embed=self.page(), view=self, allowed_mentions=NO_MENTIONS
+        )
+
+
+def _name(interaction: discord.Interaction) -> str:
+    return str(getattr(interaction.user, "display_name", "") or "a member")
+
+
+async def setup(bot: EpisodeBot) -> None:
+    """Load the cog over the bot's store and catalogue; register the card buttons that
+    outlive a process (Save, Share, the episode picker)."""
+    bot.add_dynamic_items(cards.SaveMomentButton, cards.ShareMomentsButton, cards.EpisodePicker)
+    services = bot.services
+    moments = MomentService(services.store, services.catalogue)
+    await bot.add_cog(MomentsCog(bot, moments, services.catalogue))

@@ -1,0 +1,363 @@
+"""/moment, "Find moment", ⭐ Save, /saved and /top moments as a member sees them.
+
+Real cog callbacks with specced fakes over a real store: the example show imported with
+its transcripts (episode 12 has JSON chapters and a JSON transcript with speakers;
+episode 11 has a notes sentence "At 12:30 in, …" and no chapters).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+from unittest.mock import create_autospec
+
+import discord
+import pytest
+from discord import app_commands
+
+from bot.app.settings import Settings
+from bot.ingest.fetch import Fetcher
+from bot.ingest.importer import Importer
+from bot.store import Store
+from bot.transcripts.transcript_sync import TranscriptSync
+from bot.ui import moment_cards as cards
+from tests.support.catalogues import copy_store
+from tests.support.cog_calls import (
+    AUDIO,
+    RecordingBot,
+    assert_acceptable,
+    autocomplete,
+    episode_id,
+    invoke,
+    member,
+)
+from tests.support.fake_interactions import GUILD_ID, OTHER_MEMBER_ID, FakeInteraction, Sent
+from tests.support.paths import EXAMPLES
+
+COGS = ("cogs.episodes", "cogs.moments")
+
+
+async def _build(path: Path) -> None:
+    async with await Store.open(path) as store, Fetcher() as fetcher:
+        summary = await Importer(store, fetcher, remote_files=False).import_source(
+            str(EXAMPLES / "feed.xml")
+        )
+        await TranscriptSync(store, fetcher, remote_files=False).sync_feed(summary.feed_id)
+
+
+@pytest.fixture(scope="module")
+def moments_db(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("moments") / "example.db"
+    asyncio.run(_build(path))
+    return path
+
+
+@pytest.fixture
+async def store(moments_db: Path, tmp_path: Path) -> AsyncIterator[Store]:
+    opened = await Store.open(copy_store(moments_db, tmp_path))
+    yield opened
+    await opened.close()
+
+
+async def _bot(store: Store) -> RecordingBot:
+    fetcher = Fetcher()
+    bot = RecordingBot(
+        settings=Settings(), store=store, fetcher=fetcher, importer=Importer(store, fetcher)
+    )
+    for extension in COGS:
+        await bot.load_extension(extension)
+    return bot
+
+
+@pytest.fixture
+async def bot(store: Store) -> RecordingBot:
+    return await _bot(store)
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def the_message(
+    content: str,
+    *,
+    channel_id: int = 777,
+    replied: str | None = None,
+) -> Any:
+    """A specced message as a message command receives it."""
+    message = create_autospec(discord.Message, instance=True)
+    message.content = content
+    message.channel = SimpleNamespace(id=channel_id)
+    if replied is None:
+        message.reference = None
+    else:
+        original = create_autospec(discord.Message, instance=True)
+        original.content = replied
+        message.reference = SimpleNamespace(resolved=original)
+    return message
+
+
+async def find(bot: RecordingBot, fake: FakeInteraction, message: Any) -> Sent:
+    menu = bot.tree.get_command("Find moment", type=discord.AppCommandType.message)
+    assert isinstance(menu, app_commands.ContextMenu)
+    fake.interaction.command = menu
+    try:
+        await menu.callback(fake.interaction, message)  # type: ignore[call-arg]
+    except app_commands.AppCommandError as error:
+        await bot.tree.on_error(fake.interaction, error)
+    messages = fake.messages()
+    assert len(messages) == 1
+    assert_acceptable(messages[0])
+    return messages[0]
+
+
+def custom_ids(sent: Sent) -> list[str]:
+    assert sent.view is not None
+    ids = []
+    for child in sent.view.children:
+        item = child.item if isinstance(child, discord.ui.DynamicItem) else child
+        if isinstance(item, discord.ui.Button | discord.ui.Select) and item.custom_id:
+            ids.append(item.custom_id)
+    return ids
+
+
+async def press_dynamic(bot: RecordingBot, custom_id: str, fake: FakeInteraction) -> Sent:
+    """Press a persistent item as a restarted bot would: rebuilt from its custom_id."""
+    for cls in bot.registered_dynamic_items:
+        match = cls.__discord_ui_compiled_template__.fullmatch(custom_id)
+        if match:
+            item = await cls.from_custom_id(fake.interaction, None, match)
+            await item.callback(fake.interaction)
+            messages = fake.messages()
+            assert messages, custom_id
+            assert_acceptable(messages[-1])
+            return messages[-1]
+    raise AssertionError(f"no dynamic item for {custom_id}")
+
+
+# ---------------------------------------------------------------- /moment
+
+
+async def test_a_moment_card_names_the_chapter_the_speaker_and_links_to_the_second(bot):
+    sent = await invoke(bot, "moment", member(bot), episode="12", time="17:10", note=None)
+    assert not sent.ephemeral
+    card = sent.embeds[0]
+    assert card.title.startswith("17:10 · #12 · Zoë Harlan-Miyata")
+    assert "in *The infinite-width limit*, 0:08 into the chapter" in card.description
+    assert "> **Zoë Harlan-Miyata:** At initialisation" in card.description
+    assert card.url == AUDIO.format(12) + "#t=1030"
+    assert f"[▶ Play from 17:10]({AUDIO.format(12)}#t=1030)" in card.description
+    assert custom_ids(sent) == [f"moment:save:{await episode_id(bot, '12')}:1030"]
+
+
+@pytest.mark.parametrize(
+    ("typed", "seconds"),
+    [("34:10", 2050), ("1:02:03", 3723), ("34m10s", 2050), ("2040", 2040), ("1h2m", 3720)],
+)
+async def test_every_way_of_writing_a_time_lands_on_the_same_second(bot, typed, seconds):
+    sent = await invoke(bot, "moment", member(bot), episode="12", time=typed, note=None)
+    assert sent.embeds[0].url == AUDIO.format(12) + f"#t={seconds}"
+
+
+async def test_without_a_transcript_the_card_quotes_the_notes_sentence_naming_the_time(bot):
+    sent = await invoke(bot, "moment", member(bot), episode="11", time="12:30", note=None)
+    description = sent.embeds[0].description
+    assert "> At 12:30 in, she explains why a few stickers" in description
+    assert "from the show notes" in description
+
+
+@pytest.mark.parametrize(
+    ("typed", "says"),
+    [
+        ("-5:00", "before the episode starts"),
+        ("2:00:00", "is only 1:18:42 long"),
+        ("soon", "can't read"),
+        ("99:99", "can't read"),
+    ],
+)
+async def test_a_time_before_the_start_or_past_the_end_is_explained_privately(bot, typed, says):
+    sent = await invoke(bot, "moment", member(bot), episode="12", time=typed, note=None)
+    assert sent.ephemeral and not sent.embeds
+    assert says in sent.content
+
+
+async def test_the_member_note_is_shown_literally_and_cut_to_fit(bot):
+    note = "@everyone <@&123> **so** good " + "word " * 200
+    sent = await invoke(bot, "moment", member(bot), episode="12", time="5:00", note=note)
+    field = sent.embeds[0].fields[0]
+    assert field.name == "Note"
+    assert "@\u200beveryone" in field.value and "\\<@&123>" in field.value
+    assert "\\*\\*so\\*\\*" in field.value
+    assert len(field.value) <= cards.NOTE_LIMIT and field.value.endswith("…")
+
+
+async def test_an_unknown_episode_is_a_private_not_found(bot):
+    sent = await invoke(bot, "moment", member(bot), episode="zzzz qqqq", time="1:00", note=None)
+    assert sent.ephemeral and not sent.embeds
+
+
+async def test_time_autocomplete_offers_the_chosen_episodes_chapter_starts(bot):
+    fake = member(bot)
+    fake.interaction.namespace = SimpleNamespace(episode="12")
+    command = bot.tree.get_command("moment")
+    choices = await command._params["time"].autocomplete(command.binding, fake.interaction, "")
+    assert [c.value for c in choices[:3]] == ["0:00", "1:02", "6:54"]
+    assert choices[3].name == "17:01 · The infinite-width limit"
+    typed = await command._params["time"].autocomplete(command.binding, fake.interaction, "34m")
+    assert typed[0].value == "34:00"
+
+
+async def test_episode_autocomplete_works_for_moment(bot):
+    choices = await autocomplete(bot, "moment", "episode", "infinitely")
+    assert choices and "Infinitely" in choices[0].name
+
+
+# ---------------------------------------------------------------- Find moment
+
+
+async def test_find_moment_reads_every_time_and_the_episode_named_in_the_text(bot):
+    message = the_message("at 17:10 she says it, and again around 30:00 in ep 12 (see 5:30pm)")
+    sent = await find(bot, member(bot), message)
+    assert sent.ephemeral
+    assert [e.url.rsplit("=", 1)[1] for e in sent.embeds] == ["1030", "1800"]
+    ep = await episode_id(bot, "12")
+    assert custom_ids(sent) == [
+        f"moment:save:{ep}:1030",
+        f"moment:save:{ep}:1800",
+        f"moment:share:{ep}:1030,1800",
+    ]
+
+
+async def test_find_moment_takes_the_episode_from_its_discussion_thread(bot, store):
+    ep = await episode_id(bot, "12")
+    await store.register_discussion_thread(GUILD_ID, ep, 9001)
+    sent = await find(bot, member(bot), the_message("the bit at 17:10!", channel_id=9001))
+    assert sent.embeds[0].title.startswith("17:10 · #12")
+
+
+async def test_find_moment_takes_the_episode_from_a_quoted_title(bot):
+    message = the_message('in "Infinitely Wide Neural Networks" at 17:10 she explains')
+    sent = await find(bot, member(bot), message)
+    assert sent.embeds[0].title.startswith("17:10 · #12")
+
+
+async def test_find_moment_takes_the_episode_from_the_replied_to_message(bot):
+    message = the_message("yes, 17:10 is the best bit", replied="anyone listened to #12 yet?")
+    sent = await find(bot, member(bot), message)
+    assert sent.embeds[0].title.startswith("17:10 · #12")
+
+
+async def test_find_moment_ignores_times_in_links_code_quotes_and_clocks(bot):
+    text = (
+        "> at 17:10 the bot said\n`12:00` and ```\n3:00\n``` "
+        "https://example.com/x?t=14:00 see you at 5:30pm on March 3 at 19:00"
+    )
+    sent = await find(bot, member(bot), the_message(text + " #12"))
+    assert sent.ephemeral and not sent.embeds
+    assert "found no time" in sent.content
+
+
+async def test_when_the_episode_is_unknown_find_moment_offers_the_latest_to_pick(bot):
+    fake = member(bot)
+    sent = await find(bot, fake, the_message("the bit at 17:10 is wild"))
+    assert sent.ephemeral and "not which episode" in sent.content
+    assert custom_ids(sent) == ["moment:pick:1030"]
+    picker = sent.view.children[0]
+    assert picker.item.options[0].label.startswith("#30")
+    # Picking episode 12 shows its card in place.
+    ep = await episode_id(bot, "12")
+    presser = member(bot)
+    chosen = await cards.EpisodePicker.from_custom_id(presser.interaction, None, {"times": "1030"})
+    chosen.item._values = [str(ep)]  # what discord.py's _refresh_state fills in
+    await chosen.callback(presser.interaction)
+    edited = presser.messages()[-1]
+    assert edited.kind == "edit" and edited.embeds[0].title.startswith("17:10 · #12")
+
+
+async def test_share_posts_the_cards_publicly(bot):
+    ep = await episode_id(bot, "12")
+    sent = await press_dynamic(bot, f"moment:share:{ep}:1030,1800", member(bot))
+    assert not sent.ephemeral and len(sent.embeds) == 2
+    assert "shared by member" in sent.embeds[0].footer.text
+    assert "moment:share" not in " ".join(custom_ids(sent))
+
+
+# ---------------------------------------------------------------- Save, /saved, /top moments
+
+
+async def test_save_works_from_a_rebuilt_button_and_saving_twice_saves_once(bot, store):
+    ep = await episode_id(bot, "12")
+    fake = member(bot)
+    fake.interaction.message = None
+    first = await press_dynamic(bot, f"moment:save:{ep}:1030", fake)
+    assert first.ephemeral and "Saved `17:10`" in first.content
+    again = await press_dynamic(bot, f"moment:save:{ep}:1030", fake)
+    assert "already saved" in again.content
+    assert len(await store.saved_moments(GUILD_ID, fake.interaction.user.id)) == 1
+
+
+async def test_save_survives_a_restart(store, moments_db):
+    first = await _bot(store)
+    ep = await episode_id(first, "12")
+    fake = member(first)
+    fake.interaction.message = None
+    await press_dynamic(first, f"moment:save:{ep}:1030", fake)
+    await first.close()
+    second = await _bot(store)
+    listed = await invoke(second, "saved", member(second))
+    assert "▶ 17:10" in listed.embeds[0].description
+
+
+async def test_saved_lists_only_your_own_privately_and_remove_takes_one_out(bot, store):
+    ep = await episode_id(bot, "12")
+    for seconds in (60, 120, 180, 240, 300, 360):
+        await store.save_moment(GUILD_ID, 222222222222222222, ep, seconds, None)
+    await store.save_moment(GUILD_ID, OTHER_MEMBER_ID, ep, 999, None)
+    fake = member(bot)
+    sent = await invoke(bot, "saved", fake)
+    assert sent.ephemeral
+    assert "▶ 6:00" in sent.embeds[0].description and "16:39" not in sent.embeds[0].description
+    assert "Page 1/2" in sent.embeds[0].footer.text
+    view = sent.view
+    remove = view.children[0]
+    assert remove.label == "Remove 1 (6:00)"
+    presser = member(bot)
+    await remove.callback(presser.interaction)
+    assert "6:00" not in presser.messages()[-1].embeds[0].description
+    assert len(await store.saved_moments(GUILD_ID, fake.interaction.user.id)) == 5
+
+
+async def test_saved_with_nothing_saved_says_how(bot):
+    sent = await invoke(bot, "saved", member(bot))
+    assert sent.ephemeral and "⭐ Save" in sent.content
+
+
+async def test_top_moments_ranks_the_servers_most_saved(bot, store):
+    ep12, ep11 = await episode_id(bot, "12"), await episode_id(bot, "11")
+    for user in (1, 2, 3):
+        await bot.get_cog("Moments").moments.save(GUILD_ID, user, ep12, 1030, None)
+    await bot.get_cog("Moments").moments.save(GUILD_ID, 1, ep11, 750, None)
+    await store.save_moment(999, 1, ep11, 60, None)  # another server's
+    group = bot.tree.get_command("top")
+    command = group.get_command("moments")
+    fake = member(bot)
+    fake.interaction.command = command
+    await command.callback(command.binding, fake.interaction, episode=None)
+    sent = fake.messages()[0]
+    assert_acceptable(sent)
+    lines = sent.embeds[0].description.split("\n")
+    assert lines[0].startswith("1. ⭐ 3 · [▶ 17:10]") and "#12" in lines[0]
+    assert lines[1].startswith("2. ⭐ 1 · [▶ 12:30]") and len(lines) == 2
+
+
+async def test_top_moments_is_cached_until_a_save(bot, store):
+    moments = bot.get_cog("Moments").moments
+    ep = await episode_id(bot, "12")
+    await moments.save(GUILD_ID, 1, ep, 1030, None)
+    assert [t.saves for t in await moments.top(GUILD_ID)] == [1]
+    await store.save_moment(GUILD_ID, 2, ep, 1030, None)  # behind the cache's back
+    assert [t.saves for t in await moments.top(GUILD_ID)] == [1]
+    await moments.save(GUILD_ID, 3, ep, 1030, None)
+    assert [t.saves for t in await moments.top(GUILD_ID)] == [3]
