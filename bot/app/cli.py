@@ -88,6 +88,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="print the autocomplete choices for the last option given",
     )
     asking.add_argument(
+        "--message",
+        metavar="TEXT",
+        help="run a message command (e.g. 'Find moment') on a message with this text",
+    )
+    asking.add_argument(
         "--guild",
         metavar="ID",
         type=int,
@@ -330,6 +335,9 @@ async def _export(args: argparse.Namespace, settings: Settings, db_path: Path) -
     async with await Store.open(db_path, create=False) as store:
         async for row in store.export_rows():
             sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
+        # Then members' saved moments: objects of their own type ("type": "saved_moment").
+        async for moment in store.export_saved_moments():
+            sys.stdout.write(json.dumps(moment, ensure_ascii=False) + "\n")
     sys.stdout.flush()
     return EXIT_OK
 
@@ -347,6 +355,7 @@ async def _ask(args: argparse.Namespace, settings: Settings, db_path: Path) -> i
             guild_id=args.guild,
             as_json=args.json,
             complete=args.complete,
+            message=args.message,
             out=sys.stdout,
             err=sys.stderr,
         )

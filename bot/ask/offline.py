@@ -193,6 +193,50 @@ def build_call(
     return CommandCall(command=command, data=data, focused=focused)
 
 
+CONSOLE_MESSAGE_ID = 5  # the message a message command runs on (`ask --message`)
+
+
+def build_message_call(
+    tree: app_commands.CommandTree, name: str, text: str, *, guild_id: int | None
+) -> dict[str, Any]:
+    """The interaction data of a message command ("Find moment") run on a message with
+    `text`, as Discord sends it: `type` 3, the message in `resolved.messages`."""
+    guild = discord.Object(guild_id) if guild_id is not None else None
+    kind = discord.AppCommandType.message
+    found = (tree.get_command(name, guild=guild, type=kind) if guild else None) or (
+        tree.get_command(name, type=kind)
+    )
+    if found is None:
+        known = ", ".join(repr(c.name) for c in tree.get_commands(type=kind)) or "none"
+        raise AskError(f"there is no message command {name!r} (the message commands: {known})")
+    message: dict[str, Any] = {
+        "id": str(CONSOLE_MESSAGE_ID),
+        "channel_id": str(CONSOLE_CHANNEL_ID),
+        "author": {"id": str(CONSOLE_USER_ID), "username": "console", "discriminator": "0"},
+        "content": text,
+        "timestamp": datetime.now(UTC).isoformat(),
+        "edited_timestamp": None,
+        "tts": False,
+        "mention_everyone": False,
+        "mentions": [],
+        "mention_roles": [],
+        "attachments": [],
+        "embeds": [],
+        "pinned": False,
+        "type": 0,
+    }
+    data: dict[str, Any] = {
+        "id": "0",
+        "name": found.name,
+        "type": kind.value,
+        "target_id": str(CONSOLE_MESSAGE_ID),
+        "resolved": {"messages": {str(CONSOLE_MESSAGE_ID): message}},
+    }
+    if guild_id is not None:
+        data["guild_id"] = str(guild_id)
+    return data
+
+
 def _commands(
     tree: app_commands.CommandTree, guild: discord.abc.Snowflake | None
 ) -> list[app_commands.Command[Any, ..., Any] | app_commands.Group]:
@@ -565,8 +609,15 @@ async def run_command(
     *,
     guild_id: int | None = None,
     complete: bool = False,
+    message: str | None = None,
 ) -> AskResult:
-    """Parse `tokens` against the bot's tree and dispatch them as an interaction."""
+    """Parse `tokens` against the bot's tree and dispatch them as an interaction; with
+    `message`, `tokens` name a message command run on a message with that text."""
+    if message is not None:
+        data = build_message_call(bot.tree, " ".join(tokens), message, guild_id=guild_id)
+        interaction = ConsoleInteraction(bot, data, guild_id=guild_id)
+        await bot.tree._call(interaction)  # type: ignore[arg-type]
+        return AskResult(interaction.requests, interaction.command_failed)
     call = build_call(bot.tree, tokens, guild_id=guild_id, complete=complete)
     interaction = ConsoleInteraction(bot, call.data, guild_id=guild_id, autocomplete=complete)
     # The dispatch discord.py runs for every slash command and autocomplete request:
@@ -583,12 +634,13 @@ async def ask(
     guild_id: int | None = None,
     as_json: bool = False,
     complete: bool = False,
+    message: str | None = None,
     out: TextIO,
     err: TextIO,
 ) -> int:
     """`episode-bot ask`: run the command, print what Discord would show; the exit code
     (0 answered, 1 answered with an error message). Raises AskError on a usage error."""
-    tokens = split_words(words)
+    tokens = list(words) if message is not None else split_words(words)
     async with (
         await Store.open(db_path, create=False) as store,
         Fetcher(allow_private=settings.allow_private_feed_urls) as fetcher,
@@ -598,7 +650,9 @@ async def ask(
             # Only the cogs: nothing else of the bot's start-up (no login, no sync, no polls).
             for extension in EXTENSIONS:
                 await bot.load_extension(extension)
-            result = await run_command(bot, tokens, guild_id=guild_id, complete=complete)
+            result = await run_command(
+                bot, tokens, guild_id=guild_id, complete=complete, message=message
+            )
     if as_json:
         out.write(json.dumps([r.to_json() for r in result.requests], indent=2, ensure_ascii=False))
         out.write("\n")
