@@ -28,8 +28,10 @@ MIN_KEY_LENGTH = 12
 MAX_KEYS = 400
 
 _SENTENCE_SPLIT = re.compile(r"(?<=[.!?…])\s+(?=\S)")
-_URL = re.compile(r"(?:https?://|www\.)\S+|\b[\w.-]+\.(?:com|org|net|fm|io|de|co|at|ch|nl)\b\S*")
-_NOT_LETTER = re.compile(r"[\W\d_]+")
+_URL = re.compile(r"(?:https?://|www\.)\S+")
+_LETTERS = re.compile(r"[^\W\d_]+")
+_DIGIT = re.compile(r"\d")
+_TIMESTAMP = re.compile(r"\W{0,3}\d{1,2}:\d{2}")
 
 # Sponsor reads, calls to action and platform credits in the fixtures' languages (English,
 # German, Dutch, Spanish, Italian, Greek…). Phrases, not words: "newsletter" alone is a
@@ -66,35 +68,56 @@ _MARKERS = re.compile(
 
 
 def key(text: str) -> str:
-    """What a line is compared by: letters only, lower case, no links."""
-    if "://" in text or "www." in text or "." in text:
+    """What a line is compared by: its words of letters, lower case, without links (a
+    bare domain stays: "nytimes.com" reads "nytimes com" on every episode alike)."""
+    if "://" in text or "www." in text:
         text = _URL.sub(" ", text)
-    return " ".join(_NOT_LETTER.sub(" ", text.lower()).split())
+    return " ".join(_LETTERS.findall(text.lower()))
 
 
 def units(notes_text: str) -> Iterable[str]:
-    """The lines of notes and, for lines of several sentences, their sentences."""
+    """The lines of notes, a line of several sentences as its sentences (a paragraph that
+    recurs whole recurs sentence by sentence)."""
     for line in notes_text.split("\n"):
         line = line.strip()
         if not line:
             continue
-        yield line
         if len(line) > 40:
             sentences = _SENTENCE_SPLIT.split(line)
             if len(sentences) > 1:
                 yield from sentences
+                continue
+        yield line
 
 
 def learn(notes: Iterable[str]) -> dict[str, int]:
     """The boilerplate keys of a feed, from the notes text of its episodes: key -> number
-    of episodes it appears in (each key at least `MIN_EPISODES` times)."""
-    counts: Counter[str] = Counter()
-    episodes = 0
+    of episodes it appears in (each key at least `MIN_EPISODES` times).
+
+    Fast enough for every import (an 850-episode feed in tens of milliseconds): a unit is
+    keyed only when it could recur once keyed — it recurs as written, or it holds digits
+    (an episode number, a date) — and each distinct unit once; chapter lines never recur.
+    """
+    per_episode: list[set[str]] = []
+    written: Counter[str] = Counter()
     for text in notes:
-        episodes += 1
-        seen = {key(unit) for unit in units(text)}
-        counts.update(k for k in seen if len(k) >= MIN_KEY_LENGTH)
-    floor = max(MIN_EPISODES, int(MIN_SHARE * episodes))
+        seen = {unit for unit in units(text) if not _TIMESTAMP.match(unit)}
+        per_episode.append(seen)
+        written.update(seen)
+    keys: dict[str, str] = {}
+    counts: Counter[str] = Counter()
+    for seen in per_episode:
+        found = set()
+        for unit in seen:
+            if written[unit] < 2 and _DIGIT.search(unit) is None:
+                continue
+            k = keys.get(unit)
+            if k is None:
+                k = keys[unit] = key(unit)
+            if len(k) >= MIN_KEY_LENGTH:
+                found.add(k)
+        counts.update(found)
+    floor = max(MIN_EPISODES, int(MIN_SHARE * len(per_episode)))
     kept = [(n, k) for k, n in counts.items() if n >= floor]
     kept.sort(key=lambda item: (-item[0], item[1]))
     return {k: n for n, k in kept[:MAX_KEYS]}

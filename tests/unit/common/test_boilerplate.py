@@ -161,5 +161,5 @@ def test_the_model_of_an_850_episode_feed_builds_in_under_a_second():
     start = time.perf_counter()
     keys = boilerplate.learn(notes)
     assert time.perf_counter() - start < 1.0
-    # "For more information on today's episode, visit nytimes.com/thedaily." on 747 of them.
-    assert keys["for more information on today s episode visit"] > 700
+    # "For more information on today's episode, visit nytimes.com/thedaily." on most of them.
+    assert keys["for more information on today s episode visit nytimes com thedaily"] > 600
