@@ -23,6 +23,7 @@ from bot.announce.poller import unexpected_error
 from bot.app.settings import ConfigError, Settings
 from bot.ingest.fetch import Fetcher
 from bot.ingest.importer import Importer, ImportSummary, canonical_source
+from bot.ops.log_format import configure_logging
 from bot.store import Store, StoreError
 from bot.store.base import scalar
 from bot.transcripts.transcript_sync import TranscriptSync
@@ -162,10 +163,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     # The CLI prints its results; its log shows only problems unless LOG_LEVEL asks for
     # more. The bot (`run`) logs at LOG_LEVEL, INFO by default.
     quiet = args.command != "run" and not os.environ.get("LOG_LEVEL")
-    logging.basicConfig(
-        level="WARNING" if quiet else settings.log_level,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
+    configure_logging(
+        "WARNING" if quiet else settings.log_level, settings.log_format, stream=sys.stderr
     )
     db_path = args.db or settings.database_path
     handler = {

@@ -8,6 +8,8 @@ their errors the same way (`answer_error`, used by bot/ui/views.py).
 from __future__ import annotations
 
 import logging
+import time
+from typing import Any
 
 import discord
 from discord import app_commands
@@ -20,6 +22,8 @@ log = logging.getLogger(__name__)
 class UserError(app_commands.AppCommandError):
     """Something about the request that the member can fix; its text is shown to them."""
 
+
+SLOW_COMMAND_SECONDS = 1.0  # a command (or autocomplete) slower than this is logged
 
 APOLOGY = "Sorry, something went wrong on my side. It has been logged; please try again later."
 
@@ -67,10 +71,48 @@ async def answer_error(
 
 
 class EpisodeTree(app_commands.CommandTree):
-    """Command tree whose `on_error` answers every failed command."""
+    """Command tree whose `on_error` answers every failed command, and which logs a slow
+    one (over `SLOW_COMMAND_SECONDS`) once, with its context."""
+
+    async def _call(self, interaction: discord.Interaction) -> None:
+        # discord.py's one entry point for every command and autocomplete interaction.
+        started = time.monotonic()
+        try:
+            await super()._call(interaction)
+        finally:
+            elapsed = time.monotonic() - started
+            if elapsed > SLOW_COMMAND_SECONDS:
+                log_slow_command(interaction, elapsed)
 
     async def on_error(
         self, interaction: discord.Interaction, error: app_commands.AppCommandError, /
     ) -> None:
         command = interaction.command.qualified_name if interaction.command else "?"
         await answer_error(interaction, error, what=f"command /{command}")
+
+
+def log_slow_command(interaction: discord.Interaction, elapsed: float) -> None:
+    """One warning for a slow command: its name, the option names given (never their
+    values: a member's text stays out of the log), where, and how long it took."""
+    data: dict[str, Any] = dict(interaction.data or {})
+    name = str(data.get("name", "?"))
+    options: list[dict[str, Any]] = list(data.get("options", []))
+    while options and options[0].get("type") in (1, 2):  # a subcommand (group): go in
+        name += f" {options[0]['name']}"
+        options = options[0].get("options", [])
+    kind = "autocomplete" if interaction.type is discord.InteractionType.autocomplete else ""
+    given = ", ".join(str(option.get("name")) for option in options) or "no options"
+    guild = interaction.guild
+    log.warning(
+        "slow %s /%s (%s) took %.1f s",
+        kind or "command",
+        name,
+        given,
+        elapsed,
+        extra={
+            "command": name,
+            "guild": interaction.guild_id,
+            "shard": getattr(guild, "shard_id", None),
+            "seconds": round(elapsed, 2),
+        },
+    )
