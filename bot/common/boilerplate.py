@@ -138,30 +138,50 @@ def without_boilerplate(
 ) -> str:
     """`notes_text` without its boilerplate lines and sentences (learned `keys` of its feed
     and the markers); the text itself when nothing else would be left."""
+    text, changed = _strip(notes_text, keys, markers=True)
+    return (text or notes_text) if changed else notes_text
+
+
+def learned_removed(notes_text: str, keys: frozenset[str] | set[str] | dict[str, int]) -> str:
+    """`notes_text` without the lines and sentences learned as its feed's boilerplate (no
+    markers, nothing kept back: what relatedness and search should not read)."""
+    if not keys:
+        return notes_text
+    return _strip(notes_text, keys, markers=False)[0]
+
+
+def _strip(
+    notes_text: str, keys: frozenset[str] | set[str] | dict[str, int], *, markers: bool
+) -> tuple[str, bool]:
     kept: list[str] = []
     changed = False
+
+    def boiler(unit: str) -> bool:
+        return (bool(keys) and key(unit) in keys) or (markers and is_marker(unit))
+
     for line in notes_text.split("\n"):
         stripped = line.strip()
         if not stripped:
             kept.append(line)
             continue
-        if is_boilerplate(stripped, keys):
-            changed = True
-            continue
         if len(stripped) > 40:
             sentences = _SENTENCE_SPLIT.split(stripped)
             if len(sentences) > 1:
-                rest = [s for s in sentences if not is_boilerplate(s, keys)]
+                rest = [s for s in sentences if not boiler(s)]
                 if len(rest) < len(sentences):
                     changed = True
                     if rest:
                         kept.append(" ".join(rest))
                     continue
+                kept.append(line)
+                continue
+        if boiler(stripped):
+            changed = True
+            continue
         kept.append(line)
     if not changed:
-        return notes_text
-    text = re.sub(r"\n\s*\n(?:\s*\n)+", "\n\n", "\n".join(kept)).strip()
-    return text or notes_text
+        return notes_text, False
+    return re.sub(r"\n\s*\n(?:\s*\n)+", "\n\n", "\n".join(kept)).strip(), True
 
 
 def state_key(feed_id: int) -> str:

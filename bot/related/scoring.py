@@ -32,6 +32,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
+from bot.common import boilerplate
 from bot.models.related_types import (
     Document,
     FeedTerms,
@@ -162,19 +163,22 @@ def term_form(key: str) -> str:
 Counts = dict[str, float]  # term -> weighted count in one episode
 
 
-def document_keys(doc: Document) -> set[str]:
+def document_keys(doc: Document, boiler: frozenset[str] = frozenset()) -> set[str]:
     """The distinct terms of an episode (what document frequencies count)."""
-    return set(document_terms(doc))
+    return set(document_terms(doc, boiler))
 
 
-def document_terms(doc: Document) -> Counts:
+def document_terms(doc: Document, boiler: frozenset[str] = frozenset()) -> Counts:
     """Words of an episode weighted by where they appear, and the two-word phrases of
-    its title and chapter titles (phrases of prose are mostly noise, and costly)."""
+    its title and chapter titles (phrases of prose are mostly noise, and costly).
+
+    `boiler`: the lines its feed repeats (bot/common/boilerplate.py), left out of the
+    notes — a sponsor read on a tenth of the episodes links them by the sponsor's name."""
     counts: Counts = {}
     _add_text(counts, doc.title, TITLE_WEIGHT)
     for chapter in doc.chapters:
         _add_text(counts, chapter, CHAPTER_WEIGHT)
-    notes = doc.notes
+    notes = boilerplate.learned_removed(doc.notes, boiler) if boiler else doc.notes
     if _maybe_boilerplate(notes):
         notes = "\n".join(line for line in notes.split("\n") if not _maybe_boilerplate(line))
     if "://" in notes or "www." in notes or "@" in notes or _TLD.search(notes):
@@ -464,7 +468,10 @@ class RelatedRefresh:
         before: dict[int, set[str]] = {}
         if not full and updated_ids:
             docs = await store.related_documents(episode_ids=updated_ids)
-            before = await asyncio.to_thread(lambda: {d.episode_id: document_keys(d) for d in docs})
+            boiler = await feed_boilerplate(store, feed_id)  # as the terms were counted
+            before = await asyncio.to_thread(
+                lambda: {d.episode_id: document_keys(d, boiler) for d in docs}
+            )
         return cls(store, feed_id, list(updated_ids), before, full)
 
     async def run(self, new_ids: Sequence[int]) -> None:
@@ -480,7 +487,10 @@ class RelatedRefresh:
         changed = [*new_ids, *self._updated]
         changed_set = set(changed)
         docs = await store.related_documents(episode_ids=changed)
-        counts = await asyncio.to_thread(lambda: {d.episode_id: document_terms(d) for d in docs})
+        boiler = await feed_boilerplate(store, feed_id)
+        counts = await asyncio.to_thread(
+            lambda: {d.episode_id: document_terms(d, boiler) for d in docs}
+        )
         keysets = {episode_id: set(terms) for episode_id, terms in counts.items()}
         wanted = set().union(*keysets.values(), *self._before.values())
         feed = await store.feed_terms(feed_id, wanted)
@@ -592,12 +602,13 @@ async def refresh_feed(store: Store, feed_id: int) -> None:
     for them are dropped: an episode that changed may no longer belong there)."""
     docs = await store.related_documents(feed_id=feed_id)
     exclude = name_keys(await store.feed_names(feed_id))
+    boiler = await feed_boilerplate(store, feed_id)
 
     def signatures_of_feed() -> tuple[Counter[str], dict[int, Signature]]:
         df: Counter[str] = Counter()
         counts = {}
         for doc in docs:
-            counts[doc.episode_id] = terms = document_terms(doc)
+            counts[doc.episode_id] = terms = document_terms(doc, boiler)
             df.update(terms.keys())
         idf: dict[str, float] = {}
         return df, {
@@ -642,6 +653,11 @@ async def refresh_feed(store: Store, feed_id: int) -> None:
         signatures=signatures,
         lists=lists,
     )
+
+
+async def feed_boilerplate(store: Store, feed_id: int) -> frozenset[str]:
+    """The lines a feed repeats, as learned at its last import (nothing before)."""
+    return boilerplate.keys_from_state(await store.get_state(boilerplate.state_key(feed_id)))
 
 
 def _top(rows: list[RelatedRow]) -> list[RelatedRow]:
