@@ -8,6 +8,7 @@ work after a restart; they call back into this cog through `MomentActions`.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 
@@ -27,7 +28,7 @@ from bot.ui import moment_cards as cards
 from bot.ui import render
 from bot.ui.episode_options import complete_episode, resolve_episode
 from bot.ui.replies import NO_MENTIONS, reply
-from bot.ui.views import BaseView
+from bot.ui.views import BaseView, defer_if_slow
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +47,8 @@ class MomentsCog(commands.Cog, name=cards.MOMENTS_COG):
         self.moments = moments
         self.catalogue = catalogue
         self.find_menu = app_commands.ContextMenu(name=FIND_MOMENT, callback=self.find_moment)
+        self.resolve_channel = bot.resolve_channel  # a channel by id (tests give their own)
+        self._thread_locks: dict[tuple[int, int], asyncio.Lock] = {}
 
     async def cog_load(self) -> None:
         self.bot.tree.add_command(self.find_menu)
@@ -264,6 +267,92 @@ class MomentsCog(commands.Cog, name=cards.MOMENTS_COG):
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
         return await complete_episode(self.catalogue, interaction, current)
+
+    # ------------------------------------------------------------------ /discuss
+
+    @app_commands.command(name="discuss")
+    @app_commands.guild_only()
+    @app_commands.describe(episode="The episode: its number, words from its title, or a guest")
+    async def discuss(self, interaction: discord.Interaction, episode: str) -> None:
+        """Find the episode's discussion thread in this server, or open it."""
+        summary = await resolve_episode(self.catalogue, interaction, episode)
+        guild_id = interaction.guild_id
+        if guild_id is None:
+            raise UserError("Discussion threads live in a server: run this in one.")
+        thread_id, opened = await defer_if_slow(
+            interaction, self._discussion_thread(interaction, guild_id, summary)
+        )
+        await reply(interaction, cards.discussion_message(summary, thread_id, opened=opened))
+
+    async def _discussion_thread(
+        self, interaction: discord.Interaction, guild_id: int, episode: EpisodeSummary
+    ) -> tuple[int, bool]:
+        """The episode's thread here, (id, whether it was opened now). One lock per episode
+        and server: two members asking at once get the same thread."""
+        lock = self._thread_locks.setdefault((guild_id, episode.id), asyncio.Lock())
+        async with lock:
+            known = await self.moments.discussion_thread(guild_id, episode.id)
+            if known is not None and await self._thread_alive(known):
+                return known, False
+            thread_id = await self._open_thread(interaction, guild_id, episode)
+            winner = await self.moments.register_thread(guild_id, episode.id, thread_id)
+            return winner, winner == thread_id
+
+    async def _thread_alive(self, thread_id: int) -> bool:
+        """Whether a registered thread still exists; an archived one is reopened."""
+        try:
+            thread = await self.resolve_channel(thread_id)
+        except discord.NotFound:
+            return False
+        except discord.HTTPException:
+            return True  # can't tell (permissions, Discord trouble): keep it, never duplicate
+        if isinstance(thread, discord.Thread) and thread.archived:
+            try:
+                await thread.edit(archived=False)
+            except discord.HTTPException:
+                log.info("could not unarchive discussion thread %s", thread_id)
+        return True
+
+    async def _open_thread(
+        self, interaction: discord.Interaction, guild_id: int, episode: EpisodeSummary
+    ) -> int:
+        """Open the thread in the announce channel (a post when it is a forum), else here;
+        its first message is the episode card and the chapters."""
+        settings = await self.moments.announce_channel(guild_id)
+        channel: object = interaction.channel
+        if settings is not None:
+            try:
+                channel = await self.resolve_channel(settings)
+            except discord.HTTPException:
+                channel = interaction.channel
+        detail = await self.catalogue.episode_detail(episode.id, guild_id=guild_id)
+        if detail is None:
+            raise UserError("That episode is no longer in the catalogue here.")
+        chapters = await self.catalogue.chapters(episode.id)
+        embeds = [render.episode_card(detail)]
+        pages = render.chapter_pages(episode, chapters)
+        if pages:
+            embeds.append(pages[0])
+        name = cards.thread_name(episode)
+        try:
+            if isinstance(channel, discord.ForumChannel):
+                made = await channel.create_thread(
+                    name=name, embeds=embeds, allowed_mentions=NO_MENTIONS
+                )
+                return made.thread.id
+            if isinstance(channel, discord.TextChannel):
+                message = await channel.send(embeds=embeds, allowed_mentions=NO_MENTIONS)
+                thread = await message.create_thread(name=name)
+                return thread.id
+        except discord.Forbidden:
+            raise UserError(
+                "I'm not allowed to open a thread there: I need Send Messages and Create "
+                "Public Threads in the announcement channel (or this one)."
+            ) from None
+        raise UserError(
+            "I can open discussion threads only in a text or forum channel: run `/discuss` "
+            "in one, or ask an admin to set one with `/announce channel`."
+        )
 
 
 class SavedMomentsView(BaseView):

@@ -82,6 +82,24 @@ class MomentService:
         likely = await self._catalogue.latest(guild_id=guild_id, count=LIKELY_EPISODES)
         return MessageMoments(times, None, None, likely)
 
+    # ------------------------------------------------------------------ discussion threads
+
+    async def discussion_thread(self, guild_id: int, episode_id: int) -> int | None:
+        return await self._store.discussion_thread(guild_id, episode_id)
+
+    async def register_thread(self, guild_id: int, episode_id: int, thread_id: int) -> int:
+        """Register a newly opened thread (it replaces one that is gone); the thread id."""
+        return await self._store.register_discussion_thread(
+            guild_id, episode_id, thread_id, replace=True
+        )
+
+    async def announce_channel(self, guild_id: int) -> int | None:
+        """Where this server's episodes are announced (threads open there), or None."""
+        settings = await self._store.announce_settings(guild_id)
+        if settings is None or not settings.enabled:
+            return None
+        return settings.channel_id
+
     # ------------------------------------------------------------------ saved moments
 
     async def save(

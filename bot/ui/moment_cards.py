@@ -357,3 +357,19 @@ def top_embed(
 def nothing_top_message(scope: EpisodeSummary | None) -> str:
     where = f" of {render.episode_heading(scope, 200)}" if scope else ""
     return f"Nobody here has saved a moment{where} yet: press ⭐ Save under a moment card."
+
+
+# ---------------------------------------------------------------- discussion threads
+
+
+def thread_name(episode: EpisodeSummary) -> str:
+    """A thread's name: `#12 · Title`, plain text within Discord's 100 characters."""
+    badge = render.episode_badge(episode)
+    return truncate(render.plain(f"{badge} · {render.short_title(episode)}"), 100) or badge
+
+
+def discussion_message(episode: EpisodeSummary, thread_id: int, *, opened: bool) -> str:
+    heading = render.episode_heading(episode, 200)
+    if opened:
+        return f"💬 I opened the discussion of {heading}: <#{thread_id}>"
+    return f"💬 The discussion of {heading} is here: <#{thread_id}>"

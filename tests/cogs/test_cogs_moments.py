@@ -34,6 +34,7 @@ from tests.support.cog_calls import (
     invoke,
     member,
 )
+from tests.support.fake_channels import ChannelWorld
 from tests.support.fake_interactions import GUILD_ID, OTHER_MEMBER_ID, FakeInteraction, Sent
 from tests.support.paths import EXAMPLES
 
@@ -361,3 +362,80 @@ async def test_top_moments_is_cached_until_a_save(bot, store):
     assert [t.saves for t in await moments.top(GUILD_ID)] == [1]
     await moments.save(GUILD_ID, 3, ep, 1030, None)
     assert [t.saves for t in await moments.top(GUILD_ID)] == [3]
+
+
+# ---------------------------------------------------------------- /discuss
+
+
+@pytest.fixture
+def world() -> ChannelWorld:
+    return ChannelWorld()
+
+
+async def discuss(bot: RecordingBot, world: ChannelWorld, episode: str, *, here: Any = None):
+    cog = bot.get_cog("Moments")
+    cog.resolve_channel = world.resolve
+    fake = member(bot)
+    fake.interaction.channel = here
+    fake.interaction.guild_id = GUILD_ID
+    return await invoke(bot, "discuss", fake, episode=episode)
+
+
+async def test_discuss_opens_the_thread_in_the_announce_channel_with_card_and_chapters(
+    bot, store, world
+):
+    channel = world.text_channel()
+    await store.set_announce_channel(GUILD_ID, channel.id, role_id=None, thread=True, user_id=1)
+    sent = await discuss(bot, world, "12")
+    (thread_id,) = world.threads
+    assert not sent.ephemeral
+    assert sent.content.startswith("💬 I opened the discussion of #12 · Zoë")
+    assert sent.content.endswith(f"<#{thread_id}>")
+    (post,) = world.posted
+    assert post.channel_id == channel.id and post.kwargs["allowed_mentions"].to_dict() == {
+        "parse": []
+    }
+    titles = [embed.title for embed in post.kwargs["embeds"]]
+    assert titles[0].startswith("12: Zoë Harlan-Miyata") and titles[1].startswith("Chapters · #12")
+    assert world.thread_names[thread_id].startswith("#12 · Zoë Harlan-Miyata")
+    # The thread is now the episode's: "Find moment" in it needs no episode number.
+    found = await find(bot, member(bot), the_message("17:10!", channel_id=thread_id))
+    assert found.embeds[0].title.startswith("17:10 · #12")
+
+
+async def test_discuss_opens_a_post_when_the_announce_channel_is_a_forum(bot, store, world):
+    forum = world.forum_channel()
+    await store.set_announce_channel(GUILD_ID, forum.id, role_id=None, thread=True, user_id=1)
+    sent = await discuss(bot, world, "12")
+    (thread_id,) = world.threads
+    assert forum.create_thread.await_count == 1
+    assert sent.content.endswith(f"<#{thread_id}>")
+
+
+async def test_discuss_finds_the_thread_again_rather_than_opening_another(bot, world):
+    here = world.text_channel()
+    first = await discuss(bot, world, "12", here=here)
+    again = await discuss(bot, world, "#12", here=here)
+    assert len(world.threads) == 1
+    assert "I opened" in first.content and "is here" in again.content
+
+
+async def test_two_members_asking_at_once_get_one_thread(bot, world):
+    here = world.text_channel()
+    await asyncio.gather(discuss(bot, world, "12", here=here), discuss(bot, world, "12", here=here))
+    assert len(world.threads) == 1
+
+
+async def test_a_deleted_thread_is_replaced(bot, world):
+    here = world.text_channel()
+    await discuss(bot, world, "12", here=here)
+    (old,) = world.threads
+    world.deleted.add(old)
+    sent = await discuss(bot, world, "12", here=here)
+    assert "I opened" in sent.content and len(world.threads) == 2
+    assert not sent.content.endswith(f"<#{old}>")
+
+
+async def test_discuss_outside_a_text_or_forum_channel_says_where_it_can(bot, world):
+    sent = await discuss(bot, world, "12", here=None)
+    assert sent.ephemeral and "text or forum channel" in sent.content
