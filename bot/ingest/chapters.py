@@ -85,6 +85,14 @@ _HEADING = re.compile(
 )
 _TITLE_EDGE = " \t-–—:|•·*>~=,;/"
 _TAG = re.compile(r"<[^<>]*>")
+_AD_TITLE = re.compile(
+    r"[\W_]*(?:sponsor(?:ed|s|ship)?(?:\s+(?:by|break|read|message|segment|spot))?"
+    r"|werbung|werbepause|anzeige|reklame|publicit[ée]|pubblicit[àa]|ads?(?:\s+(?:break|read|spot))?"
+    r"|advert(?:isement|isements)?|commercial(?:\s+break)?|(?:pre|mid|post)[- ]?roll(?:\s+ads?)?"
+    r"|(?:a\s+)?word from our sponsors?)"
+    r"\s*(?:$|[:\-–—|()\[\]]|\s+(?:by|von|für|from)\b)",
+    re.IGNORECASE,
+)
 _OSF_BOX = re.compile(
     r'class="osf_chapter"[^<>]*>(.{0,2000}?)'  # the title, possibly wrapped in a link
     r'<span[^<>]*class="osf_chaptertime"([^<>]*)>([^<]*)<',  # data-time="663">00:11:03<
@@ -109,21 +117,36 @@ class _Entry:
     style: str  # "lead", "trail", "inline" or "osf"
 
 
+def is_ad_title(title: str) -> bool:
+    """Whether a chapter title names a sponsor read or an ad break: `Sponsor: Acme`,
+    `Sponsored by Acme`, `Werbung`, `Anzeige`, `Ad break`, `Ads`, `Mid-roll ad`. A
+    title that only mentions sponsors (`Sponsors, Comments, and Reflections`) is not."""
+    return _AD_TITLE.match(title) is not None
+
+
 def finalize_chapters(chapters: Iterable[Chapter], duration: float | None) -> list[Chapter]:
-    """Chapters sorted by start, without empty titles, exact duplicates (same start and
-    title) or entries at or past a known positive `duration`. Titles are stripped."""
-    limit = duration if duration is not None and duration > 0 else math.inf
+    """Chapters sorted by start, without empty titles, negative starts or exact
+    duplicates (same start and title). Titles are stripped, and sponsor and ad chapters
+    are marked `kind="ad"` (they keep their place).
+
+    Chapters at or past `duration` are kept: the feed's duration is often the length of
+    a free preview, or simply wrong, and the chapter card says when a time lies past it.
+    """
+    del duration  # kept in the signature: callers pass it, and it no longer cuts
     seen: set[tuple[float, str]] = set()
     result: list[Chapter] = []
     for chapter in sorted(chapters, key=lambda c: c.start):
         title = chapter.title.strip()
-        if not title or not 0 <= chapter.start < limit:
+        if not title or not 0 <= chapter.start < math.inf:
             continue  # also drops NaN starts: every comparison with NaN is false
         key = (chapter.start, title)
         if key in seen:
             continue
         seen.add(key)
-        result.append(chapter if title == chapter.title else replace(chapter, title=title))
+        kind = "ad" if is_ad_title(title) else chapter.kind
+        if title != chapter.title or kind != chapter.kind:
+            chapter = replace(chapter, title=title, kind=kind)
+        result.append(chapter)
     return result
 
 

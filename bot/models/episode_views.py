@@ -63,6 +63,7 @@ class ChapterEntry:
     title: str
     source: str
     url: str | None = None
+    kind: str = "chapter"  # or "ad": a sponsor read or ad break
 
 
 @dataclass(frozen=True, slots=True)

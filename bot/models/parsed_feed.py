@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Literal
 
 ChapterSource = Literal["psc", "json", "notes", "transcript"]
+ChapterKind = Literal["chapter", "ad"]  # "ad": a sponsor read or ad break, kept in its place
 EpisodeType = Literal["full", "trailer", "bonus"]
 
 
@@ -22,6 +23,7 @@ class Chapter:
     source: ChapterSource
     url: str | None = None  # a link the chapter points at (JSON chapters)
     image: str | None = None
+    kind: ChapterKind = "chapter"
 
 
 @dataclass(frozen=True, slots=True)

@@ -258,11 +258,14 @@ class SearchStore(StoreBase):
 
     async def chapter_entries(self, episode_id: int) -> list[ChapterEntry]:
         rows = await self.fetchall(
-            """SELECT start, title, source, url FROM chapters WHERE episode_id = ?
+            """SELECT start, title, source, url, kind FROM chapters WHERE episode_id = ?
                ORDER BY position""",
             (episode_id,),
         )
-        return [ChapterEntry(row["start"], row["title"], row["source"], row["url"]) for row in rows]
+        return [
+            ChapterEntry(row["start"], row["title"], row["source"], row["url"], row["kind"])
+            for row in rows
+        ]
 
     # ------------------------------------------------------------------ full text
 

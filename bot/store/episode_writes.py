@@ -260,11 +260,13 @@ class CatalogueStore(StoreBase):
         )
         chapters: dict[int, list[dict[str, Any]]] = {}
         for row in await self.fetchall(
-            "SELECT episode_id, start, title, source FROM chapters ORDER BY episode_id, position"
+            """SELECT episode_id, start, title, source, kind FROM chapters
+               ORDER BY episode_id, position"""
         ):
-            chapters.setdefault(row["episode_id"], []).append(
-                {"start": row["start"], "title": row["title"], "source": row["source"]}
-            )
+            chapter = {"start": row["start"], "title": row["title"], "source": row["source"]}
+            if row["kind"] == "ad":
+                chapter["kind"] = "ad"  # sponsor reads and ad breaks (issue 11)
+            chapters.setdefault(row["episode_id"], []).append(chapter)
         persons: dict[int, list[dict[str, Any]]] = {}
         for row in await self.fetchall(
             """SELECT ep.episode_id, p.name, ep.role FROM episode_persons ep
@@ -362,10 +364,10 @@ def _episode_values(e: EpisodeWrite) -> tuple[Any, ...]:
 async def _insert_episode_children(db: aiosqlite.Connection, episodes: list[EpisodeWrite]) -> None:
     """Chapters, people, transcript links and soundbites of freshly written episodes."""
     await db.executemany(
-        """INSERT INTO chapters (episode_id, position, start, title, source, url, image)
-           VALUES (?, ?, ?, ?, ?, ?, ?)""",
+        """INSERT INTO chapters (episode_id, position, start, title, source, url, image, kind)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
         [
-            (e.id, position, c.start, c.title, c.source, c.url, c.image)
+            (e.id, position, c.start, c.title, c.source, c.url, c.image, c.kind)
             for e in episodes
             for position, c in enumerate(e.chapters)
         ],

@@ -452,10 +452,15 @@ def _line_pages(
 
 
 def chapter_line(episode: EpisodeSummary, chapter: ChapterEntry, title_limit: int = 200) -> str:
-    """`` `12:34` [Title](jump link) ``, plus the chapter's own link when it has one."""
+    """`` `12:34` [Title](jump link) ``, marked `(ad)` for a sponsor read and `(past the
+    stated length)` when the feed's duration ends before it, plus the chapter's own link."""
     title = literal(chapter.title, title_limit) or "(untitled)"
     jump = jump_link(chapter.start, audio_url=episode.audio_url, link=episode.link)
     line = f"`{format_timestamp(chapter.start)}` {link(title, jump)}"
+    if chapter.kind == "ad":
+        line += " (ad)"
+    if episode.duration and chapter.start >= episode.duration:
+        line += " (past the stated length)"
     if web_url(chapter.url):
         line += f" · {link('link', chapter.url)}"
     return line

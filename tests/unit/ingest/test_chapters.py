@@ -236,10 +236,12 @@ def test_a_time_too_far_ahead_is_dropped_too() -> None:
     assert pairs(chapters_from_notes(notes)) == [(0, "A"), (300, "B"), (600, "D"), (900, "E")]
 
 
-def test_duration_drops_chapters_at_or_after_the_end() -> None:
+def test_chapters_past_the_stated_duration_are_kept() -> None:
+    # Issue 11: the duration tag is often a free preview's length, or wrong; the card
+    # marks late chapters instead of the reader hiding them.
     notes = notes_of("lexfridman", "#498 ", "description")
-    assert pairs(chapters_from_notes(notes, duration=7154.0)) == LEX_498[:9]
-    assert pairs(chapters_from_notes(notes, duration=0)) == LEX_498  # unknown duration
+    assert pairs(chapters_from_notes(notes, duration=7154.0)) == LEX_498
+    assert pairs(chapters_from_notes(notes, duration=600.0)) == LEX_498
 
 
 # ---------------------------------------------------------------- real traps
@@ -668,7 +670,7 @@ def test_hostile_notes_give_no_chapters(adversarial: str) -> None:
 # ---------------------------------------------------------------- finalize_chapters
 
 
-def test_finalize_sorts_and_drops_empty_duplicate_and_late_chapters() -> None:
+def test_finalize_sorts_and_drops_empty_duplicate_and_negative_chapters() -> None:
     chapters = [
         Chapter(30.0, "Middle", "psc"),
         Chapter(0.0, "Intro", "psc"),
@@ -684,6 +686,53 @@ def test_finalize_sorts_and_drops_empty_duplicate_and_late_chapters() -> None:
         (20.0, "Padded"),
         (30.0, "Middle"),
         (45.0, "Middle"),
+        (60.0, "Past the end"),
+    ]
+
+
+AD_TITLES = [
+    "Sponsor: Acme Mattresses",
+    "Sponsored by Hover",
+    "SPONSOR - Squarespace",
+    "(Sponsor) Acme",
+    "Werbung",
+    "Werbung für Acme",
+    "Anzeige",
+    "Ad break",
+    "Ads",
+    "Mid-roll ad",
+    "A word from our sponsor",
+]
+NOT_AD_TITLES = [
+    "Sponsors, Comments, and Reflections",  # Lex Fridman #498: the chapter mentions them
+    "Adam and Eve",
+    "Advertising in the 90s",
+    "Ads are evil, we discuss",
+    "Address book sync",
+    "Sponsorship deals explained with a guest",
+]
+
+
+@pytest.mark.parametrize("title", AD_TITLES)
+def test_sponsor_and_ad_titles_are_marked_as_ads(title: str) -> None:
+    (chapter,) = finalize_chapters([Chapter(5.0, title, "notes")], None)
+    assert chapter.kind == "ad"
+
+
+@pytest.mark.parametrize("title", NOT_AD_TITLES)
+def test_titles_that_only_mention_ads_are_chapters(title: str) -> None:
+    (chapter,) = finalize_chapters([Chapter(5.0, title, "notes")], None)
+    assert chapter.kind == "chapter"
+
+
+def test_ad_chapters_keep_their_place_in_the_list() -> None:
+    notes = "0:00 Intro\n4:30 Sponsor: Acme\n6:00 The interview\n40:00 Werbung\n41:30 Outro"
+    assert [(c.start, c.title, c.kind) for c in chapters_from_notes(notes)] == [
+        (0.0, "Intro", "chapter"),
+        (270.0, "Sponsor: Acme", "ad"),
+        (360.0, "The interview", "chapter"),
+        (2400.0, "Werbung", "ad"),
+        (2490.0, "Outro", "chapter"),
     ]
 
 
