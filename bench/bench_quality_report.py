@@ -125,7 +125,8 @@ async def report(limit: int | None) -> None:
                 rows.append(row)
                 totals.update({k: v for k, v in row.items() if isinstance(v, int)})
 
-    print(f"{len(files)} fixture feeds, {totals['episodes']} episodes, imported in {imported:.1f} s")
+    episodes = totals["episodes"]
+    print(f"{len(files)} fixture feeds, {episodes} episodes, imported in {imported:.1f} s")
     print()
     print(
         "| feed | episodes | with guest | guests | boilerplate in summary (before → after)"
