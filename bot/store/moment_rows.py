@@ -112,8 +112,7 @@ class MomentStore(StoreBase):
             where += " AND episode_id = ?"
             params.append(episode_id)
         rows = await self.fetchall(
-            f"""SELECT episode_id, seconds, count(*) AS saves FROM saved_moments
-                WHERE {where} GROUP BY episode_id, seconds
+            f"""SELECT episode_id, seconds, saves FROM moment_saves WHERE {where}
                 ORDER BY saves DESC, episode_id DESC, seconds LIMIT ?""",
             (*params, limit),
         )
