@@ -55,6 +55,7 @@ class EpisodeDetail:
     persons: list[PersonCredit]
     chapter_count: int
     has_transcript: bool
+    chapters_error: str | None = None  # why the feed's chapters file could not be read
 
 
 @dataclass(frozen=True, slots=True)

@@ -230,7 +230,7 @@ class SearchStore(StoreBase):
         """An episode with its notes text, chapter count, whether it has a transcript, and
         its people (hosts first) — in one query."""
         row = await self.fetchone(
-            f"""SELECT {_SUMMARY_COLUMNS}, e.notes_text,
+            f"""SELECT {_SUMMARY_COLUMNS}, e.notes_text, e.chapters_error,
                        (SELECT count(*) FROM chapters c WHERE c.episode_id = e.id) AS chapters,
                        EXISTS (SELECT 1 FROM transcript_refs t WHERE t.episode_id = e.id)
                            AS has_transcript,
@@ -254,6 +254,7 @@ class SearchStore(StoreBase):
             people,
             row["chapters"],
             bool(row["has_transcript"]),
+            row["chapters_error"],
         )
 
     async def chapter_entries(self, episode_id: int) -> list[ChapterEntry]:

@@ -374,6 +374,8 @@ def episode_card(detail: EpisodeDetail) -> discord.Embed:
     if detail.chapter_count:
         count = detail.chapter_count
         chapters = f"{count} chapter{'s' if count != 1 else ''}: press **Chapters** below"
+    elif detail.chapters_error:
+        chapters = _CHAPTERS_FILE_FAILED[0].upper() + _CHAPTERS_FILE_FAILED[1:]
     else:
         chapters = "No chapters in this episode's feed"
     if detail.has_transcript:
@@ -482,10 +484,17 @@ def chapter_pages(
     )
 
 
+_CHAPTERS_FILE_FAILED = "the chapters file could not be loaded; the feed's notes have none"
+
+
 def no_chapters_message(detail: EpisodeDetail) -> str:
     """What `/chapters` says for an episode without chapters."""
     heading = episode_heading(detail.episode, 300)
     message = f"**{heading}** has no chapters in its feed."
+    if detail.chapters_error:  # the reason may name a local path: it stays in the logs
+        message = (
+            f"**{heading}** has no chapters: {_CHAPTERS_FILE_FAILED}. The next import tries again."
+        )
     if detail.has_transcript:
         message += (
             " It has a transcript, though: `/when` finds the moment a topic comes up "

@@ -11,9 +11,9 @@ import pytest
 
 from bot.app.cli import import_sources
 from bot.ingest.fetch import Fetcher
-from bot.models.episode_views import ChapterEntry, EpisodeSummary
+from bot.models.episode_views import ChapterEntry, EpisodeDetail, EpisodeSummary
 from bot.store import Store
-from bot.ui.render import chapter_line
+from bot.ui.render import chapter_line, episode_card, no_chapters_message
 
 pytestmark = pytest.mark.usefixtures("clean_environment")
 
@@ -82,3 +82,38 @@ def test_the_reply_marks_a_chapter_past_the_stated_length() -> None:
     early = chapter_line(SUMMARY, ChapterEntry(360.0, "The workshop", "notes"))
     assert late.endswith("Goodbye (past the stated length)")
     assert "(past" not in early and "(ad)" not in early
+
+
+# A chapters file that cannot be read, and notes with no list: the member is told why.
+BROKEN_FILE_FEED = """<?xml version="1.0"?>
+<rss version="2.0" xmlns:podcast="https://podcastindex.org/namespace/1.0"><channel>
+<title>Broken Show</title>
+<item><title>Episode two</title><guid>two</guid>
+<podcast:chapters url="missing-chapters.json" type="application/json+chapters"/>
+<description>We talk about 3:16 things.</description></item>
+</channel></rss>
+"""
+
+
+async def test_a_failed_chapters_file_is_explained_on_the_card_and_in_chapters(
+    tmp_path: Path,
+) -> None:
+    feed = tmp_path / "feed.xml"
+    feed.write_text(BROKEN_FILE_FEED, encoding="utf-8")
+    async with await Store.open(tmp_path / "store.db") as store, Fetcher() as fetcher:
+        await import_sources([str(feed)], store, fetcher, out=io.StringIO())
+        episode_id = (await store.fetchall("SELECT id FROM episodes"))[0]["id"]
+        detail = await store.episode_detail(episode_id)
+
+    assert detail is not None and detail.chapter_count == 0
+    assert detail.chapters_error  # kept for the logs; the member sees the plain sentence
+    (field,) = [f for f in episode_card(detail).fields if f.name == "Chapters"]
+    assert field.value == "The chapters file could not be loaded; the feed's notes have none"
+    message = no_chapters_message(detail)
+    assert "the chapters file could not be loaded; the feed's notes have none" in message
+    assert str(tmp_path) not in message  # the reason, which may name a path, stays out
+
+
+def test_without_a_failed_file_the_reply_still_says_no_chapters() -> None:
+    detail = EpisodeDetail(SUMMARY, "", [], 0, False)
+    assert "has no chapters in its feed" in no_chapters_message(detail)
