@@ -16,7 +16,7 @@ import time
 from typing import Any
 
 from tests.fakediscord.gateway import Gateway
-from tests.fakediscord.interactions import build_command_data, find_command
+from tests.fakediscord.interactions import SchemaError, build_command_data, find_command
 from tests.fakediscord.models import (
     APPLICATION_COMMAND,
     AUTOCOMPLETE,
@@ -28,6 +28,8 @@ from tests.fakediscord.models import (
     snowflake,
 )
 from tests.fakediscord.state import DiscordState
+
+MESSAGE_COMMAND = 3  # an application command's type: Apps → name on a message
 
 
 class CommandNotAvailable(AssertionError):
@@ -64,6 +66,36 @@ class MemberActions:
         kind = AUTOCOMPLETE if focused else APPLICATION_COMMAND
         label = ("autocomplete " if focused else "") + "/" + " ".join(names)
         return await self._dispatch(kind, data, member, channel, label)
+
+    async def message_command(
+        self,
+        name: str,
+        target: FakeMessage,
+        *,
+        member: Member | None,
+    ) -> InteractionHandle:
+        """Run the message command `name` (Apps → name) on `target`: `data.type` 3, the
+        message in `data.resolved.messages`, as Discord sends it (its text included,
+        without the message-content intent)."""
+        state = self.state
+        member = member or state.member
+        channel = state.guild.channels[target.channel_id]
+        schema, scope = find_command(state, name)
+        if schema.get("type", 1) != MESSAGE_COMMAND:
+            raise SchemaError(f"{name!r} is not a message command")
+        self._check_available(schema, member, channel, False)
+        data: dict[str, Any] = {
+            "id": str(state.command_ids[(scope, schema["name"])]),
+            "name": schema["name"],
+            "type": MESSAGE_COMMAND,
+            "target_id": str(target.id),
+            "resolved": {"messages": {str(target.id): target.data}},
+        }
+        if scope is not None:
+            data["guild_id"] = str(scope)
+        return await self._dispatch(
+            APPLICATION_COMMAND, data, member, channel, f"message command {name}"
+        )
 
     def _check_available(
         self, schema: dict[str, Any], member: Member, channel: dict[str, Any], override: bool

@@ -38,7 +38,7 @@ from aiohttp import web
 
 from tests.fakediscord.actions import CommandNotAvailable, MemberActions
 from tests.fakediscord.gateway import Gateway
-from tests.fakediscord.models import FakeMessage, InteractionHandle, Member
+from tests.fakediscord.models import FakeMessage, InteractionHandle, Member, snowflake
 from tests.fakediscord.rest import DiscordError, Plumbing
 from tests.fakediscord.rest_app import ApplicationRoutes
 from tests.fakediscord.rest_interactions import InteractionRoutes
@@ -241,6 +241,59 @@ class FakeDiscord(DiscordState):
         return await self._actions.click(
             message, custom_id, label=label, member=member, values=values
         )
+
+    def member_says(
+        self,
+        text: str,
+        /,
+        *,
+        member: Member | None = None,
+        in_channel: dict[str, Any] | None = None,
+        reply_to: FakeMessage | None = None,
+    ) -> FakeMessage:
+        """A member posts `text` (default: the member without permissions, in #episodes);
+        `reply_to` makes it a reply. The bot never sees it (no message intents) until a
+        message command is run on it."""
+        state = self
+        member = member or state.member
+        channel = in_channel or state.text_channel
+        data: dict[str, Any] = {
+            "id": str(snowflake()),
+            "channel_id": str(channel["id"]),
+            "guild_id": str(state.guild.id),
+            "author": member.user,
+            "content": text,
+            "timestamp": "2026-01-01T00:00:00+00:00",
+            "edited_timestamp": None,
+            "tts": False,
+            "mention_everyone": False,
+            "mentions": [],
+            "mention_roles": [],
+            "attachments": [],
+            "embeds": [],
+            "components": [],
+            "pinned": False,
+            "type": 0,
+        }
+        if reply_to is not None:
+            data["type"] = 19
+            data["message_reference"] = {
+                "message_id": str(reply_to.id),
+                "channel_id": str(reply_to.channel_id),
+                "guild_id": str(state.guild.id),
+            }
+            data["referenced_message"] = reply_to.data
+        message = FakeMessage(data, allowed_mentions=None, interaction_id=None)
+        state.messages[message.id] = message
+        state.history.setdefault(message.channel_id, []).append(message.id)
+        return message
+
+    async def run_message_command(
+        self, name: str, message: FakeMessage, /, *, member: Member | None = None
+    ) -> InteractionHandle:
+        """Apps → `name` on `message`, as a member would (default: the member without
+        permissions)."""
+        return await self._actions.message_command(name, message, member=member)
 
 
 __all__ = ["CommandNotAvailable", "DiscordError", "FakeDiscord", "Hold", "SyncRecord"]

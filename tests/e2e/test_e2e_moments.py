@@ -1,0 +1,114 @@
+"""End to end: "Find moment" (a message command: `data.type` 3, the message in
+`data.resolved.messages`) and ⭐ Save, through the loopback fake Discord, before and after
+a restart of the real bot process.
+"""
+
+from __future__ import annotations
+
+import signal
+
+import pytest
+import pytest_asyncio
+
+from bot.app.runner import invite_permissions
+from tests.fakediscord import FakeDiscord
+from tests.fakediscord.botprocess import SharedBot
+from tests.support.paths import EXAMPLES
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+
+@pytest_asyncio.fixture(loop_scope="module", scope="module")
+async def fake():
+    async with FakeDiscord() as server:
+        server.set_bot_permissions(invite_permissions().value)
+        yield server
+
+
+@pytest_asyncio.fixture(loop_scope="module", scope="module")
+async def bot(fake, tmp_path_factory):
+    shared = SharedBot(
+        fake,
+        tmp_path_factory.mktemp("moments"),
+        feeds=[EXAMPLES / "feed.xml"],
+        ready_feeds=1,
+        ready_when="SELECT count(*) FROM related_episodes",
+    )
+    await shared.start()
+    yield shared
+    assert await shared.stop(signal.SIGINT) == 0, shared.process.tail()
+
+
+@pytest.fixture(autouse=True)
+def fresh_violations(fake):
+    fake.violations.clear()
+
+
+async def test_find_moment_is_synced_as_a_message_command(fake, bot):
+    (menu,) = [c for c in fake.commands(fake.guild.id) + fake.commands() if c.get("type") == 3]
+    assert menu["name"] == "Find moment"
+    assert not menu.get("options")  # a message command takes the message, nothing else
+
+
+async def test_find_moment_answers_privately_and_save_works_after_a_restart(fake, bot):
+    said = fake.member_says("the bit at 17:10 in ep 12, not the one at 5:30pm")
+    answer = await (await fake.run_message_command("Find moment", said)).reply()
+    assert answer.ephemeral
+    (card,) = answer.embeds
+    assert card["title"].startswith("17:10 · #12 · ")
+    assert card["url"] == "https://example.com/audio/ep12.mp3#t=1030"
+    assert "in *The infinite-width limit*, 0:08 into the chapter" in card["description"]
+
+    saved = await (await fake.click(answer, label="Save")).reply()
+    assert saved.ephemeral and "Saved `17:10`" in saved.content
+
+    await bot.restart()
+    again = await (await fake.click(answer, label="Save")).reply()
+    assert again.ephemeral and "already saved" in again.content
+    assert fake.violations == []
+
+
+async def test_find_moment_reads_the_episode_from_the_replied_to_message(fake, bot):
+    first = fake.member_says("has anyone heard #12 yet?")
+    said = fake.member_says("yes! 1:02 is great", reply_to=first)
+    answer = await (await fake.run_message_command("Find moment", said)).reply()
+    assert answer.embeds[0]["title"].startswith("1:02 · #12 · ")
+    shared = await (await fake.click(answer, label="Share")).reply()
+    assert not shared.ephemeral and shared.embeds[0]["title"].startswith("1:02 · #12 · ")
+    assert fake.violations == []
+
+
+# --------------------------------------------------------------------------- /discuss
+
+
+def thread_id_in(content: str) -> int:
+    return int(content.rsplit("<#", 1)[1].rstrip(">"))
+
+
+async def test_discuss_opens_one_thread_in_the_text_channel_and_finds_it_again(fake, bot):
+    opened = await (await fake.invoke("discuss", episode="12")).reply()
+    assert not opened.ephemeral and "I opened the discussion of #12" in opened.content
+    thread = next(t for t in fake.threads if int(t["id"]) == thread_id_in(opened.content))
+    assert thread["parent_id"] == fake.text_channel["id"]
+    assert thread["name"].startswith("#12 · Zoë Harlan-Miyata")
+    starter = fake.channel_messages(fake.text_channel)[-2]
+    assert starter.embeds[0]["title"].startswith("12: Zoë") and "Chapters" in starter.text()
+
+    again = await (await fake.invoke("discuss", episode="#12")).reply()
+    assert "is here" in again.content and thread_id_in(again.content) == int(thread["id"])
+    # In the thread, "Find moment" knows the episode without being told.
+    said = fake.member_says("17:10 is the key bit", in_channel=thread)
+    answer = await (await fake.run_message_command("Find moment", said)).reply()
+    assert answer.embeds[0]["title"].startswith("17:10 · #12 · ")
+    assert fake.violations == []
+
+
+async def test_discuss_opens_a_post_in_the_announce_forum(fake, bot):
+    forum = fake.forum_channel
+    await (await fake.invoke("announce channel", member=fake.admin, channel=forum["id"])).reply()
+    opened = await (await fake.invoke("discuss", episode="11")).reply()
+    post = next(t for t in fake.threads if int(t["id"]) == thread_id_in(opened.content))
+    assert post["parent_id"] == forum["id"]
+    [starter] = fake.channel_messages(post)[:1]
+    assert starter.embeds[0]["title"].startswith("11:")
+    assert fake.violations == []
