@@ -12,6 +12,7 @@ sender. The bot closes them when it closes.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Sequence
 from pathlib import Path
@@ -29,6 +30,7 @@ log = logging.getLogger(__name__)
 
 TICK_SECONDS = 10.0  # how often due feeds and the outbox are looked at
 UPKEEP_SECONDS = 24 * 3600  # transcripts re-checked and indexes compacted once a day
+STOP_GRACE_SECONDS = 10.0  # on stop, how long an announcement in flight may take to finish
 
 
 class PollerCog(commands.Cog, name="Poller"):
@@ -55,17 +57,28 @@ class PollerCog(commands.Cog, name="Poller"):
         self.backups = backups  # BACKUP_DIR: a daily copy of the store
         self._last_upkeep: float | None = None
         self._feeds_imported = False
+        self._not_announcing = asyncio.Event()  # clear while the tick drains the outbox
+        self._not_announcing.set()
         self.tick.change_interval(seconds=tick_seconds)
 
     async def cog_load(self) -> None:
+        self.announcer.resume()  # stopped by a previous unload, if any
         self.tick.start()
 
     async def cog_unload(self) -> None:
+        """Stop gracefully (SIGTERM, bot close): polling stops at once, an announcement in
+        flight may finish within `STOP_GRACE_SECONDS`, no new one starts."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + STOP_GRACE_SECONDS
+        self.announcer.stop_soon()
         task = self.tick.get_task()
+        if task is not None and task is not asyncio.current_task():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._not_announcing.wait(), STOP_GRACE_SECONDS)
         self.tick.cancel()
         if task is not None and task is not asyncio.current_task():
             await asyncio.wait([task])  # stopped for real: nothing is sent after unload
-        await self.announcer.close()
+        await self.announcer.close(grace=max(0.0, deadline - loop.time()))
         if self.transcripts is not None:
             await self.transcripts.close()  # the syncs the loop started stop with it
 
@@ -93,10 +106,13 @@ class PollerCog(commands.Cog, name="Poller"):
         await self._daily_upkeep()
         if self.backups is not None:
             await self.backups.run_if_due()  # never raises; looks at most hourly
+        self._not_announcing.clear()
         try:
             await self.announcer.drain()
         except Exception:
             log.exception("sending announcements failed")
+        finally:
+            self._not_announcing.set()
 
     async def _daily_upkeep(self) -> None:
         """At start and then daily: every feed's transcripts (synced in the background);

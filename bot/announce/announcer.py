@@ -161,6 +161,7 @@ class Announcer:
         self._last_post: dict[int, float] = {}
         self._lock = asyncio.Lock()
         self._background: set[asyncio.Task[Any]] = set()
+        self._stopping = False  # set by `close`: no new delivery starts
 
     # ------------------------------------------------------------------ draining
 
@@ -175,11 +176,15 @@ class Announcer:
                 catch_up_after=self._catch_up_after,
             )
             for _ in range(max_rounds):
+                if self._stopping:
+                    break
                 batch = await self._store.open_deliveries(int(self._clock()))
                 batch = [d for d in batch if d.guild_id not in report.blocked_guilds]
                 if not batch:
                     break
                 for delivery in batch:
+                    if self._stopping:
+                        break  # stopping: the one in flight is done; the rest wait in the outbox
                     if delivery.guild_id in report.blocked_guilds:
                         continue
                     await self._deliver_safely(delivery, report)
@@ -205,9 +210,22 @@ class Announcer:
         except Exception:
             log.exception("draining the outbox failed")
 
-    async def close(self) -> None:
-        """Cancel background drains (cog unload); the outbox keeps what they didn't send."""
+    def stop_soon(self) -> None:
+        """Start no new delivery (a graceful stop); the one in flight goes on."""
+        self._stopping = True
+
+    def resume(self) -> None:
+        """Deliver again after a stop (the poller cog loaded again)."""
+        self._stopping = False
+
+    async def close(self, grace: float = 0.0) -> None:
+        """Stop (cog unload): no new delivery starts, a background drain's delivery in
+        flight may finish within `grace` seconds, then what still runs is cancelled; the
+        outbox keeps what was not sent."""
+        self._stopping = True
         tasks = list(self._background)
+        if tasks and grace > 0:
+            await asyncio.wait(tasks, timeout=grace)
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)

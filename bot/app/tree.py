@@ -25,6 +25,7 @@ class UserError(app_commands.AppCommandError):
 
 SLOW_COMMAND_SECONDS = 1.0  # a command (or autocomplete) slower than this is logged
 
+RESTARTING = "That command isn't available right now (I may be restarting): try again in a minute."
 APOLOGY = "Sorry, something went wrong on my side. It has been logged; please try again later."
 
 
@@ -46,6 +47,10 @@ def explain(error: BaseException) -> str | None:
         return f"I couldn't understand {str(error.value)[:100]!r} for that option."
     if isinstance(error, app_commands.CheckFailure):
         return "You can't use this command here."
+    if isinstance(error, app_commands.CommandNotFound):
+        # The bot is stopping (its cogs, and their commands, are unloaded first) or a
+        # client still shows a command this version no longer has.
+        return RESTARTING
     return None
 
 
