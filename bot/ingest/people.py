@@ -23,6 +23,7 @@ Every inferred person has role "guest" and `inferred=True`.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -45,7 +46,8 @@ PARTICLES = _words(
 # Titles before a name, dropped: "Dr. Timothy M. Jurgensen" -> "Timothy M. Jurgensen".
 _HONORIFICS = _words(
     "dr dr. prof prof. professor sir dame mr mr. mrs mrs. ms ms. mx mx. gov gov. governor "
-    "sen sen. senator rep rep. rev rev. fr fr. capt capt. captain gen gen. judge mayor"
+    "sen sen. senator rep rep. rev rev. fr fr. capt capt. captain gen gen. judge mayor "
+    "ambassador amb amb. minister chancellor rabbi imam bishop lt lt. col col. sgt sgt."
 )
 _MONTHS_AND_DAYS = (
     "january february march april may june july august september october november december "
@@ -138,6 +140,19 @@ _STRONG_NOTES_MARKERS = re.compile(
     r"|\bfeaturing|\bfeat\.|\bft\.)\s+",
     re.I,
 )
+# A notes line that names another episode before the marker ("DD 3: Typography (feat. Ann
+# Lee)", "#41 – … with …", "Episode 12: …", "Previously: …"): a link to an older episode,
+# whose guest is not this episode's.
+_EPISODE_REFERENCE = re.compile(
+    r"(?:^|[\s(\[])(?:\#\s?|[A-Z]{1,5}\s?|(?:episode|ep\.?|folge)\s*\#?)?\d{1,5}\s*[:|–—-]\s"
+    r"|\b(?:previously|see\s+also|related\s+episodes?|more\s+episodes"
+    r"|listen\s+again|also\s+listen)\b",
+    re.I | re.M,
+)
+# A share of a feed's episodes (and at least this many) naming one person makes them a
+# regular — a host or panelist — not a guest.
+REGULAR_SHARE = 0.5
+REGULAR_MIN_EPISODES = 5
 _WEAK_AFTER_NAME = re.compile(
     r"^\s*(?::\s+\S|(?:on|talks|discusses|explains|returns|is\s+back|again)\b)", re.I
 )
@@ -170,7 +185,7 @@ def guest_evidence(
     def add(names: Iterable[str], *, weak: bool = False) -> None:
         for name in names:
             key = _fold(name)
-            if key in excluded or (show and key in show):
+            if key in excluded or (show and key in show) or _is_host_variant(key, excluded):
                 continue
             if any(_fold(seen.name) == key for seen in found):
                 continue
@@ -183,6 +198,15 @@ def guest_evidence(
     for match in _STRONG_TITLE_MARKERS.finditer(core):
         add(read_names(core[match.end() :]))
     for match in _STRONG_NOTES_MARKERS.finditer(notes):
+        # Looked for on the marker's line, in its own sentence, close before it.
+        start = max(notes.rfind("\n", 0, match.start()) + 1, match.start() - 120)
+        sentence = max(
+            notes.rfind(". ", start, match.start()), notes.rfind("? ", start, match.start())
+        )
+        if sentence >= 0:
+            start = sentence + 2
+        if _EPISODE_REFERENCE.search(notes, start, match.start()):
+            continue  # "DD 3: Type on screens (feat. Ann Lee)": another episode's guest
         add(read_names(notes[match.end() :]))
     # "with" and the weak forms need the notes to spell the name exactly so (capitals and
     # all), which a topic in Title Case ("Continuous Delivery") seldom is in running text.
@@ -230,7 +254,44 @@ def infer_feed_guests(
     weak_hits = sum(any(e.weak for e in evidence) for evidence in found)
     english = language is None or not language.strip() or language.lower().startswith("en")
     habit = english and weak_hits >= max(3, len(episodes) / 4)
+    # Someone named on half the episodes is a host or a regular panelist, never a guest.
+    named = Counter(_fold(e.name) for evidence in found for e in evidence)
+    floor = max(REGULAR_MIN_EPISODES, REGULAR_SHARE * len(episodes))
+    regulars = {key for key, n in named.items() if n >= floor}
+    if regulars:
+        found = [[e for e in evidence if _fold(e.name) not in regulars] for evidence in found]
     return [_guests(evidence, weak=habit) for evidence in found]
+
+
+_CREDIT_SUFFIX = re.compile(r"\s+[-–—|]\s+.*$|\s*\([^()]*\)\s*$|,\s+.*$")
+
+
+def credit_name(name: str) -> str:
+    """A credited name without the honorific before it and the affiliation after it, so
+    that one person is one person: "Dr. Ann Lee", "Ann Lee - Acme Corp", "Ann Lee (Acme)"
+    and "Ann Lee, CTO at Acme" are all "Ann Lee". A name that would be left too short
+    (or that is not read as a name) is kept as written."""
+    text = " ".join(name.split())
+    tokens = text.split(" ")
+    while len(tokens) > 2 and tokens[0].casefold() in _HONORIFICS:
+        tokens.pop(0)
+    text = " ".join(tokens)
+    bare = _CREDIT_SUFFIX.sub("", text)
+    if bare != text and len(bare.split()) >= 2 and clean_name(bare) == bare:
+        text = bare
+    return text
+
+
+def _is_host_variant(key: str, hosts: set[str]) -> bool:
+    """A host's name with words before it ("Titan Host Ann Lee", "Co-host Ann Lee"), or
+    a host's first and last names without the middle one."""
+    for host in hosts:
+        if key.endswith(" " + host):
+            return True
+        parts = host.split()
+        if len(parts) > 2 and key == f"{parts[0]} {parts[-1]}":
+            return True
+    return False
 
 
 def _guests(evidence: list[GuestEvidence], *, weak: bool) -> list[Person]:

@@ -11,7 +11,7 @@ from bot.common.plain_text import html_to_text
 from bot.ingest.feedparse import parse_feed
 from bot.ingest.fetch import Fetcher
 from bot.ingest.importer import Importer
-from bot.ingest.people import clean_name, infer_feed_guests, infer_guests
+from bot.ingest.people import clean_name, credit_name, infer_feed_guests, infer_guests
 from bot.store import Store
 from tests.support.paths import EXAMPLES, fixture_feed
 
@@ -239,10 +239,9 @@ async def test_a_person_without_a_role_is_a_host(imported):
 
 
 async def test_item_level_people_replace_the_channel_people(imported):
-    # The Mike Neumann Show: the channel names its host, each item names only the guest.
-    assert await people_of(imported, "Social Media") == [
-        ("Dr. Timothy M. Jurgensen", "guest", False)
-    ]
+    # The Mike Neumann Show: the channel names its host, each item names only the guest
+    # (tagged "Dr. Timothy M. Jurgensen": the honorific is dropped, one person is one name).
+    assert await people_of(imported, "Social Media") == [("Timothy M. Jurgensen", "guest", False)]
 
 
 async def test_guests_and_hosts_from_item_tags(imported):
@@ -288,3 +287,77 @@ async def test_an_inferred_guest_and_a_tagged_one_are_the_same_person(imported):
                WHERE p.name = 'Emeka Ugwu' ORDER BY e.number"""
         )
     assert [row[0] for row in rows] == [25, 29]
+
+
+# ---------------------------------------------------------------- false guests (issue 13)
+
+
+@pytest.mark.parametrize(
+    ("credited", "name"),
+    [
+        ("Dr. Ann Lee", "Ann Lee"),
+        ("Prof. Dr. Ann Lee", "Ann Lee"),
+        ("Ambassador Ines Varga", "Ines Varga"),
+        ("Ann Lee - Quarry Labs", "Ann Lee"),
+        ("Ann Lee – Quarry Labs", "Ann Lee"),
+        ("Ann Lee (Quarry Labs)", "Ann Lee"),
+        ("Ann Lee, CTO at Quarry Labs", "Ann Lee"),
+        ("Ann Lee | Quarry Labs", "Ann Lee"),
+        ("Dr. Who", "Dr. Who"),  # nothing would be left of it
+        ("Ann Harlan-Miyata", "Ann Harlan-Miyata"),  # a hyphen inside a name stays
+        ("Quarry Labs - Podcast", "Quarry Labs - Podcast"),  # no name before the dash
+    ],
+)
+def test_a_credit_loses_its_honorific_and_its_company(credited, name):
+    assert credit_name(credited) == name
+
+
+def test_a_guest_named_in_a_link_to_an_older_episode_is_not_this_episodes_guest():
+    notes = (
+        "We compare kerning on phones and on paper.\n"
+        "Previously: DD 3: Type on screens (feat. Ann Lee)\n"
+        "41: Grids and margins featuring Bo Chen"
+    )
+    assert infer_guests("Kerning on phones", notes) == []
+
+
+def test_a_guest_named_in_this_episodes_own_notes_still_counts():
+    notes = "In episode 42 our guest is Ann Lee, a type designer from Porto."
+    assert [p.name for p in infer_guests("Kerning on phones", notes)] == ["Ann Lee"]
+
+
+@pytest.mark.parametrize(
+    "notes",
+    ["Joined by co-host Dan Reyes.", "Joined by Titan Host Dan Reyes today."],
+)
+def test_a_host_with_a_word_before_the_name_is_no_guest(notes):
+    assert infer_guests("Fonts on phones", notes, hosts=["Dan Reyes"]) == []
+
+
+def test_someone_on_half_the_episodes_is_a_regular_not_a_guest():
+    episodes = [(f"{n}: Topic {n}", f"Joined by Mira Solberg. Today: topic {n}.") for n in range(8)]
+    episodes[3] = ("3: Printing presses", "Joined by Mira Solberg and Tomas Ekdahl.")
+    found = infer_feed_guests(episodes, show_title="Press Room")
+    assert [p.name for p in found[3]] == ["Tomas Ekdahl"]
+    assert all(p.name != "Mira Solberg" for people in found for p in people)
+
+
+def test_the_deprogram_names_next_weeks_guest_in_a_patreon_plug_which_is_not_taken():
+    # "Episode 102 - Bubble City Boys (Ft. Matt Bors and Ben Clarkson)"; its notes end
+    # "Episode 103 - The Creator Economy (Ft. Tom Nicholas) is already available there".
+    guests = _feed_guests("2026-02-13-deprogram")
+    assert guests["Episode 102 - Bubble City Boys (Ft. Matt Bors and Ben Clarkson)"] == [
+        "Matt Bors",
+        "Ben Clarkson",
+    ]
+    # "Episode 92 - … (Ft. Trueanon Brace Belden) is already available on Patreon"
+    assert guests["Episode 91 - Park the Fascist | Back And To The Left #2"] == []
+
+
+def test_an_ambassador_is_credited_by_name():
+    guests = _feed_guests("80000HoursPodcast")
+    title = (
+        "#65 - Ambassador Bonnie Jenkins on 8 years pursuing WMD arms control, & diversity "
+        "in diplomacy"
+    )
+    assert guests[title] == ["Bonnie Jenkins"]
