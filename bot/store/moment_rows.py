@@ -141,18 +141,32 @@ class MomentStore(StoreBase):
     # ------------------------------------------------------------------ discussion threads
 
     async def episode_of_thread(self, guild_id: int | None, thread_id: int) -> int | None:
-        """The episode whose discussion thread `thread_id` is in this server, or None."""
+        """The episode whose discussion thread `thread_id` is in this server: one /discuss
+        opened, or the thread of the episode's announcement. None for any other thread."""
         row = await self.fetchone(
-            "SELECT episode_id FROM discussion_threads WHERE guild_id = ? AND thread_id = ?",
-            (guild_id or NO_GUILD, thread_id),
+            """SELECT episode_id FROM (
+                   SELECT episode_id, 0 AS rank FROM discussion_threads
+                   WHERE guild_id = ? AND thread_id = ?
+                   UNION ALL
+                   SELECT episode_id, 1 AS rank FROM deliveries
+                   WHERE guild_id = ? AND thread_id = ?)
+               ORDER BY rank LIMIT 1""",
+            (guild_id or NO_GUILD, thread_id, guild_id or NO_GUILD, thread_id),
         )
         return None if row is None else int(row["episode_id"])
 
     async def discussion_thread(self, guild_id: int, episode_id: int) -> int | None:
-        """The thread registered as this episode's discussion in this server, or None."""
+        """The episode's discussion thread in this server: the one registered (by
+        /discuss), else the thread the announcer opened on its announcement; or None."""
         row = await self.fetchone(
-            "SELECT thread_id FROM discussion_threads WHERE guild_id = ? AND episode_id = ?",
-            (guild_id, episode_id),
+            """SELECT thread_id FROM (
+                   SELECT thread_id, 0 AS rank FROM discussion_threads
+                   WHERE guild_id = ? AND episode_id = ?
+                   UNION ALL
+                   SELECT thread_id, 1 AS rank FROM deliveries
+                   WHERE guild_id = ? AND episode_id = ? AND thread_id IS NOT NULL)
+               ORDER BY rank LIMIT 1""",
+            (guild_id, episode_id, guild_id, episode_id),
         )
         return None if row is None else int(row["thread_id"])
 

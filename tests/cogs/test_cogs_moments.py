@@ -439,3 +439,19 @@ async def test_a_deleted_thread_is_replaced(bot, world):
 async def test_discuss_outside_a_text_or_forum_channel_says_where_it_can(bot, world):
     sent = await discuss(bot, world, "12", here=None)
     assert sent.ephemeral and "text or forum channel" in sent.content
+
+
+async def test_the_announcement_thread_is_the_episodes_discussion_thread(bot, store, world):
+    ep = await episode_id(bot, "12")
+    thread = world._thread(4242, "#12 · announced")
+    async with store.transaction() as db:
+        await db.execute(
+            """INSERT INTO deliveries (episode_id, guild_id, state, thread_id, created_at)
+               VALUES (?, ?, 'sent', ?, 0)""",
+            (ep, GUILD_ID, thread.id),
+        )
+    sent = await discuss(bot, world, "12", here=world.text_channel())
+    assert "is here" in sent.content and sent.content.endswith("<#4242>")
+    assert not world.posted
+    found = await find(bot, member(bot), the_message("at 17:10", channel_id=4242))
+    assert found.embeds[0].title.startswith("17:10 · #12")
