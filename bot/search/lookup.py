@@ -387,6 +387,15 @@ class LookupIndex:
                 count = self.count_in_scope(person, scope)
                 if count:
                     result.append((person, count, total / len(tokens)))
+        if len(result) < limit and len(typed := " ".join(tokens)) >= 3:
+            # Inside a name too ("ngston" finds "Livingston"), below every word match;
+            # both sides folded, so "Zoë" is found by "zoe" and the other way round.
+            matched = {person.id for person, _, _ in result}
+            for person in self.people.values():
+                if person.id not in matched and typed in person.folded:
+                    count = self.count_in_scope(person, scope)
+                    if count:
+                        result.append((person, count, 0.5))
         result.sort(key=lambda item: (-item[2], -item[1], item[0].folded))
         return result[:limit]
 
