@@ -20,6 +20,28 @@ the notes as text lines (see `bot.common.plain_text.html_to_text`):
 
 Podlove OSF chapter boxes (title in `h2.osf_chapter`, time in `span.osf_chaptertime`)
 are structured markup and are read from the HTML directly.
+
+Lists whose line breaks an editor lost (issue 11) are read by a second, token reader
+that does not depend on lines (see `_run_from_tokens`):
+
+5. Every time-like token is found with its position, what stands before it (a bullet,
+   `at`, `@`, `[Part 2 — `, a glued heading) and whether it is glued to a word
+   (`fail7:05`). Dotted (`[6.12]`, `12.30:`) and mistyped times (`04:015`, `41:07n`,
+   `1;05:10`) are tokens too, at a cost; clock times, verses, versions, dates and times
+   in links are not.
+6. A dynamic programme over the tokens picks the best-scoring ascending sequence:
+   each chosen time earns a point (more at a line start, less when glued or mistyped),
+   each title (the text up to the next chosen time or the line's end; for a time alone
+   on its line, the next line) must read as one, and skipped tokens and tiny gaps cost.
+7. The sequence is refused when it reads like a ranking (two or more of the list's
+   times left out for going back), speaker turns, a clock schedule, or times scattered
+   through prose (run together but not introduced by a heading or a colon).
+
+The line reader stays the authority where both find a list: the token reader's list is
+taken only when it is longer (and under a heading if the line reader's is).
+
+Sponsor and ad chapters (`Sponsor: Acme`, `Werbung`, `Ad break`) keep their place and
+are marked `kind="ad"` by `finalize_chapters`, whatever the source.
 """
 
 from __future__ import annotations
@@ -561,6 +583,13 @@ _TOKEN_HEADING = re.compile(
     r"|in this episode|contents)\W*$",
     re.IGNORECASE,
 )
+_CLOCK_HEADING = re.compile(
+    r"\b(?:schedule|timetable|programme|program|fahrplan|zeitplan|ablauf|doors|opening hours"
+    r"|öffnungszeiten|departures?|arrivals?|times? \((?:[A-Z]{2,4})\))",
+    re.IGNORECASE,
+)
+# A sentence end: not after `Dr` or an initial (two lower-case letters before the stop).
+_SENTENCE_END = re.compile(r"(?<=[a-zäöüß]{2})[.!?](?=\s+[A-ZÄÖÜ])")
 _SEPARATOR_AFTER = re.compile(r"[ \t]*[-–—:|]")
 _TOKEN_CLOCK_WORDS = _CLOCK_WORDS - {"at", "um", "ab"}
 _WINDOW = 10  # how far back (in tokens) a chosen time may look for the one before it
@@ -786,6 +815,11 @@ def _run_from_tokens(text: str) -> tuple[bool, list[_Entry]] | None:
             tokens[nodes[chain[position + 1]][0]].start if position + 1 < len(chain) else len(text)
         )
         title, line = _token_title(text, token, stop)
+        if position + 1 == len(chain) and not token.line_start:
+            # A run-together list ends inside its paragraph: `12:30 Wrap-up. Thanks for
+            # listening!` ends at the sentence.
+            end = _SENTENCE_END.search(title)
+            title = title[: end.end()] if end else title
         entries.append(_Entry(value, _clean_title(title), line, "token"))
     chosen = {nodes[n][0] for n in chain}
     # The list: times at line starts, and every time on a line the chosen ones are on.
@@ -796,13 +830,20 @@ def _run_from_tokens(text: str) -> tuple[bool, list[_Entry]] | None:
     lines = text.split("\n")
     if _reads_like_speaker_turns(entries, lines):
         return None
-    wordy = sum(len(entry.title.split()) > 14 for entry in entries)
-    if not any(tokens[i].line_start for i in chosen) and wordy * 2 >= len(entries):
-        return None  # times scattered through prose
     first = tokens[nodes[chain[0]][0]]
     line_begin = text.rfind("\n", 0, first.start) + 1
     preface = text[line_begin : first.start].strip()
     heading = bool(preface) and _TOKEN_HEADING.search(preface) is not None
+    if _CLOCK_HEADING.search(preface):
+        return None  # `Schedule: 9:00 Breakfast 12:30 Lunch`: clock times
+    if not any(tokens[i].line_start for i in chosen):
+        # Run together, the list must be introduced (`Topics`, `Chapters:`, `we cover:`)
+        # and read as titles: `The first 10:00 minutes are slow, the next 20:00 ...` is
+        # prose.
+        wordy = sum(len(entry.title.split()) > 14 for entry in entries)
+        introduced = heading or preface.endswith((":", "-", "–", "—"))
+        if wordy * 2 >= len(entries) or not introduced:
+            return None
     if not preface:
         above = [line for line in lines[max(0, first.line - 3) : first.line] if line.strip()]
         heading = any(_is_heading(line) or _TOKEN_HEADING.search(line) for line in above)

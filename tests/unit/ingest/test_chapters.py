@@ -426,6 +426,21 @@ LOST_LINES = {
         "Episode Topics:(07:00) What they do (12:10) Who pays (20:30) What next",
         [(420.0, "What they do"), (730.0, "Who pays"), (1230.0, "What next")],
     ),
+    "a run-together list ends at the sentence after it": (
+        "<p>Topics 0:00 Welcome2:41 Why dams silt up7:05 The fish ladder12:30 Wrap-up. "
+        "Thanks for listening, and write to us.</p>",
+        [
+            (0.0, "Welcome"),
+            (161.0, "Why dams silt up"),
+            (425.0, "The fish ladder"),
+            (750.0, "Wrap-up."),
+        ],
+    ),
+    "a list introduced mid-paragraph": (
+        "<p>Thanks for listening. In this one we cover: 0:00 Intro 3:05 Tools of the trade "
+        "9:40 Questions</p>",
+        [(0.0, "Intro"), (185.0, "Tools of the trade"), (580.0, "Questions")],
+    ),
     "a heading glued after a dash": (
         "Timestamps —0:00 Hi 2:30 The news 8:45 Mailbag",
         [(0.0, "Hi"), (150.0, "The news"), (525.0, "Mailbag")],
@@ -509,6 +524,12 @@ LOST_LINE_TRAPS = {
     "times in a link": "https://example.com/watch?t=1:30 https://example.com/a/2:30 b/3:40",
     "a dotted number without brackets": "Prices rose 6.12 then 11.11 then 31.35 percent.",
     "glued to a single letter": "v1:30 v2:45 v3:50 are the versions",
+    "times in running prose": (
+        "The first 10:00 minutes are slow, the next 20:00 minutes are better, and the last "
+        "30:00 minutes are great."
+    ),
+    "a run-together schedule of clock times": "Schedule: 9:00 Breakfast 12:30 Lunch 18:00 Dinner",
+    "kick-off times in prose": "Kickoff at 19:30, halftime 20:15, final whistle 21:20.",
 }
 
 
