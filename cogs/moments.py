@@ -201,7 +201,7 @@ class MomentsCog(commands.Cog, name=cards.MOMENTS_COG):
         if episode is None:
             raise UserError("That episode is no longer in the catalogue, so I can't save it.")
         note = cards.note_of(interaction.message)
-        view = await self.moments.moment(episode, seconds, note)
+        view = await self._moment(episode, str(seconds), note)
         new = await self.moments.save(
             interaction.guild_id, interaction.user.id, episode_id, seconds, note
         )

@@ -13,6 +13,7 @@ Share button of a private "Find moment" answer carries the episode and its times
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any, Protocol
 
@@ -119,8 +120,16 @@ def note_of(message: discord.Message | None) -> str | None:
     for embed in message.embeds:
         for embed_field in embed.fields:
             if embed_field.name == NOTE_FIELD and embed_field.value:
-                return str(embed_field.value)
+                return unescape(str(embed_field.value))
     return None
+
+
+_ESCAPE = re.compile(r"\\([^\sA-Za-z0-9])")
+
+
+def unescape(shown: str) -> str:
+    """A note as the member typed it, from the card that shows it escaped (`escape`)."""
+    return _ESCAPE.sub(r"\1", shown).replace("@\u200b", "@")
 
 
 # ---------------------------------------------------------------- buttons

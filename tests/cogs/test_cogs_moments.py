@@ -27,6 +27,7 @@ from bot.ui import moment_cards as cards
 from tests.support.catalogues import copy_store
 from tests.support.cog_calls import (
     AUDIO,
+    HOSTILE_INPUTS,
     RecordingBot,
     assert_acceptable,
     autocomplete,
@@ -455,3 +456,38 @@ async def test_the_announcement_thread_is_the_episodes_discussion_thread(bot, st
     assert not world.posted
     found = await find(bot, member(bot), the_message("at 17:10", channel_id=4242))
     assert found.embeds[0].title.startswith("17:10 · #12")
+
+
+# ---------------------------------------------------------------- hostile and odd input
+
+
+async def test_saving_a_card_keeps_the_members_note_as_typed(bot, store):
+    note = "@everyone **wow** at_this"
+    card = await invoke(bot, "moment", member(bot), episode="12", time="17:10", note=note)
+    fake = member(bot, user_id=OTHER_MEMBER_ID)
+    message = create_autospec(discord.Message, instance=True)
+    message.embeds = card.embeds
+    fake.interaction.message = message
+    await press_dynamic(bot, custom_ids(card)[0], fake)
+    (saved,) = await store.saved_moments(GUILD_ID, OTHER_MEMBER_ID)
+    assert saved.note == note
+
+
+async def test_a_crafted_save_past_the_end_is_explained_not_an_apology(bot):
+    ep = await episode_id(bot, "12")
+    fake = member(bot)
+    fake.interaction.message = None
+    sent = await press_dynamic(bot, f"moment:save:{ep}:99999", fake)
+    assert sent.ephemeral and "past its end" in sent.content
+
+
+@pytest.mark.parametrize("text", HOSTILE_INPUTS)
+async def test_hostile_times_get_an_answer_never_an_exception(bot, text):
+    sent = await invoke(bot, "moment", member(bot), episode="12", time=text, note=text)
+    assert sent.ephemeral or sent.embeds
+
+
+@pytest.mark.parametrize("text", HOSTILE_INPUTS)
+async def test_hostile_messages_get_an_answer_never_an_exception(bot, text):
+    sent = await find(bot, member(bot), the_message(f"{text} at 1:00 {text}", replied=text))
+    assert sent.ephemeral
