@@ -114,7 +114,8 @@ def daily_copies(folder: Path) -> list[Path]:
     return [folder / name for name in names]
 
 
-def _taken_at(path: Path) -> float:
+def taken_at(path: Path) -> float:
+    """When a daily copy was taken (Unix seconds), from its name."""
     match = _NAME.match(path.name)
     assert match is not None
     return datetime.strptime(match.group(1), "%Y%m%d-%H%M%S").replace(tzinfo=UTC).timestamp()
@@ -151,7 +152,7 @@ class DailyBackups:
         """Whether the newest copy is older than a day (or there is none)."""
         now = time.time() if now is None else now
         copies = daily_copies(self.folder)
-        return not copies or now - _taken_at(copies[-1]) >= DAILY_SECONDS
+        return not copies or now - taken_at(copies[-1]) >= DAILY_SECONDS
 
     async def run_if_due(self) -> BackupResult | None:
         """Take and prune a copy if one is due; looks at most every `check_every` seconds.

@@ -30,7 +30,7 @@ import aiohttp
 
 from bot.app.settings import Settings
 from bot.models.store_health import ChannelHealth, FeedHealth, StoreHealth
-from bot.ops.backup import DAILY_SECONDS, daily_copies
+from bot.ops.backup import DAILY_SECONDS, daily_copies, taken_at
 from bot.store import load_migrations
 from bot.store.maintenance import read_health
 
@@ -154,7 +154,7 @@ def check_backups(report: Report, settings: Settings) -> None:
         else:
             report.add("backups", "fail", f"{folder} cannot be created or written by this user")
         return
-    age = time.time() - copies[-1].stat().st_mtime
+    age = time.time() - taken_at(copies[-1])
     detail = f"{len(copies)} in {folder}, the newest {_ago(age)} ({copies[-1].name})"
     if age > 2 * DAILY_SECONDS:
         report.add("backups", "fail", detail + ": is the bot running?")

@@ -6,11 +6,13 @@ from __future__ import annotations
 import asyncio
 import json
 import sqlite3
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from bot.app.cli import main
 from bot.app.settings import Settings
+from bot.ops.backup import backup_name
 from bot.ops.doctor import SYNC_HASH_KEY, current_tree_hash, diagnose
 from bot.store import Store
 from tests.fakediscord.models import Perm
@@ -261,3 +263,20 @@ async def test_the_doctor_reads_a_store_the_running_bot_holds_open(db):
         await conn.execute("UPDATE feeds SET title = title")  # a write in progress
         report = await asyncio.wait_for(diagnose(Settings(), db, {}, quick=True), 10)
     assert only(report, "store").status == "ok"
+
+
+# ------------------------------------------------------------------ backups
+
+
+async def test_backups_are_skipped_when_off_and_fail_when_days_old(db, tmp_path):
+    assert only(await diagnose(Settings(), db, {}, quick=True), "backups").status == "skip"
+    folder = tmp_path / "backups"
+    settings = Settings(backup_dir=folder)
+    assert only(await diagnose(settings, db, {}, quick=True), "backups").status == "ok"
+    folder.mkdir()
+    (folder / backup_name(datetime.now(UTC) - timedelta(days=3))).write_bytes(b"x")
+    check = only(await diagnose(settings, db, {}, quick=True), "backups")
+    assert check.status == "fail" and "3 days ago" in check.detail
+    (folder / backup_name(datetime.now(UTC) - timedelta(hours=2))).write_bytes(b"x")
+    check = only(await diagnose(settings, db, {}, quick=True), "backups")
+    assert check.status == "ok" and "2 in " in check.detail
