@@ -142,6 +142,14 @@ def without_boilerplate(
     return (text or notes_text) if changed else notes_text
 
 
+def content_and_changed(
+    notes_text: str, keys: frozenset[str] | set[str] | dict[str, int]
+) -> tuple[str, bool]:
+    """`notes_text` without any boilerplate (learned and markers), nothing kept back, and
+    whether anything was taken out."""
+    return _strip(notes_text, keys, markers=True)
+
+
 def learned_removed(notes_text: str, keys: frozenset[str] | set[str] | dict[str, int]) -> str:
     """`notes_text` without the lines and sentences learned as its feed's boilerplate (no
     markers, nothing kept back: what relatedness and search should not read)."""

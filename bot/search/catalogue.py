@@ -32,6 +32,7 @@ from bot.models.episode_views import (
     Suggestion,
 )
 from bot.search.fts_query import SearchText, fold, is_phrase_match
+from bot.search.fts_query import words as fold_words
 from bot.search.lookup import (
     MAX_CHOICES,
     IndexedEpisode,
@@ -315,7 +316,8 @@ class Catalogue:
         title (with its start), or the title. All words must match; phrase matches rank
         above the others; any word is only a last resort, when all words match nothing.
         SearchTooSlow when the store stopped the search at its time budget."""
-        plan = SearchText.parse(query).plan()
+        text = SearchText.parse(query)
+        plan = text.plan()
         if plan is None or limit <= 0:
             return []
         scope = await self._store.scope(guild_id)
@@ -358,11 +360,38 @@ class Catalogue:
             for episode_id, entry in ordered[:limit]:
                 tier: MatchTier = "any" if loose else ("phrase" if entry.phrase else "all")
                 ranked.append((episode_id, entry.score, entry.snippet, entry.start, tier))
-        return [
-            SearchHit(summaries[e], text, round(score, 4), tier, start)
-            for e, score, text, start, tier in ranked
+        hits = [
+            SearchHit(summaries[e], snippet, round(score, 4), tier, start)
+            for e, score, snippet, start, tier in ranked
             if e in summaries
         ]
+        return await self._boilerplate_last(hits, text.words)
+
+    async def _boilerplate_last(
+        self, hits: list[SearchHit], words: tuple[str, ...]
+    ) -> list[SearchHit]:
+        """Hits whose words are only in their feed's boilerplate (a mattress ad found by
+        "sleep") after all the others: matched in the notes only, and the notes without
+        the lines the feed repeats (and ad markers) no longer hold any of the words."""
+        keys: dict[int, frozenset[str]] = {}
+        kept: list[SearchHit] = []
+        ads: list[SearchHit] = []
+        for hit in hits:
+            episode = hit.episode
+            if hit.start is not None or _holds_any(episode.title, words):
+                kept.append(hit)
+                continue
+            if episode.feed_id not in keys:
+                state = await self._store.get_state(boilerplate.state_key(episode.feed_id))
+                keys[episode.feed_id] = boilerplate.keys_from_state(state)
+            detail = await self._store.episode_detail(episode.id)
+            notes = detail.notes_text if detail else ""
+            content, _ = boilerplate.content_and_changed(notes, keys[episode.feed_id])
+            if content == notes or _holds_any(content, words):
+                kept.append(hit)
+            else:
+                ads.append(hit)
+        return kept + ads
 
     # ------------------------------------------------------------------ lists
 
@@ -431,6 +460,18 @@ class _Ranked:
     snippet: str
     start: float | None
     phrase: bool
+
+
+def _holds_any(text: str, words: tuple[str, ...]) -> bool:
+    """Whether `text` has a word that is (a form of) one of `words` (folded, stem-ish)."""
+    if not text:
+        return False
+    present = set(fold_words(fold(text)))
+    return any(
+        token == word or (len(word) >= 4 and token.startswith(word[: max(4, len(word) - 2)]))
+        for word in map(fold, words)
+        for token in present
+    )
 
 
 def _as_hit(hit: FtsHit | TranscriptMoment) -> FtsHit:

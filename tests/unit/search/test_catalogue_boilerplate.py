@@ -39,3 +39,37 @@ async def test_the_card_notes_leave_out_what_the_feed_repeats(tmp_path):
         # Stored as the feed wrote it.
         assert "Millstone Oven" in focaccia["notes_text"]
         assert "crumb desk" in focaccia["notes_text"]
+
+
+SWIFT_FACTS = (
+    "They spend ten months aloft, eat insects caught in the air, drink rain, mate in "
+    "flight, and return each May to the same gap under the same roof tiles; ringers in "
+    "Oxford have followed one colony in a church tower since the nineteen forties, and "
+    "their counts show fewer nests every decade as old buildings are sealed up."
+)
+
+
+async def test_a_search_found_only_in_an_ad_comes_after_the_real_matches(tmp_path):
+    ad = "Tonight's rest is on Driftwood Mattresses: better sleep, delivered to your door."
+    items = [
+        Item(f"{topic.title()}", f"n{n}", number=n, days=n, notes=f"{text}\n{ad}")
+        for n, (topic, text) in enumerate(
+            [
+                ("owls", "Owls."),
+                ("swifts", "Swifts sleep on the wing. " + SWIFT_FACTS),
+                ("moths", "Moths and the moon."),
+                ("bats", "Bats in the church tower."),
+            ],
+            1,
+        )
+    ]
+    feed = write_feed(tmp_path, "night.xml", "Night Shift", items)
+    path = tmp_path / "night.db"
+    await import_feeds(path, feed)
+    async with await Store.open(path) as store:
+        hits = await Catalogue(store).search("sleep", guild_id=None)
+    titles = [h.episode.title for h in hits]
+    # "Swifts" holds the word in its own notes; the others only in the ad (which its
+    # shorter notes would otherwise rank first: bm25 favours short documents).
+    assert titles[0] == "Swifts"
+    assert set(titles[1:]) == {"Owls", "Moths", "Bats"}
