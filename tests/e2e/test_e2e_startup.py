@@ -33,6 +33,8 @@ from tests.fakediscord import FakeDiscord
 from tests.fakediscord.botprocess import bot_env
 
 MEMBER_COMMANDS = {"episode", "chapters", "when", "search", "related", "latest", "guest"}
+# Moments (issue 14): slash commands, and the message command "Find moment".
+MEMBER_COMMANDS |= {"moment", "discuss", "saved", "top", "Find moment"}
 ADMIN_COMMANDS = {"feed", "announce"}
 
 
