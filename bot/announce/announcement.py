@@ -17,6 +17,7 @@ from urllib.parse import quote
 
 import discord
 
+from bot.common.boilerplate import without_boilerplate
 from bot.common.plain_text import plain_summary, truncate
 from bot.common.timefmt import format_duration, format_timestamp, jump_link
 from bot.store.announcement_rows import AnnouncedEpisode
@@ -103,7 +104,9 @@ def build_announcement(
 def announcement_embed(episode: AnnouncedEpisode, *, marker: str) -> discord.Embed:
     """Title (linked), number, date, duration, short summary, image, chapter count, links."""
     page = web_url(episode.link) or web_url(episode.audio_url)
-    summary = plain_summary(episode.notes_text, SUMMARY_LIMIT) if episode.notes_text else ""
+    # Ads and calls to action (bot/common/boilerplate.py markers) are no summary.
+    notes = without_boilerplate(episode.notes_text) if episode.notes_text else ""
+    summary = plain_summary(notes, SUMMARY_LIMIT) if notes else ""
     embed = discord.Embed(
         title=literal(one_line(episode.title) or "Untitled episode", EMBED_TITLE_LIMIT),
         url=page,
