@@ -250,7 +250,8 @@ def chapters_from_notes(
     runs.extend(_runs_from_lines(lines))
     # Under a chapter heading first, then the longest; max() keeps the first on ties.
     best = max(runs, key=lambda run: (run[0], len(run[1])))[1] if runs else []
-    token_run = _run_from_tokens(_flatten_markup(notes_text))
+    flat = _flatten_markup(notes_text)
+    token_run = _run_from_tokens(flat) if _may_hold_more_times(flat, len(best)) else None
     # The token reader wins only with more entries, and not over a list under a heading
     # unless it has one too.
     if (
@@ -263,6 +264,15 @@ def chapters_from_notes(
         return []
     chapters = [Chapter(start=e.start, title=e.title, source="notes") for e in best]
     return finalize_chapters(chapters, duration)
+
+
+def _may_hold_more_times(text: str, found: int) -> bool:
+    """Whether `text` may hold more than `found` time-like tokens: each token holds a
+    separator and two digits (`:05`, `.12`), an `h:mm:ss` token two of them. Most notes
+    with a line-by-line list hold no other time, and the token reader need not run."""
+    if not found:
+        return True
+    return len(_TOKEN_SEED.findall(text)) - len(_HMS_SEED.findall(text)) > found
 
 
 def _flatten_markup(text: str) -> str:
@@ -570,6 +580,7 @@ def _clean_title(raw: str) -> str:
 # A time-like token: `7:05`, `1:05:10`, `1;05:10`, `04:015` (a stray digit), `6.12`.
 _TOKEN = re.compile(r"(?<![\d/])(\d{1,3})([:;.])(\d{2,3})(?:(:)(\d{2,3}))?")
 _TOKEN_SEED = re.compile(r"[:;.]\d\d")
+_HMS_SEED = re.compile(r":\d\d:\d\d")
 # What may stand right before a time and belongs to it, not to the previous title:
 # `at `, `@ `, `[Part 2 — `, brackets, bullets, `1. `, a glued heading colon.
 _TOKEN_PREFIX = re.compile(
@@ -631,9 +642,18 @@ def _token_values(groups: tuple[str | None, ...]) -> tuple[tuple[float, ...], fl
         penalty += 0.5
     values = []
     for option in options:
-        value = parse_timestamp(":".join([*parts[:-1], option]))
-        if value is not None:
-            values.append(value)
+        # As parse_timestamp reads them (minutes below 60 only under hours), inline: this
+        # runs for every time-like token of every episode.
+        seconds = int(option)
+        if seconds >= 60:
+            continue
+        if len(parts) == 3:
+            minutes = int(parts[1])
+            if minutes >= 60:
+                continue
+            values.append(float(int(parts[0]) * 3600 + minutes * 60 + seconds))
+        else:
+            values.append(float(int(parts[0]) * 60 + seconds))
     return tuple(values), penalty
 
 
