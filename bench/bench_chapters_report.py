@@ -84,19 +84,24 @@ def main() -> None:
     base = sys.argv[1] if len(sys.argv) > 1 else DEFAULT_BASE
     old = old_reader(base)
     print(f"Reader now vs. the reader at {base}\n")
-    print("| feed | items | with chapters (new / old) | chapters (new / old) | disagree |")
-    print("|---|---:|---:|---:|---:|")
+    print(
+        "| feed | items | with chapters (new / old) | chapters (new / old) | marked ads (new) "
+        "| disagree |"
+    )
+    print("|---|---:|---:|---:|---:|---:|")
     differences: list[str] = []
     for path in sorted(FEEDS.iterdir()) if FEEDS.is_dir() else []:
         try:
             episodes = parse_feed(path.read_bytes()).episodes
         except Exception as error:  # a report lists what it cannot read
-            print(f"| {path.name[:60]} | unreadable: {error} | | | |")
+            print(f"| {path.name[:60]} | unreadable: {error} | | | | |")
             continue
-        with_new = with_old = found_new = found_old = disagree = 0
+        with_new = with_old = found_new = found_old = disagree = ads = 0
         for episode in episodes:
             notes = episode.notes_html or ""
-            new = pairs(new_reader.chapters_from_notes(notes))
+            read = new_reader.chapters_from_notes(notes)
+            ads += sum(chapter.kind == "ad" for chapter in read)
+            new = pairs(read)
             before = pairs(old.chapters_from_notes(notes))
             with_new += bool(new)
             with_old += bool(before)
@@ -112,7 +117,7 @@ def main() -> None:
         if with_new or with_old or disagree:
             print(
                 f"| {path.name[:60]} | {len(episodes)} | {with_new} / {with_old} | "
-                f"{found_new} / {found_old} | {disagree} |"
+                f"{found_new} / {found_old} | {ads} | {disagree} |"
             )
     print("\nItems where the readers disagree:\n")
     print("\n".join(differences) or "(none)")

@@ -901,3 +901,13 @@ def test_a_lone_surrogate_in_a_chapters_file_becomes_a_replacement_character() -
     (chapter,) = chapters_from_json(data)
     assert (chapter.title, chapter.url) == ("A \ufffd b", "https://x/\ufffd")
     chapter.title.encode("utf-8")
+
+
+def test_linux_unplugged_sponsor_chapters_are_marked_as_ads_in_place() -> None:
+    # Its plain-text lists hold `00:12:34 SPONSOR: Linode` among the topics (19 of them).
+    path = fixture_feed("LinuxUnplugged")
+    chapters = [c for item in _feed_items(path) for c in chapters_from_notes(richest_notes(item))]
+    ads = [c for c in chapters if c.kind == "ad"]
+    assert len(ads) == 19
+    assert all(c.title.startswith("SPONSOR: ") for c in ads)
+    assert not any(c.title.startswith("SPONSOR") for c in chapters if c.kind == "chapter")
