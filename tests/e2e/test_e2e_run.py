@@ -22,6 +22,8 @@ from tests.support.paths import EXAMPLES
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 MEMBER_COMMANDS = {"episode", "chapters", "when", "search", "related", "latest", "guest"}
+# Moments (issue 14): slash commands, and the message command "Find moment".
+MEMBER_COMMANDS |= {"moment", "discuss", "saved", "top", "Find moment"}
 ADMIN_COMMANDS = {"feed", "announce"}
 
 
