@@ -31,6 +31,7 @@ from bot.app.client import EpisodeBot, bot_intents, quiet_voice_warnings
 from bot.app.settings import Settings
 from bot.ingest.fetch import Fetcher
 from bot.ingest.importer import Importer
+from bot.ops.discord_errors import log_discord_failures
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -139,6 +140,7 @@ async def open_bot(
             force_sync=force_sync,
             **options,
         )
+        log_discord_failures(bot.http)  # each 4xx/5xx once, with its context
         try:
             yield bot
         finally:
