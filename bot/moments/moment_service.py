@@ -74,12 +74,15 @@ class MomentService:
             episode_id = await self._store.episode_of_thread(guild_id, channel_id)
             if episode_id is not None and (found := await self.episode(episode_id)):
                 return MessageMoments(times, found, "thread")
+        near: list[EpisodeSummary] = []  # close to a reference that named no episode
         for source, how in ((text, "text"), (replied_text or "", "reply")):
             for reference in episode_references(source):
                 resolution = await self._catalogue.resolve_episode(reference, guild_id=guild_id)
                 if resolution.episode is not None:
                     return MessageMoments(times, resolution.episode, how)
-        likely = await self._catalogue.latest(guild_id=guild_id, count=LIKELY_EPISODES)
+                near += resolution.closest
+        latest = await self._catalogue.latest(guild_id=guild_id, count=LIKELY_EPISODES)
+        likely = list({e.id: e for e in [*near, *latest]}.values())[: LIKELY_EPISODES * 2]
         return MessageMoments(times, None, None, likely)
 
     # ------------------------------------------------------------------ discussion threads

@@ -491,3 +491,10 @@ async def test_hostile_times_get_an_answer_never_an_exception(bot, text):
 async def test_hostile_messages_get_an_answer_never_an_exception(bot, text):
     sent = await find(bot, member(bot), the_message(f"{text} at 1:00 {text}", replied=text))
     assert sent.ephemeral
+
+
+async def test_an_unknown_episode_number_offers_the_nearest_ones_each_once(bot):
+    sent = await find(bot, member(bot), the_message("at 3:00 in ep 99"))
+    assert "not which episode" in sent.content
+    labels = [o.label for o in sent.view.children[0].item.options]
+    assert labels[0].startswith("#30") and len(labels) == len(set(labels)) == 5
