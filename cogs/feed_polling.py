@@ -2,7 +2,9 @@
 
 One `tasks.loop`, started in `cog_load` and cancelled in `cog_unload`. Each tick polls the
 feeds whose time has come and then sends what they brought; each step catches its own
-errors, so the loop survives anything a feed or Discord does.
+errors, so the loop survives anything a feed or Discord does. With BACKUP_DIR it also takes
+the daily copy of the store. Unloading (SIGTERM) stops polling at once and lets an
+announcement in flight finish, for `STOP_GRACE_SECONDS` at most.
 
 The Poller and Announcer are the bot's own (`bot.services`, built by `Services.build`),
 shared with the admin cogs: a feed is never read twice at once and the outbox has one

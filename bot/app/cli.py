@@ -127,8 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
     backing_up.add_argument(
         "dest",
         metavar="DEST",
-        type=Path,
-        help="the copy's file name, or a folder to put a dated copy in",
+        help="the copy's file name, or a folder (existing, or ending in /) to put a dated copy in",
     )
     doctoring = commands.add_parser(
         "doctor",
@@ -396,8 +395,11 @@ async def _invite(args: argparse.Namespace, settings: Settings, db_path: Path) -
 async def _backup(args: argparse.Namespace, settings: Settings, db_path: Path) -> int:
     from bot.ops.backup import BackupError, backup_store_async
 
+    dest = Path(args.dest)
     try:
-        result = await backup_store_async(db_path, args.dest)
+        if args.dest.endswith(("/", os.sep)):
+            await asyncio.to_thread(dest.mkdir, parents=True, exist_ok=True)
+        result = await backup_store_async(db_path, dest)
     except BackupError as exc:
         print(f"episode-bot backup: {exc}", file=sys.stderr)
         return EXIT_PARTIAL

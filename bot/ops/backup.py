@@ -56,7 +56,10 @@ def backup_store(source: Path, dest: Path) -> BackupResult:
         dest = dest / backup_name(datetime.now(UTC))
     if dest.exists() and dest.resolve() == source.resolve():
         raise BackupError("the destination is the store itself")
-    dest.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BackupError(f"cannot create {dest.parent}: {exc.strerror or exc}") from None
     partial = dest.with_name(f".{dest.name}.partial-{os.getpid()}")
     try:
         partial.unlink(missing_ok=True)

@@ -163,3 +163,11 @@ async def test_a_failing_daily_backup_is_logged_not_raised(tmp_path, caplog):
     backups = DailyBackups(tmp_path / "missing.db", tmp_path / "backups", keep=2, check_every=0)
     assert await backups.run_if_due() is None
     assert "daily backup" in caplog.text and "no store" in caplog.text
+
+
+def test_the_cli_puts_a_dated_copy_in_a_folder_named_with_a_slash(tmp_path, capsys):
+    db = tmp_path / "live.db"
+    asyncio.run(import_feeds(db, EXAMPLES / "feed.xml"))
+    assert main(["backup", f"{tmp_path / 'new-folder'}/", "--db", str(db)]) == 0
+    [copy] = daily_copies(tmp_path / "new-folder")
+    assert integrity(copy) == "ok"
