@@ -52,6 +52,7 @@ def has_boilerplate(summary: str, keys: frozenset[str]) -> bool:
 
 def short_name(title: str | None, path: str) -> str:
     name = (title or Path(path).stem.split("__")[-1]).strip()
+    name = name.replace("|", "/")  # a cell of a Markdown table
     return name if len(name) <= 28 else name[:27] + "…"
 
 

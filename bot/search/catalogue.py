@@ -398,8 +398,20 @@ class Catalogue:
     async def related(
         self, episode_id: int, *, guild_id: int | None, limit: int = 5
     ) -> list[RelatedEpisode]:
-        """The stored, precomputed related episodes (a lookup, not a computation)."""
-        return await self._store.related_episodes(episode_id, guild_id, max(0, limit))
+        """The stored, precomputed related episodes (a lookup, not a computation): of the
+        same show first; another show's only when the link is strong (a shared guest, or
+        a similarity of at least CROSS_SHOW_SCORE), and then after its own show's."""
+        limit = max(0, limit)
+        stored = await self._store.related_episodes(episode_id, guild_id, 2 * RELATED_KEEP)
+        own = await self._summary(episode_id)
+        feed_id = own.feed_id if own else None
+        same = [r for r in stored if r.episode.feed_id == feed_id]
+        other = [
+            r
+            for r in stored
+            if r.episode.feed_id != feed_id and (r.shared_people or r.score >= CROSS_SHOW_SCORE)
+        ]
+        return (same + other)[:limit]
 
     async def latest(self, *, guild_id: int | None, count: int) -> list[EpisodeSummary]:
         return await self._store.latest_episodes(guild_id, max(0, min(count, 100)))
@@ -460,6 +472,12 @@ class _Ranked:
     snippet: str
     start: float | None
     phrase: bool
+
+
+# Another show's episode is related only this strongly (cosine of distinctive terms; a
+# shared guest always counts): a shared first name or a common word is not a link.
+CROSS_SHOW_SCORE = 0.3
+RELATED_KEEP = 5  # bot/related/scoring.KEEP: lists hold this many per show and per other shows
 
 
 def _holds_any(text: str, words: tuple[str, ...]) -> bool:
