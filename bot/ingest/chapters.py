@@ -605,6 +605,7 @@ _SEPARATOR_AFTER = re.compile(r"[ \t]*[-–—:|]")
 _TOKEN_CLOCK_WORDS = _CLOCK_WORDS - {"at", "um", "ab"}
 _WINDOW = 10  # how far back (in tokens) a chosen time may look for the one before it
 _MAX_TOKENS = 1500  # no table of contents is longer; keeps hostile input linear
+_MAX_SEEDS = 10 * _MAX_TOKENS  # `:05`-like places looked at, for the same reason
 _MAX_TITLE = 150
 
 
@@ -666,9 +667,9 @@ def _tokens(text: str) -> tuple[list[_Token], int]:
     last_end = 0
     # Seeds (`:05`, `.12`) are found ~4x faster than the whole token: a character class
     # first lets the regex engine skip ahead; the token is then matched at its digits.
-    for seed in _TOKEN_SEED.finditer(text):
+    for examined, seed in enumerate(_TOKEN_SEED.finditer(text)):
         separator = seed.start()
-        if len(tokens) >= _MAX_TOKENS:
+        if len(tokens) >= _MAX_TOKENS or examined >= _MAX_SEEDS:
             return tokens, separator
         if separator < last_end:
             continue
@@ -691,6 +692,8 @@ def _tokens(text: str) -> tuple[list[_Token], int]:
         after = text[end : end + 2]
         if after[:1] in (":", ".", ",") and after[1:2].isdigit():
             continue  # `10:30:00,000`, `1:2:3:4`, a version or a decimal
+        if after[:1].isalpha() and (after[1:2].isalpha() or after[:1] in "aphAPH"):
+            continue  # `10:30am`, `12:30h`, `fail7:05fail`
         values, penalty = _token_values(match.groups())
         if not values:
             continue
@@ -741,16 +744,21 @@ def _tokens(text: str) -> tuple[list[_Token], int]:
     return tokens, len(text)
 
 
-def _token_title(text: str, token: _Token, stop: int) -> tuple[str, int]:
+def _token_title(text: str, token: _Token, stop: int) -> tuple[str, int, int]:
     """The title after `token`, up to `stop` or the end of its line; a time alone on its
-    line is titled by the next non-empty line (a time heading over a group of notes)."""
+    line is titled by the next non-empty line (a time heading over a group of notes).
+    Also the title's line and where the text read ended: with any `stop` at or past that
+    end, the title is the same."""
+    stop = min(stop, token.end + 4 * _MAX_TITLE)  # a longer title is cut anyway
     line_end = text.find("\n", token.end, stop)
-    raw = text[token.end : stop if line_end < 0 else line_end]
+    raw_end = stop if line_end < 0 else line_end
+    raw = text[token.end : raw_end]
     line = token.line
     if not raw.strip(_TITLE_EDGE + "()[]") and token.line_start and line_end >= 0:
         for _ in range(3):
             following = text.find("\n", line_end + 1, stop)
-            raw = text[line_end + 1 : stop if following < 0 else following]
+            raw_end = stop if following < 0 else following
+            raw = text[line_end + 1 : raw_end]
             line += 1
             if raw.strip() or following < 0:
                 break
@@ -758,7 +766,7 @@ def _token_title(text: str, token: _Token, stop: int) -> tuple[str, int]:
     if len(raw) > _MAX_TITLE:
         sentence = raw.find(". ", 3, _MAX_TITLE)
         raw = raw[: sentence + 1] if sentence > 0 else raw[:_MAX_TITLE].rsplit(" ", 1)[0]
-    return " ".join(raw.split()), line
+    return " ".join(raw.split()), line, raw_end
 
 
 def _title_score(title: str, raw_start: str) -> float | None:
@@ -788,6 +796,8 @@ def _run_from_tokens(text: str) -> tuple[bool, list[_Entry]] | None:
     best = [0.0] * count
     back = [-1] * count
     lengths = [1] * count
+    # Titles read to their line's end, per token: most titles end before the next time.
+    free_titles: dict[int, tuple[str, int, int]] = {}
     for n in range(count):
         index, value = nodes[n]
         token = tokens[index]
@@ -798,7 +808,12 @@ def _run_from_tokens(text: str) -> tuple[bool, list[_Entry]] | None:
             prior_index, prior_value = nodes[m]
             if prior_index < index and prior_value < value and best[m] + own > best_score:
                 prior = tokens[prior_index]
-                title, _ = _token_title(text, prior, token.start)
+                free = free_titles.get(prior_index)
+                if free is None:
+                    free = free_titles[prior_index] = _token_title(text, prior, len(text))
+                title = free[0] if free[2] <= token.start else ""
+                if not title:
+                    title = _token_title(text, prior, token.start)[0]
                 quality = _title_score(title, text[prior.end : prior.end + 4])
                 if quality is not None:
                     skipped = index - prior_index - 1
@@ -816,7 +831,7 @@ def _run_from_tokens(text: str) -> tuple[bool, list[_Entry]] | None:
         if lengths[n] < MIN_ENTRIES:
             continue
         token = tokens[nodes[n][0]]
-        title, _ = _token_title(text, token, len(text))
+        title = _token_title(text, token, len(text))[0]
         quality = _title_score(title, text[token.end : token.end + 4])
         if quality is not None and best[n] + quality > finish_score:
             finish, finish_score = n, best[n] + quality
@@ -834,7 +849,7 @@ def _run_from_tokens(text: str) -> tuple[bool, list[_Entry]] | None:
         stop = (
             tokens[nodes[chain[position + 1]][0]].start if position + 1 < len(chain) else len(text)
         )
-        title, line = _token_title(text, token, stop)
+        title, line, _ = _token_title(text, token, stop)
         if position + 1 == len(chain) and not token.line_start:
             # A run-together list ends inside its paragraph: `12:30 Wrap-up. Thanks for
             # listening!` ends at the sentence.
