@@ -141,6 +141,12 @@ def main() -> None:
                 f"{size:,} chars | {elapsed:.1f} ms |"
             )
     hostile = [text for name, _, text in HOSTILE if name == "chapters_from_notes"]
+    # Hostile to the token reader in particular: glued, dotted, and one line, no spaces.
+    hostile += [
+        "fail7:05" * 30_000,
+        "[6.12] " * 30_000,
+        "ab" + "ab".join(f"{i // 60}:{i % 60:02d}" + "x" * 50 for i in range(3000)),
+    ]
     for sample in [*hostile, run_together(200_000)]:
         for name, module in (("old", old), ("new", new_reader)):
             read = module.chapters_from_notes

@@ -680,8 +680,11 @@ def test_every_item_of_every_fixture_feed() -> None:
         "(00:00) x" * 5_000,
         "x " * 20_000 + "(" * 20_000 + "1:00",
         'class="osf_chapter">' * 20_000,
+        "fail7:05" * 30_000,
+        "[6.12] " * 30_000,
+        "ab" + "ab".join(f"{i // 60}:{i % 60:02d}" + "x" * 50 for i in range(3000)),
     ],
-    ids=["bare times", "dashes", "bracketed", "brackets", "osf"],
+    ids=["bare times", "dashes", "bracketed", "brackets", "osf", "glued", "dotted", "no spaces"],
 )
 def test_hostile_notes_give_no_chapters(adversarial: str) -> None:
     # Input a quadratic regex would choke on; bench/bench_text.py times it.
