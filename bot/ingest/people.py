@@ -86,7 +86,8 @@ _COMMON_WORDS = (
     "farewell goodbye hello happy merry christmas holiday holidays summer winter spring "
     "autumn part meet meets vs versus behind scenes lightning round random thoughts "
     "questions answers news report reports breaking latest field notes letter letters "
-    "ask anything everything nothing something why how making made make all dark light"
+    "ask anything everything nothing something why how making made make all dark light "
+    "smart home getting things done"
 )
 # Products and companies that title case makes look like first names ("Apache Storm").
 _BRAND_WORDS = (
@@ -132,7 +133,7 @@ _STRONG_TITLE_MARKERS = re.compile(
 )
 # "with" names a guest in "Knockout Javascript with Steve Sanderson", but also a topic in
 # "Developing with Limited Sight": the notes must spell the name the same way.
-_WITH_MARKER = re.compile(r"(?:\bwith|\bw/)\s+", re.I)
+_WITH_MARKER = re.compile(r"(?:\bwith|\bw/|\bmit)\s+", re.I)
 _STRONG_NOTES_MARKERS = re.compile(
     r"(?:\b(?:my|our|today'?s|this\s+week'?s|this\s+episode'?s)\s+(?:special\s+)?guests?"
     r"(?:\s+(?:today|this\s+week|this\s+time|on\s+the\s+show))?\s*(?:is|are|was|were|:)"
@@ -330,7 +331,7 @@ def _read_names(text: str) -> tuple[list[str], int]:
         if word.casefold() in _JOINERS:
             if joined and not current:
                 continue  # ", and"
-            name = clean_name(" ".join(current)) if current else None
+            name = _name_of(current) if current else None
             if name is None:
                 break
             names.append(name)
@@ -342,13 +343,29 @@ def _read_names(text: str) -> tuple[list[str], int]:
         consumed, joined = match.end(), False
         if word.endswith(".") and not _is_initial(word) and word.casefold() not in _HONORIFICS:
             break  # the end of a sentence: "... with Ann Lee. He ..."
-    name = clean_name(" ".join(current)) if current else None
+    name = _name_of(current) if current else None
     if name is not None:
         names.append(name)
     return names, consumed
 
 
-_JOINERS = frozenset({"and", "&", "+", ","})
+def _name_of(tokens: list[str]) -> str | None:
+    """The tokens as a name; a name of two words or more before a particle that starts an
+    affiliation comes first ("Matthias Kirschner von der FSFE", "Ann Lee of Quarry" ->
+    the person; "Ursula von der Leyen" has one word before it, and stays whole)."""
+    for i in range(2, len(tokens)):
+        if tokens[i].casefold() in _AFFILIATION_PARTICLES:
+            before = clean_name(" ".join(tokens[:i]))
+            if before is not None:
+                return before
+            break
+    return clean_name(" ".join(tokens))
+
+
+_AFFILIATION_PARTICLES = frozenset({"von", "de", "of", "at", "bei", "vom"})
+
+
+_JOINERS = frozenset({"and", "und", "&", "+", ","})
 
 
 def _could_be_name_token(word: str, *, at_start: bool) -> bool:

@@ -361,3 +361,46 @@ def test_an_ambassador_is_credited_by_name():
         "in diplomacy"
     )
     assert guests[title] == ["Bonnie Jenkins"]
+
+
+@pytest.mark.parametrize(
+    ("title", "notes", "guests"),
+    [
+        # German "mit Name" (the notes must spell the name too), an affiliation after "von".
+        ("#12 Kompost im Winter - mit Greta Holm", "Greta Holm erklärt Kompost.", ["Greta Holm"]),
+        (
+            "#13 Brot backen mit Jonas Feld von der Mühle Nord",
+            "Jonas Feld backt seit zwanzig Jahren.",
+            ["Jonas Feld"],
+        ),
+        (
+            "#14 Zeit und Uhren mit Lea Brandt und Tim Ost von Uhrwerk",
+            "Lea Brandt und Tim Ost bauen Uhren.",
+            ["Lea Brandt", "Tim Ost"],
+        ),
+        ("Leben mit Kindern", "Ein Gespräch über Familie.", []),  # a topic, no name
+        (
+            "Talk with Ursula von der Leyen",
+            "Ursula von der Leyen on Europe.",
+            ["Ursula von der Leyen"],
+        ),
+    ],
+)
+def test_with_mit_and_affiliations(title, notes, guests):
+    assert [p.name for p in infer_guests(title, notes)] == guests
+
+
+def test_engineering_kiosk_guests_come_from_mit_in_the_title():
+    # German feed, no podcast:person; its titles end "- mit Name" or "mit Name von Firma".
+    guests = _feed_guests("EngineeringKiosk")
+    assert guests[
+        "#274 Openwashing: Wenn Open Source nicht wirklich offen ist - mit Johannes Näder"
+    ] == ["Johannes Näder"]
+    assert guests[
+        "#139 Security Engineering und Hacking-Wettbewerbe mit Frederik Braun von Mozilla"
+    ] == ["Frederik Braun"]
+    # "Java mit mmap, Unsafe & …": no name after "mit".
+    assert (
+        guests["#265 One Billion Row Challenge: Java mit mmap, Unsafe & richtig vielen Bit-Tricks"]
+        == []
+    )
