@@ -1,0 +1,203 @@
+"""Relevance benchmark (issue 12): does /when (and /search) find the moment a member means?
+
+A labelled query set of our own, `bench/relevance/queries.jsonl`, one JSON object a line:
+
+    {"id": "needle-ep3-hessian", "kind": "needle", "command": "when",
+     "query": "top eigenvalue of the Hessian",
+     "expect": {"feed": "Warm Restarts", "number": 3}, "window": [1756, 1900]}
+
+- `kind`: needle (a rare phrase said once), topic (what a chapter or a stretch of talk is
+  about), paraphrase (few or none of the words said), speaker (a person of the catalogue
+  and a topic), typo, language (feeds not in English), negative (nothing covers it).
+- `command`: "when" runs `Catalogue.when`, "search" runs `Catalogue.search`.
+- `expect`: the episode, by `feed` (its title, as imported) with `number`, or by
+  `title` (a substring of the episode title, folded); null for a negative.
+- `window`: [from, to] seconds in which the moment must start; null: any moment of that
+  episode (or, for /search, the episode).
+
+The store is built in a temporary folder from examples/feed.xml (with its chapters and
+transcripts) and the fixture feeds the queries name (`fixtures` at the top of the file
+list, read in place from ../shared/fixtures/feeds, never copied). Printed per kind and
+overall: top-1, top-3, MRR (of the first right answer in the first 25), and for negatives
+the "nothing found" rate — nothing answered, or only the results labelled as partial
+matches ("closest partial matches": match tier "any"). `--show` lists each miss.
+
+    .venv/bin/python bench/bench_relevance.py [--show] [--kind KIND] [--json OUT]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bot.ingest.fetch import Fetcher  # noqa: E402
+from bot.ingest.importer import Importer  # noqa: E402
+from bot.models.episode_views import EpisodeSummary  # noqa: E402
+from bot.search.catalogue import Catalogue  # noqa: E402
+from bot.search.fts_query import fold  # noqa: E402
+from bot.store import Store  # noqa: E402
+from bot.transcripts.transcript_sync import TranscriptSync  # noqa: E402
+
+QUERIES = Path(__file__).resolve().parent / "relevance" / "queries.jsonl"
+FIXTURES = ROOT.parent / "shared" / "fixtures" / "feeds"
+EXAMPLE_FEED = ROOT / "examples" / "feed.xml"
+# The fixture feeds the set uses (file-name fragments).
+FIXTURE_FEEDS = ("99pi", "Hanselminutes", "EngineeringKiosk", "rtve-podcast")
+LIMIT = 25  # what /when fetches (cogs/search.WHEN_LIMIT)
+KINDS = ("needle", "topic", "paraphrase", "speaker", "typo", "language", "negative")
+
+
+def load(path: Path = QUERIES) -> list[dict]:
+    rows = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if line.strip() and not line.lstrip().startswith("//"):
+            row = json.loads(line)
+            row.setdefault("command", "when")
+            row.setdefault("window", None)
+            assert row["kind"] in KINDS, f"line {number}: kind {row['kind']!r}"
+            rows.append(row)
+    return rows
+
+
+def feeds() -> list[Path]:
+    found = [EXAMPLE_FEED]
+    if FIXTURES.is_dir():
+        for part in FIXTURE_FEEDS:
+            found += [p for p in sorted(FIXTURES.iterdir()) if part in p.name]
+    return found
+
+
+async def build(path: Path) -> None:
+    async with await Store.open(path) as store, Fetcher() as fetcher:
+        importer = Importer(store, fetcher, remote_files=False)
+        sync = TranscriptSync(store, fetcher, remote_files=False)
+        for feed in feeds():
+            summary = await importer.import_source(str(feed))
+            if not summary.ok or summary.feed_id is None:
+                raise SystemExit(f"import failed: {feed.name}: {summary.line()}")
+            await sync.sync_feed(summary.feed_id)
+        await store.optimize_search_indexes()
+
+
+def is_expected(episode: EpisodeSummary, expect: dict) -> bool:
+    if "number" in expect:
+        return (
+            episode.number == expect["number"]
+            and fold(expect.get("feed", "")) in fold(episode.feed_title)
+        )
+    return fold(expect["title"]) in fold(episode.title)
+
+
+def in_window(start: float | None, window: list[float] | None) -> bool:
+    if window is None:
+        return True
+    return start is not None and window[0] <= start <= window[1]
+
+
+async def answer(catalogue: Catalogue, row: dict) -> tuple[int | None, bool, list[str]]:
+    """The rank (1-based) of the first right answer, whether anything was answered as a
+    confident match (not only labelled partial matches), and the top three, described."""
+    if row["command"] == "search":
+        hits = await catalogue.search(row["query"], guild_id=None, limit=LIMIT)
+        items = [(h.episode, h.start, h.match) for h in hits]
+    else:
+        moments = await catalogue.when(row["query"], guild_id=None, limit=LIMIT)
+        items = [(m.episode, m.start, m.match) for m in moments]
+    confident = any(match != "any" for _, _, match in items)
+    rank = None
+    expect = row.get("expect")
+    if expect:
+        for position, (episode, start, _) in enumerate(items, 1):
+            if is_expected(episode, expect) and in_window(start, row["window"]):
+                rank = position
+                break
+    top = [
+        f"{e.number or ''} {e.title[:40]!r}@{'' if s is None else int(s)} [{m}]"
+        for e, s, m in items[:3]
+    ]
+    return rank, confident, top
+
+
+def table(results: list[tuple[dict, int | None, bool]]) -> str:
+    by_kind: dict[str, list[tuple[dict, int | None, bool]]] = defaultdict(list)
+    for item in results:
+        by_kind[item[0]["kind"]].append(item)
+    lines = [
+        "| kind | queries | top-1 | top-3 | MRR | nothing found (negatives) |",
+        "|---|---|---|---|---|---|",
+    ]
+
+    def row(name: str, items: list[tuple[dict, int | None, bool]]) -> str:
+        positives = [(r, rank) for r, rank, _ in items if r["kind"] != "negative"]
+        negatives = [confident for r, _, confident in items if r["kind"] == "negative"]
+        cells = [name, str(len(items))]
+        if positives:
+            n = len(positives)
+            top1 = sum(1 for _, rank in positives if rank == 1) / n
+            top3 = sum(1 for _, rank in positives if rank is not None and rank <= 3) / n
+            mrr = sum(1 / rank for _, rank in positives if rank) / n
+            cells += [f"{top1:.0%}", f"{top3:.0%}", f"{mrr:.3f}"]
+        else:
+            cells += ["–", "–", "–"]
+        if negatives:
+            cells.append(f"{sum(1 for c in negatives if not c) / len(negatives):.0%}")
+        else:
+            cells.append("–")
+        return "| " + " | ".join(cells) + " |"
+
+    for kind in KINDS:
+        if by_kind.get(kind):
+            lines.append(row(kind, by_kind[kind]))
+    lines.append(row("**all**", results))
+    return "\n".join(lines)
+
+
+async def run(args: argparse.Namespace) -> None:
+    rows = load()
+    if args.kind:
+        rows = [r for r in rows if r["kind"] == args.kind]
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "relevance.db"
+        started = time.perf_counter()
+        await build(path)
+        built = time.perf_counter() - started
+        results: list[tuple[dict, int | None, bool]] = []
+        async with await Store.open(path) as store:
+            catalogue = Catalogue(store)
+            for row in rows:
+                rank, confident, top = await answer(catalogue, row)
+                results.append((row, rank, confident))
+                miss = rank != 1 if row["kind"] != "negative" else confident
+                if args.show and miss:
+                    print(f"MISS {row['id']} [{row['kind']}] {row['query']!r} rank={rank}")
+                    for line in top:
+                        print("     ", line)
+    names = ", ".join(p.name.split("__")[-1] for p in feeds())
+    print(f"\nRelevance: {len(rows)} labelled queries over {names} (built in {built:.1f} s)\n")
+    print(table(results))
+    if args.json:
+        Path(args.json).write_text(
+            json.dumps([{"id": r["id"], "rank": k, "confident": c} for r, k, c in results]),
+            encoding="utf-8",
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--show", action="store_true", help="list the misses")
+    parser.add_argument("--kind", choices=KINDS)
+    parser.add_argument("--json", help="write each query's rank to this file")
+    asyncio.run(run(parser.parse_args()))
+
+
+if __name__ == "__main__":
+    main()
