@@ -8,8 +8,9 @@ shows would have them; then, per feed:
   boilerplate     cards whose summary holds a boilerplate line or sentence (a line the
                   feed repeats, learned at import, or an ad / call-to-action marker):
                   before (the notes as stored) -> after (as the card shows them now).
-                  The same detector decides both, so "after" counts what slipped through
-                  its fallback (notes that are nothing but boilerplate are shown whole).
+                  The same detector decides both, so "after" counts what its fallback
+                  keeps (notes that are nothing but a repeated line with no ad marker,
+                  "Week of 3 May", keep that line).
   related         related slots (`/related`, 5 per episode) and how many point to another
                   show, with the reasons most often given for those
   title flags     trailers / teasers / bonus episodes flagged from the title (no episodeType)

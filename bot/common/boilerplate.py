@@ -137,9 +137,15 @@ def without_boilerplate(
     notes_text: str, keys: frozenset[str] | set[str] | dict[str, int] = frozenset()
 ) -> str:
     """`notes_text` without its boilerplate lines and sentences (learned `keys` of its feed
-    and the markers); the text itself when nothing else would be left."""
+    and the markers). Notes that are nothing but boilerplate keep what the feed repeats
+    but no marker names as an ad ("Week of 3 May"); nothing at all when all of it is ads
+    and calls to action (a card without a summary beats one that is a Patreon plug)."""
     text, changed = _strip(notes_text, keys, markers=True)
-    return (text or notes_text) if changed else notes_text
+    if not changed:
+        return notes_text
+    if not text:
+        text = _strip(notes_text, frozenset(), markers=True)[0]
+    return text
 
 
 def content_and_changed(

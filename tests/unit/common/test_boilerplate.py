@@ -94,8 +94,15 @@ def test_topics_that_mention_the_same_words_are_no_markers(line):
     assert not boilerplate.is_marker(line)
 
 
-def test_notes_that_are_only_boilerplate_are_shown_rather_than_nothing():
-    assert boilerplate.without_boilerplate("Sponsored by Tealeaf.") == "Sponsored by Tealeaf."
+def test_notes_that_are_only_ads_leave_no_summary():
+    assert boilerplate.without_boilerplate("Sponsored by Tealeaf.\nSupport the show!") == ""
+
+
+def test_notes_that_are_only_a_repeated_line_without_ads_keep_it():
+    notes = [f"Recorded in the week of {day} May" for day in (3, 10, 17, 24)]
+    keys = boilerplate.learn(notes)
+    assert "recorded in the week of may" in keys
+    assert boilerplate.without_boilerplate(notes[1], keys) == notes[1]
 
 
 def test_keys_round_trip_through_the_stored_state():
