@@ -41,7 +41,7 @@ _MARKERS = re.compile(
     \b(?:sponsored\ by|brought\ to\ you\ by|thanks?\ (?:to\ )?(?:our|this\ week'?s)\ sponsors?
       |(?:this|today'?s)\ (?:episode|show)\ is\ (?:sponsored|supported|presented)\ by
       |our\ sponsors?\b|\bsponsors?:|support\ (?:the|this|our)\ (?:show|podcast|work)
-      |support\ us\ on|become\ a\ (?:patron|member|supporter)|patreon\.com|on\ patreon
+      |support\ us\ on|become\ a\ (?:patron|member|supporter)|patreon
       |(?:promo|discount|coupon|offer)\ code|use\ (?:the\ )?code\b|\d+\ ?%\ off\b
       |(?:sign\ up|subscribe)\ (?:for|to)\ (?:our|the|my)\ (?:free\ )?(?:weekly\ )?newsletter
       |newsletter:|join\ (?:us|our\ community|the\ conversation)\ on\ (?:slack|discord)
@@ -137,14 +137,14 @@ def without_boilerplate(
     notes_text: str, keys: frozenset[str] | set[str] | dict[str, int] = frozenset()
 ) -> str:
     """`notes_text` without its boilerplate lines and sentences (learned `keys` of its feed
-    and the markers). Notes that are nothing but boilerplate keep what the feed repeats
-    but no marker names as an ad ("Week of 3 May"); nothing at all when all of it is ads
-    and calls to action (a card without a summary beats one that is a Patreon plug)."""
+    and the markers). Notes that are nothing but boilerplate are kept when none of it is
+    an ad ("Week of 3 May" on every episode); with ads among it, nothing is left (a card
+    without a summary beats one that is a Patreon plug)."""
     text, changed = _strip(notes_text, keys, markers=True)
     if not changed:
         return notes_text
-    if not text:
-        text = _strip(notes_text, frozenset(), markers=True)[0]
+    if not text and not _strip(notes_text, frozenset(), markers=True)[1]:
+        return notes_text  # repeated lines but no ad: the notes are what the feed says
     return text
 
 
