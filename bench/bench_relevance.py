@@ -35,6 +35,7 @@ import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -53,10 +54,11 @@ EXAMPLE_FEED = ROOT / "examples" / "feed.xml"
 # The fixture feeds the set uses (file-name fragments).
 FIXTURE_FEEDS = ("99pi", "Hanselminutes", "EngineeringKiosk", "rtve-podcast")
 LIMIT = 25  # what /when fetches (cogs/search.WHEN_LIMIT)
+Row = dict[str, Any]
 KINDS = ("needle", "topic", "paraphrase", "speaker", "typo", "language", "negative")
 
 
-def load(path: Path = QUERIES) -> list[dict]:
+def load(path: Path = QUERIES) -> list[Row]:
     rows = []
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         if line.strip() and not line.lstrip().startswith("//"):
@@ -88,11 +90,10 @@ async def build(path: Path) -> None:
         await store.optimize_search_indexes()
 
 
-def is_expected(episode: EpisodeSummary, expect: dict) -> bool:
+def is_expected(episode: EpisodeSummary, expect: Row) -> bool:
     if "number" in expect:
-        return (
-            episode.number == expect["number"]
-            and fold(expect.get("feed", "")) in fold(episode.feed_title)
+        return episode.number == expect["number"] and fold(expect.get("feed", "")) in fold(
+            episode.feed_title
         )
     return fold(expect["title"]) in fold(episode.title)
 
@@ -103,7 +104,7 @@ def in_window(start: float | None, window: list[float] | None) -> bool:
     return start is not None and window[0] <= start <= window[1]
 
 
-async def answer(catalogue: Catalogue, row: dict) -> tuple[int | None, bool, list[str]]:
+async def answer(catalogue: Catalogue, row: Row) -> tuple[int | None, bool, list[str]]:
     """The rank (1-based) of the first right answer, whether anything was answered as a
     confident match (not only labelled partial matches), and the top three, described."""
     if row["command"] == "search":
@@ -127,8 +128,8 @@ async def answer(catalogue: Catalogue, row: dict) -> tuple[int | None, bool, lis
     return rank, confident, top
 
 
-def table(results: list[tuple[dict, int | None, bool]]) -> str:
-    by_kind: dict[str, list[tuple[dict, int | None, bool]]] = defaultdict(list)
+def table(results: list[tuple[Row, int | None, bool]]) -> str:
+    by_kind: dict[str, list[tuple[Row, int | None, bool]]] = defaultdict(list)
     for item in results:
         by_kind[item[0]["kind"]].append(item)
     lines = [
@@ -136,7 +137,7 @@ def table(results: list[tuple[dict, int | None, bool]]) -> str:
         "|---|---|---|---|---|---|",
     ]
 
-    def row(name: str, items: list[tuple[dict, int | None, bool]]) -> str:
+    def row(name: str, items: list[tuple[Row, int | None, bool]]) -> str:
         positives = [(r, rank) for r, rank, _ in items if r["kind"] != "negative"]
         negatives = [confident for r, _, confident in items if r["kind"] == "negative"]
         cells = [name, str(len(items))]
@@ -170,7 +171,7 @@ async def run(args: argparse.Namespace) -> None:
         started = time.perf_counter()
         await build(path)
         built = time.perf_counter() - started
-        results: list[tuple[dict, int | None, bool]] = []
+        results: list[tuple[Row, int | None, bool]] = []
         async with await Store.open(path) as store:
             catalogue = Catalogue(store)
             for row in rows:
@@ -185,10 +186,8 @@ async def run(args: argparse.Namespace) -> None:
     print(f"\nRelevance: {len(rows)} labelled queries over {names} (built in {built:.1f} s)\n")
     print(table(results))
     if args.json:
-        Path(args.json).write_text(
-            json.dumps([{"id": r["id"], "rank": k, "confident": c} for r, k, c in results]),
-            encoding="utf-8",
-        )
+        ranks = [{"id": r["id"], "rank": k, "confident": c} for r, k, c in results]
+        await asyncio.to_thread(Path(args.json).write_text, json.dumps(ranks), "utf-8")
 
 
 def main() -> None:

@@ -44,6 +44,7 @@ from bot.search.lookup import (
     person_value,
 )
 from bot.search.lookup_cache import lookup_cache
+from bot.search.topic_people import person_first, person_in_topic
 from bot.store import QueryTooSlow, Store
 from bot.store.episode_reads import FtsHit, Scope
 from bot.store.transcript_rows import TranscriptMoment
@@ -210,9 +211,26 @@ class Catalogue:
         All of the topic's words must match; matches of the words as a phrase rank above
         the others; only when nothing matches all words does any word do. Within one
         precision, timed moments come by source (`_KIND_ORDER`), each source by bm25, and
-        episode-level matches last (see `_moments`)."""
+        episode-level matches last (see `_moments`).
+
+        A topic naming a person of the catalogue ("what Çağla said about sycophancy") is
+        looked for without the name, and that person's moments come first
+        (bot/search/topic_people.py); without the name nothing is found, the whole topic."""
+        if limit <= 0:
+            return []
+        index, people_scope = await lookup_cache(self._store).scope(guild_id)
+        named = person_in_topic(topic, index.people.values(), people_scope.filter)
+        if named is not None:
+            moments = await self._when(named.rest, guild_id, episode_id, limit)
+            if moments:
+                return person_first(moments, named)
+        return await self._when(topic, guild_id, episode_id, limit)
+
+    async def _when(
+        self, topic: str, guild_id: int | None, episode_id: int | None, limit: int
+    ) -> list[Moment]:
         plan = SearchText.parse(topic).plan()
-        if plan is None or limit <= 0:
+        if plan is None:
             return []
         scope = await self._store.scope(guild_id)
         found: list[tuple[FtsHit, MatchTier]] = []
