@@ -20,9 +20,10 @@ transcripts) and the fixture feeds the queries name (`fixtures` at the top of th
 list, read in place from ../shared/fixtures/feeds, never copied). Printed per kind and
 overall: top-1, top-3, MRR (of the first right answer in the first 25), and for negatives
 the "nothing found" rate — nothing answered, or only the results labelled as partial
-matches ("closest partial matches": match tier "any"). `--show` lists each miss.
+matches ("closest partial matches": match tier "any"). `--show` lists each miss;
+`--no-partial` scores as if partial matches were never shown.
 
-    .venv/bin/python bench/bench_relevance.py [--show] [--kind KIND] [--json OUT]
+    .venv/bin/python bench/bench_relevance.py [--show] [--no-partial] [--kind KIND] [--json OUT]
 """
 
 from __future__ import annotations
@@ -104,7 +105,9 @@ def in_window(start: float | None, window: list[float] | None) -> bool:
     return start is not None and window[0] <= start <= window[1]
 
 
-async def answer(catalogue: Catalogue, row: Row) -> tuple[int | None, bool, list[str]]:
+async def answer(
+    catalogue: Catalogue, row: Row, *, partial: bool = True
+) -> tuple[int | None, bool, list[str]]:
     """The rank (1-based) of the first right answer, whether anything was answered as a
     confident match (not only labelled partial matches), and the top three, described."""
     if row["command"] == "search":
@@ -114,6 +117,8 @@ async def answer(catalogue: Catalogue, row: Row) -> tuple[int | None, bool, list
         moments = await catalogue.when(row["query"], guild_id=None, limit=LIMIT)
         items = [(m.episode, m.start, m.match) for m in moments]
     confident = any(match != "any" for _, _, match in items)
+    if not partial:  # what members would get if partial matches were never shown
+        items = [item for item in items if item[2] != "any"]
     rank = None
     expect = row.get("expect")
     if expect:
@@ -175,7 +180,7 @@ async def run(args: argparse.Namespace) -> None:
         async with await Store.open(path) as store:
             catalogue = Catalogue(store)
             for row in rows:
-                rank, confident, top = await answer(catalogue, row)
+                rank, confident, top = await answer(catalogue, row, partial=not args.no_partial)
                 results.append((row, rank, confident))
                 miss = rank != 1 if row["kind"] != "negative" else confident
                 if args.show and miss:
@@ -194,6 +199,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--show", action="store_true", help="list the misses")
     parser.add_argument("--kind", choices=KINDS)
+    parser.add_argument(
+        "--no-partial", action="store_true", help="count partial matches as not shown"
+    )
     parser.add_argument("--json", help="write each query's rank to this file")
     asyncio.run(run(parser.parse_args()))
 

@@ -31,7 +31,7 @@ from bot.models.episode_views import (
     SearchHit,
     Suggestion,
 )
-from bot.search.fts_query import SearchText, fold, is_phrase_match
+from bot.search.fts_query import SearchText, coverage, fold, is_phrase_match
 from bot.search.fts_query import words as fold_words
 from bot.search.lookup import (
     MAX_CHOICES,
@@ -229,7 +229,8 @@ class Catalogue:
     async def _when(
         self, topic: str, guild_id: int | None, episode_id: int | None, limit: int
     ) -> list[Moment]:
-        plan = SearchText.parse(topic).plan()
+        text = SearchText.parse(topic)
+        plan, words = text.plan(), text.words
         if plan is None:
             return []
         scope = await self._store.scope(guild_id)
@@ -238,14 +239,21 @@ class Catalogue:
             if expression is None or (loose and found):
                 continue
             phrase = None if loose else plan.phrase
-            found, cut = await self._moments(expression, phrase, scope, episode_id, limit)
+            # Partial matches: a wider pool, re-ranked by coverage below.
+            pool = 3 * limit if loose else limit
+            found, cut = await self._moments(expression, phrase, scope, episode_id, pool)
             if cut is not None and not found:
                 # The looser "any word" tier would cost more, not less.
                 raise _too_slow(cut)
             if cut is not None:
                 log.warning("/when %r: a source took too long; answering without it", topic)
             if loose:
-                found = [(hit, "any") for hit, _ in found]
+                # Partial matches by how many of the topic's words they hold, then as
+                # ranked: two of three words before one rare word.
+                found = sorted(
+                    ((hit, "any") for hit, _ in found),
+                    key=lambda item: -coverage(item[0].text, words),
+                )[:limit]
         missing = [hit.episode_id for hit, _ in found if hit.summary is None]
         summaries = await self._store.episode_summaries(missing) if missing else {}
         moments = []

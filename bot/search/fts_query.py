@@ -217,3 +217,20 @@ def is_phrase_match(highlighted: str, phrase: tuple[str, ...]) -> bool:
         else:
             return True
     return False
+
+
+def coverage(highlighted: str, words: Sequence[str]) -> int:
+    """How many of the distinct `words` a hit highlighted for them holds (read from the
+    highlight markers, like `is_phrase_match`): what ranks "any word" matches, so that a
+    passage with two of three words comes before one with a single rare word."""
+    marked: set[str] = set()
+    inside = False
+    for match in _MARKED_TOKEN.finditer(highlighted):
+        token = match.group()
+        if token == "\x02":
+            inside = True
+        elif token == "\x03":
+            inside = False
+        elif inside:
+            marked.add(fold(token))
+    return sum(1 for word in {fold(w) for w in words} if any(_same_word(t, word) for t in marked))
