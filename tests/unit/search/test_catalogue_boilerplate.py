@@ -73,3 +73,23 @@ async def test_a_search_found_only_in_an_ad_comes_after_the_real_matches(tmp_pat
     # shorter notes would otherwise rank first: bm25 favours short documents).
     assert titles[0] == "Swifts"
     assert set(titles[1:]) == {"Owls", "Moths", "Bats"}
+
+
+async def test_a_feeds_learned_boilerplate_goes_with_the_feed(tmp_path):
+    feed = write_feed(
+        tmp_path,
+        "bread.xml",
+        "Crumb Talk",
+        [
+            Item(topic.title(), f"b{n}", number=n, days=n, notes=_notes(topic, n))
+            for n, topic in enumerate(BREAD_TOPICS, 1)
+        ],
+    )
+    path = tmp_path / "bread.db"
+    await import_feeds(path, feed)
+    async with await Store.open(path) as store:
+        feed_id = (await store.fetchall("SELECT id FROM feeds"))[0]["id"]
+        assert await store.get_state(f"boilerplate:{feed_id}")
+        async with store.transaction() as db:
+            await db.execute("DELETE FROM feeds WHERE id = ?", (feed_id,))
+        assert await store.get_state(f"boilerplate:{feed_id}") is None
