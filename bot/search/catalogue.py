@@ -44,6 +44,7 @@ from bot.search.lookup import (
     person_value,
 )
 from bot.search.lookup_cache import lookup_cache
+from bot.search.spelling import respell, shown_as
 from bot.search.topic_people import person_first, person_in_topic
 from bot.store import QueryTooSlow, Store
 from bot.store.episode_reads import FtsHit, Scope
@@ -216,8 +217,33 @@ class Catalogue:
         A topic naming a person of the catalogue ("what Çağla said about sycophancy") is
         looked for without the name, and that person's moments come first
         (bot/search/topic_people.py); without the name nothing is found, the whole topic."""
+        moments, _ = await self.when_spelled(
+            topic, guild_id=guild_id, episode_id=episode_id, limit=limit
+        )
+        return moments
+
+    async def when_spelled(
+        self, topic: str, *, guild_id: int | None, episode_id: int | None = None, limit: int = 25
+    ) -> tuple[list[Moment], str | None]:
+        """`when`, and the topic searched instead when the words as typed found nothing
+        confident and a respelling from the catalogue's vocabulary did ("Hessain" ->
+        "hessian", for a reply's "showing results for …"); None when as typed."""
         if limit <= 0:
-            return []
+            return [], None
+        moments = await self._when_named(topic, guild_id, episode_id, limit)
+        if any(m.match != "any" for m in moments):
+            return moments, None
+        spelling = await respell(self._store, topic)
+        if spelling is None:
+            return moments, None
+        respelled = await self._when_named(spelling.topic, guild_id, episode_id, limit)
+        if not any(m.match != "any" for m in respelled):
+            return moments, None
+        return respelled, shown_as(spelling, [m.text for m in respelled[:5]])
+
+    async def _when_named(
+        self, topic: str, guild_id: int | None, episode_id: int | None, limit: int
+    ) -> list[Moment]:
         index, people_scope = await lookup_cache(self._store).scope(guild_id)
         named = person_in_topic(topic, index.people.values(), people_scope.filter)
         if named is not None:

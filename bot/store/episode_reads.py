@@ -181,6 +181,62 @@ class SearchStore(StoreBase):
         hits.sort(key=lambda h: -h.score)
         return hits
 
+    # ------------------------------------------------------------------ vocabulary
+
+    # The indexes whose words members look for (titles, notes, chapters, passages).
+    _VOCABULARY_INDEXES = ("episodes_fts", "chapters_fts", "passages_fts", "transcript_fts")
+
+    async def search_vocabulary(self) -> dict[str, int]:
+        """Every index term (porter stems, diacritics folded) of the searched indexes, with
+        the number of rows holding it (summed over the indexes): what spelling
+        suggestions are drawn from. Read through `fts5vocab` tables in the temp schema
+        (per connection, nothing written to the file)."""
+        counts: dict[str, int] = {}
+        async with self._reading(None) as conn:
+            for name in self._VOCABULARY_INDEXES:
+                vocab = f"vocab_{name}"
+                await conn.execute(
+                    f'CREATE VIRTUAL TABLE IF NOT EXISTS temp."{vocab}" '
+                    f"USING fts5vocab(main, '{name}', 'row')"
+                )
+                rows = await conn.execute_fetchall(f'SELECT term, doc FROM temp."{vocab}"')
+                for term, count in rows:
+                    counts[term] = counts.get(term, 0) + count
+        return counts
+
+    async def indexed_words(self, words: Iterable[str]) -> set[str]:
+        """Those of `words` that some searched index holds (as the tokenizer reads them:
+        any form of the word)."""
+        found: set[str] = set()
+        for word in dict.fromkeys(words):
+            quoted = '"' + word.replace('"', '""') + '"'
+            for name in self._VOCABULARY_INDEXES:
+                row = await self.fetchone(
+                    f'SELECT 1 FROM "{name}" WHERE "{name}" MATCH ? LIMIT 1', (quoted,)
+                )
+                if row is not None:
+                    found.add(word)
+                    break
+        return found
+
+    async def surface_form(self, term: str) -> str | None:
+        """A word of the indexed text whose index term is `term` (a porter stem, which
+        is not always a word: "polysemant" -> "polysemantic"), or None."""
+        if not term.isalnum():
+            return None
+        for name in self._VOCABULARY_INDEXES:
+            columns = [row[1] for row in await self.fetchall(f'PRAGMA table_info("{name}")')]
+            for index, column in enumerate(columns):
+                row = await self.fetchone(
+                    f"""SELECT highlight("{name}", {index}, char(2), char(3)) FROM "{name}"
+                        WHERE "{name}" MATCH ? LIMIT 1""",
+                    (f'"{column}" : "{term}" *',),
+                )
+                marked = re.search("\x02([^\x03]*)\x03", row[0] or "") if row else None
+                if marked:
+                    return marked.group(1).split()[0] if marked.group(1).split() else None
+        return None
+
     # ------------------------------------------------------------------ scope
 
     async def scope(self, guild_id: int | None) -> Scope:
