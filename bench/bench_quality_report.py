@@ -83,6 +83,7 @@ async def report(limit: int | None) -> None:
         rows = []
         totals: Counter[str] = Counter()
         cross_reasons: Counter[str] = Counter()
+        all_reasons: Counter[str] = Counter()
         async with await Store.open(db) as store:
             catalogue = Catalogue(store)
             for feed_id, title, url in feeds:
@@ -109,6 +110,7 @@ async def report(limit: int | None) -> None:
                     )
                     slots += len(related)
                     for item in related:
+                        all_reasons.update(item.shared_terms[:3])
                         if item.episode.feed_id != feed_id:
                             crossing += 1
                             cross_reasons.update(item.shared_people or item.shared_terms[:2])
@@ -149,6 +151,8 @@ async def report(limit: int | None) -> None:
     if cross_reasons:
         common = ", ".join(f"{reason} ({n})" for reason, n in cross_reasons.most_common(12))
         print(f"Most common reasons for those: {common}")
+    common = ", ".join(f"{reason} ({n})" for reason, n in all_reasons.most_common(30))
+    print(f"Most common shared topics over all related slots: {common}")
 
 
 def main() -> None:

@@ -60,7 +60,9 @@ NOTES_WEIGHT = 1.0
 
 # Words of podcast notes that say nothing about the topic.
 _GENERIC = frozenset(
-    """
+    fold(word)
+    for word in (
+        """
     episode episodes podcast podcasts show shows today week weeks talk talks talked
     talking discuss discusses discussed discussion chat chats conversation guest guests
     host hosts join joins joined listen listening listener listeners new also get gets
@@ -71,7 +73,23 @@ _GENERIC = frozenset(
     welcome hear tell tells intro outro introduction recap wrap wrap-up wrapup closing
     thoughts yes cold open opening meet actually part pt bonus trailer teaser update
     announcement segment
+    question questions answer answers special best live latest interview twitter call calls
+    still skip might maybe we'll we're you'll i'm it's that's there's pre-show preshow
+    housekeeping sponsor sponsors feedback mailbag
     """.split()  # noqa: SIM905
+        # Dates in titles ("Bombcast 12 Feb", "Fredag 3 mars") link episodes by the calendar.
+        + """
+    january february march april may june july august september october november december
+    jan feb mar apr jun jul aug sep sept oct nov dec
+    januar februar märz mai juni juli oktober dezember
+    janvier février mars avril juin juillet août septembre octobre novembre décembre
+    enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre
+    januari februari maart mei augustus juni juli
+    monday tuesday wednesday thursday friday saturday sunday
+    montag dienstag mittwoch donnerstag freitag samstag sonntag
+    måndag tisdag onsdag torsdag fredag lördag söndag hur
+    """.split()  # noqa: SIM905
+    )
 )
 _URL = re.compile(
     r"(?:https?://|www\.)\S+|\S+@\S+\.\w+|\b[\w.-]+\.(?:com|org|net|fm|io|dev|de|co|uk|ly|me|tv)"

@@ -3,6 +3,7 @@ the link is strong (a shared guest, or much in common), after the show's own."""
 
 from __future__ import annotations
 
+from bot.related.scoring import _meaningful_key
 from bot.search.catalogue import Catalogue
 from bot.store import Store
 from tests.support.catalogues import Item, import_feeds, write_feed
@@ -53,3 +54,9 @@ async def test_a_shared_first_name_does_not_link_two_shows_but_a_guest_does(tmp_
     assert shows.index("Kitchen Table") > max(
         i for i, show in enumerate(shows) if show == "Garden Hour"
     )
+
+
+def test_dates_fillers_and_segment_names_are_no_topics():
+    for word in ["Feb", "März", "mars", "Questions", "might", "Housekeeping", "Pre-show"]:
+        assert _meaningful_key(word) == "", word
+    assert _meaningful_key("Tomatoes") == "tomatoe"  # a topic word stays (as its key)
