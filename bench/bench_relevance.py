@@ -16,8 +16,9 @@ A labelled query set of our own, `bench/relevance/queries.jsonl`, one JSON objec
   episode (or, for /search, the episode).
 
 The store is built in a temporary folder from examples/feed.xml (with its chapters and
-transcripts) and the fixture feeds the queries name (`fixtures` at the top of the file
-list, read in place from ../shared/fixtures/feeds, never copied). Printed per kind and
+transcripts), bench/relevance/slow-tokens.xml (two made-up episodes whose openings preview
+every topic of the hour; transcripts in bench/relevance/transcripts) and the fixture feeds
+of FIXTURE_FEEDS (read in place from ../shared/fixtures/feeds, never copied). Printed per kind and
 overall: top-1, top-3, MRR (of the first right answer in the first 25), and for negatives
 the "nothing found" rate — nothing answered, or only the results labelled as partial
 matches ("closest partial matches": match tier "any"). `--show` lists each miss;
@@ -52,6 +53,9 @@ from bot.transcripts.transcript_sync import TranscriptSync  # noqa: E402
 QUERIES = Path(__file__).resolve().parent / "relevance" / "queries.jsonl"
 FIXTURES = ROOT.parent / "shared" / "fixtures" / "feeds"
 EXAMPLE_FEED = ROOT / "examples" / "feed.xml"
+# A made-up show of ours whose openings preview every topic of the hour (transcripts
+# beside it): what the preview demotion is measured on.
+SLOW_TOKENS = Path(__file__).resolve().parent / "relevance" / "slow-tokens.xml"
 # The fixture feeds the set uses (file-name fragments).
 FIXTURE_FEEDS = ("99pi", "Hanselminutes", "EngineeringKiosk", "rtve-podcast")
 LIMIT = 25  # what /when fetches (cogs/search.WHEN_LIMIT)
@@ -72,7 +76,7 @@ def load(path: Path = QUERIES) -> list[Row]:
 
 
 def feeds() -> list[Path]:
-    found = [EXAMPLE_FEED]
+    found = [EXAMPLE_FEED, SLOW_TOKENS]
     if FIXTURES.is_dir():
         for part in FIXTURE_FEEDS:
             found += [p for p in sorted(FIXTURES.iterdir()) if part in p.name]

@@ -280,6 +280,8 @@ class Catalogue:
                     ((hit, "any") for hit, _ in found),
                     key=lambda item: -coverage(item[0].text, words),
                 )[:limit]
+        if plan.any is not None and any(tier != "any" for _, tier in found):
+            found = await self._past_previews(found, plan.any, words, scope)
         missing = [hit.episode_id for hit, _ in found if hit.summary is None]
         summaries = await self._store.episode_summaries(missing) if missing else {}
         moments = []
@@ -298,6 +300,52 @@ class Catalogue:
                     )
                 )
         return moments
+
+    async def _past_previews(
+        self,
+        found: list[tuple[FtsHit, MatchTier]],
+        loose: str,
+        words: tuple[str, ...],
+        scope: Scope,
+    ) -> list[tuple[FtsHit, MatchTier]]:
+        """A host's opening that lists the hour's topics ("coming up: coral bleaching,
+        marine heatwaves, ...") holds every word of each topic but is not where it is
+        discussed. A passage of an episode's first OPENING seconds comes after the
+        episode's later moments for the topic: the confident ones found, or else the
+        later passage of that episode holding most of the topic's words (at least
+        half, found with any word; shown as a partial match) just before it."""
+        openings = {hit.episode_id for hit, tier in found if tier != "any" and _is_opening(hit)}
+        if not openings:
+            return found
+        later = {h.episode_id for h, t in found if t != "any" and not _is_opening(h)}
+        inserted: dict[int, tuple[FtsHit, MatchTier]] = {}
+        for episode in sorted(openings - later)[:PREVIEW_EPISODES]:
+            try:
+                hits, _ = await self._moments(loose, None, scope, episode, 10)
+            except QueryTooSlow:
+                continue
+            candidates = [h for h, _ in hits if h.start is not None and not _is_opening(h)]
+            best = max(candidates, key=lambda h: coverage(h.text, words), default=None)
+            if best is not None and 2 * coverage(best.text, words) >= len(words):
+                inserted[episode] = (best, "any")
+        ordered: list[tuple[FtsHit, MatchTier]] = []
+        demoted: dict[int, list[tuple[FtsHit, MatchTier]]] = {}
+        for hit, tier in found:
+            episode = hit.episode_id
+            if tier != "any" and _is_opening(hit) and (episode in later or episode in inserted):
+                if episode in inserted and episode not in demoted:
+                    ordered.append(inserted[episode])
+                demoted.setdefault(episode, []).append((hit, tier))
+                continue
+            ordered.append((hit, tier))
+        # The openings go after their episode's last confident moment (or the inserted one).
+        for episode, moved in demoted.items():
+            last = max(
+                (i for i, (h, t) in enumerate(ordered) if h.episode_id == episode),
+                default=len(ordered) - 1,
+            )
+            ordered[last + 1 : last + 1] = moved
+        return ordered
 
     async def _moments(
         self,
@@ -542,6 +590,16 @@ def _holds_any(text: str, words: tuple[str, ...]) -> bool:
         for word in map(fold, words)
         for token in present
     )
+
+
+# A passage starting this early is an episode's opening (a preview of the hour, maybe).
+OPENING = 90.0
+# Episodes looked into for the real discussion past a preview, per /when.
+PREVIEW_EPISODES = 3
+
+
+def _is_opening(hit: FtsHit) -> bool:
+    return hit.kind in ("transcript", "notes") and hit.start is not None and hit.start < OPENING
 
 
 def _as_hit(hit: FtsHit | TranscriptMoment) -> FtsHit:
