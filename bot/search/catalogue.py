@@ -45,7 +45,7 @@ from bot.search.lookup import (
 )
 from bot.search.lookup_cache import lookup_cache
 from bot.search.spelling import respell, shown_as
-from bot.search.topic_people import person_first, person_in_topic
+from bot.search.topic_people import people_by_word, person_first, person_in_topic
 from bot.store import QueryTooSlow, Store
 from bot.store.episode_reads import FtsHit, Scope
 from bot.store.transcript_rows import TranscriptMoment
@@ -245,7 +245,8 @@ class Catalogue:
         self, topic: str, guild_id: int | None, episode_id: int | None, limit: int
     ) -> list[Moment]:
         index, people_scope = await lookup_cache(self._store).scope(guild_id)
-        named = person_in_topic(topic, index.people.values(), people_scope.filter)
+        people = people_by_word(index, index.people.values())
+        named = person_in_topic(topic, people, people_scope.filter)
         if named is not None:
             moments = await self._when(named.rest, guild_id, episode_id, limit)
             if moments:

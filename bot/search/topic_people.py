@@ -29,8 +29,41 @@ class TopicPerson:
     episodes: frozenset[int]  # the person's episodes
 
 
+class PeopleByWord:
+    """The people of a catalogue by the folded words of their names: a topic is checked
+    against the few people sharing one of its words, not against everyone."""
+
+    def __init__(self, people: Iterable[IndexedPerson]):
+        self.by_word: dict[str, list[IndexedPerson]] = {}
+        for person in people:
+            for word in {fold(w) for w in split_words(person.name)}:
+                self.by_word.setdefault(word, []).append(person)
+
+    def candidates(self, folded_words: Iterable[str]) -> list[IndexedPerson]:
+        found: dict[int, IndexedPerson] = {}
+        for word in folded_words:
+            for person in self.by_word.get(word, ()):
+                found[person.id] = person
+        return list(found.values())
+
+
+_built: list[tuple[object, PeopleByWord]] = []  # the latest index's, one entry
+
+
+def people_by_word(index: object, people: Iterable[IndexedPerson]) -> PeopleByWord:
+    """`PeopleByWord` of a lookup index, built once per index (the index is rebuilt,
+    and so this, when the catalogue changes)."""
+    if _built and _built[0][0] is index:
+        return _built[0][1]
+    built = PeopleByWord(people)
+    _built[:] = [(index, built)]
+    return built
+
+
 def person_in_topic(
-    topic: str, people: Iterable[IndexedPerson], in_scope: Collection[int] | None = None
+    topic: str,
+    people: Iterable[IndexedPerson] | PeopleByWord,
+    in_scope: Collection[int] | None = None,
 ) -> TopicPerson | None:
     """The person the topic names (the longest name match; full names before single
     words, then the person with the most episodes), or None; None also when nothing but
@@ -38,8 +71,10 @@ def person_in_topic(
     typed = split_words(topic)
     folded = [fold(w) for w in typed]
     capital = [w[:1].isupper() for w in _cased_words(topic)]
+    if not isinstance(people, PeopleByWord):
+        people = PeopleByWord(people)
     best: tuple[int, int, IndexedPerson, tuple[int, ...]] | None = None
-    for person in people:
+    for person in people.candidates(folded):
         names = [fold(w) for w in split_words(person.name)]
         if not names:
             continue
