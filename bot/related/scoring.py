@@ -265,7 +265,7 @@ def signature(
         weight = idf.get(key)
         if weight is None:
             frequency = max(df.get(key, 1), 1)
-            if key in exclude or is_boilerplate(frequency, episodes):
+            if key in exclude or is_boilerplate(frequency, episodes) or _names_only(key, exclude):
                 weight = 0.0
             else:
                 weight = math.log(1 + episodes / frequency)
@@ -671,6 +671,11 @@ async def refresh_feed(store: Store, feed_id: int) -> None:
         signatures=signatures,
         lists=lists,
     )
+
+
+def _names_only(key: str, exclude: frozenset[str]) -> bool:
+    """A phrase of name words only, in any order ("bombcast giant" of "Giant Bombcast")."""
+    return " " in key and all(part in exclude for part in key.split(" "))
 
 
 async def feed_boilerplate(store: Store, feed_id: int) -> frozenset[str]:

@@ -3,7 +3,7 @@ the link is strong (a shared guest, or much in common), after the show's own."""
 
 from __future__ import annotations
 
-from bot.related.scoring import _meaningful_key
+from bot.related.scoring import _meaningful_key, name_keys, signature
 from bot.search.catalogue import Catalogue
 from bot.store import Store
 from tests.support.catalogues import Item, import_feeds, write_feed
@@ -60,3 +60,10 @@ def test_dates_fillers_and_segment_names_are_no_topics():
     for word in ["Feb", "März", "mars", "Questions", "might", "Housekeeping", "Pre-show"]:
         assert _meaningful_key(word) == "", word
     assert _meaningful_key("Tomatoes") == "tomatoe"  # a topic word stays (as its key)
+
+
+def test_the_shows_name_in_any_order_is_no_topic():
+    exclude = name_keys(["Lantern Talk"])
+    counts = {"talk lantern": 3.0, "lantern": 3.0, "wick trimming": 3.0}
+    terms = signature(counts, {"talk lantern": 1, "lantern": 1, "wick trimming": 1}, 20, exclude)
+    assert list(terms) == ["wick trimming"]
