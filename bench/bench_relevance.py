@@ -21,7 +21,8 @@ every topic of the hour; transcripts in bench/relevance/transcripts) and the fix
 of FIXTURE_FEEDS (read in place from ../shared/fixtures/feeds, never copied). Printed per kind and
 overall: top-1, top-3, MRR (of the first right answer in the first 25), and for negatives
 the "nothing found" rate — nothing answered, or only the results labelled as partial
-matches ("closest partial matches": match tier "any"). `--show` lists each miss;
+matches ("closest partial matches": match tier "any") — and the share answered with
+nothing at all. `--show` lists each miss;
 `--no-partial` scores as if partial matches were never shown.
 
     .venv/bin/python bench/bench_relevance.py [--show] [--no-partial] [--kind KIND] [--json OUT]
@@ -111,9 +112,10 @@ def in_window(start: float | None, window: list[float] | None) -> bool:
 
 async def answer(
     catalogue: Catalogue, row: Row, *, partial: bool = True
-) -> tuple[int | None, bool, list[str]]:
-    """The rank (1-based) of the first right answer, whether anything was answered as a
-    confident match (not only labelled partial matches), and the top three, described."""
+) -> tuple[int | None, str, list[str]]:
+    """The rank (1-based) of the first right answer, what was answered ("confident": a
+    match of all the words; "partial": only labelled partial matches; "empty"), and the
+    top three, described."""
     if row["command"] == "search":
         hits = await catalogue.search(row["query"], guild_id=None, limit=LIMIT)
         items = [(h.episode, h.start, h.match) for h in hits]
@@ -121,6 +123,7 @@ async def answer(
         moments = await catalogue.when(row["query"], guild_id=None, limit=LIMIT)
         items = [(m.episode, m.start, m.match) for m in moments]
     confident = any(match != "any" for _, _, match in items)
+    answered = "confident" if confident else ("partial" if items else "empty")
     if not partial:  # what members would get if partial matches were never shown
         items = [item for item in items if item[2] != "any"]
     rank = None
@@ -134,21 +137,21 @@ async def answer(
         f"{e.number or ''} {e.title[:40]!r}@{'' if s is None else int(s)} [{m}]"
         for e, s, m in items[:3]
     ]
-    return rank, confident, top
+    return rank, answered, top
 
 
-def table(results: list[tuple[Row, int | None, bool]]) -> str:
-    by_kind: dict[str, list[tuple[Row, int | None, bool]]] = defaultdict(list)
+def table(results: list[tuple[Row, int | None, str]]) -> str:
+    by_kind: dict[str, list[tuple[Row, int | None, str]]] = defaultdict(list)
     for item in results:
         by_kind[item[0]["kind"]].append(item)
     lines = [
-        "| kind | queries | top-1 | top-3 | MRR | nothing found (negatives) |",
-        "|---|---|---|---|---|---|",
+        "| kind | queries | top-1 | top-3 | MRR | nothing found (negatives) | empty (negatives) |",
+        "|---|---|---|---|---|---|---|",
     ]
 
-    def row(name: str, items: list[tuple[Row, int | None, bool]]) -> str:
+    def row(name: str, items: list[tuple[Row, int | None, str]]) -> str:
         positives = [(r, rank) for r, rank, _ in items if r["kind"] != "negative"]
-        negatives = [confident for r, _, confident in items if r["kind"] == "negative"]
+        negatives = [answered for r, _, answered in items if r["kind"] == "negative"]
         cells = [name, str(len(items))]
         if positives:
             n = len(positives)
@@ -159,9 +162,11 @@ def table(results: list[tuple[Row, int | None, bool]]) -> str:
         else:
             cells += ["–", "–", "–"]
         if negatives:
-            cells.append(f"{sum(1 for c in negatives if not c) / len(negatives):.0%}")
+            n = len(negatives)
+            cells.append(f"{sum(1 for a in negatives if a != 'confident') / n:.0%}")
+            cells.append(f"{sum(1 for a in negatives if a == 'empty') / n:.0%}")
         else:
-            cells.append("–")
+            cells += ["–", "–"]
         return "| " + " | ".join(cells) + " |"
 
     for kind in KINDS:
@@ -180,13 +185,13 @@ async def run(args: argparse.Namespace) -> None:
         started = time.perf_counter()
         await build(path)
         built = time.perf_counter() - started
-        results: list[tuple[Row, int | None, bool]] = []
+        results: list[tuple[Row, int | None, str]] = []
         async with await Store.open(path) as store:
             catalogue = Catalogue(store)
             for row in rows:
-                rank, confident, top = await answer(catalogue, row, partial=not args.no_partial)
-                results.append((row, rank, confident))
-                miss = rank != 1 if row["kind"] != "negative" else confident
+                rank, answered, top = await answer(catalogue, row, partial=not args.no_partial)
+                results.append((row, rank, answered))
+                miss = rank != 1 if row["kind"] != "negative" else answered == "confident"
                 if args.show and miss:
                     print(f"MISS {row['id']} [{row['kind']}] {row['query']!r} rank={rank}")
                     for line in top:
@@ -195,7 +200,7 @@ async def run(args: argparse.Namespace) -> None:
     print(f"\nRelevance: {len(rows)} labelled queries over {names} (built in {built:.1f} s)\n")
     print(table(results))
     if args.json:
-        ranks = [{"id": r["id"], "rank": k, "confident": c} for r, k, c in results]
+        ranks = [{"id": r["id"], "rank": k, "answered": a} for r, k, a in results]
         await asyncio.to_thread(Path(args.json).write_text, json.dumps(ranks), "utf-8")
 
 
