@@ -367,7 +367,12 @@ class Catalogue:
         cut: float | None = None
 
         def tier(hit: FtsHit) -> MatchTier:
-            return "phrase" if _is_phrase(hit, phrase) else "all"
+            if _is_phrase(hit, phrase):
+                return "phrase"
+            # An episode whose title says the phrase (its snippet is of the notes).
+            if phrase and hit.in_title and hit.summary and _says(hit.summary.title, phrase):
+                return "phrase"
+            return "all"
 
         # Extra rows, so that phrase matches ranked lower by bm25 still make the cut.
         wanted = limit + 25 if phrase else limit
@@ -608,6 +613,11 @@ def _covers_enough(hit: FtsHit, words: tuple[str, ...]) -> bool:
     nothing at all (5 before) for 2 points of top-1."""
     held = coverage(hit.text, words)
     return held >= 2 and 2 * held >= len(words)
+
+
+def _says(title: str, phrase: tuple[str, ...]) -> bool:
+    """Whether a title holds the phrase's words side by side, as typed (folded)."""
+    return f" {' '.join(map(fold, phrase))} " in f" {' '.join(fold_words(fold(title)))} "
 
 
 def _is_opening(hit: FtsHit) -> bool:
