@@ -76,3 +76,45 @@ async def test_known_words_are_not_respelled(catalogue):
     assert shown is None
     moments, shown = await catalogue.when_spelled("zzyzx qwertyuiop", guild_id=None)
     assert moments == [] and shown is None
+
+
+@pytest.fixture(scope="module")
+def previews_file(tmp_path_factory) -> Path:
+    """bench/relevance/slow-tokens.xml (openings that preview the hour), transcripts too."""
+    import asyncio
+
+    from bot.ingest.fetch import Fetcher
+    from bot.ingest.importer import Importer
+    from bot.transcripts.transcript_sync import TranscriptSync
+    from tests.support.paths import PROJECT
+
+    path = tmp_path_factory.mktemp("previews") / "previews.db"
+
+    async def build() -> None:
+        async with await Store.open(path) as store, Fetcher() as fetcher:
+            summary = await Importer(store, fetcher, remote_files=False).import_source(
+                str(PROJECT / "bench" / "relevance" / "slow-tokens.xml")
+            )
+            assert summary.ok and summary.feed_id is not None
+            await TranscriptSync(store, fetcher, remote_files=False).sync_feed(summary.feed_id)
+
+    asyncio.run(build())
+    return path
+
+
+async def test_a_preview_comes_after_the_discussion_it_announces(previews_file):
+    async with await Store.open(previews_file) as store:
+        catalogue = Catalogue(store)
+        # Said in the opening's list and discussed at 7:10 and 7:32.
+        moments = await catalogue.when("coral bleaching", guild_id=None)
+        assert moments[0].start is not None and moments[0].start >= 400
+        # Only the opening holds all three words: the passage holding most of them
+        # (labelled partial) comes first, then the opening.
+        moments = await catalogue.when("reef restoration nurseries", guild_id=None)
+        assert [(m.match, (m.start or 0) < 90) for m in moments[:2]] == [
+            ("any", False),
+            ("phrase", True),
+        ]
+        # An opening that is the only place a topic comes up stays first.
+        moments = await catalogue.when("a detour from computing", guild_id=None)
+        assert moments and moments[0].start is not None and moments[0].start < 90
