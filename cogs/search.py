@@ -49,9 +49,9 @@ class SearchCog(commands.Cog, name="Search"):
         if episode is not None and episode.strip():
             scope = await resolve_episode(self.catalogue, interaction, episode)
         try:
-            moments = await defer_if_slow(
+            moments, searched = await defer_if_slow(
                 interaction,
-                self.catalogue.when(
+                self.catalogue.when_spelled(
                     topic,
                     guild_id=interaction.guild_id,
                     episode_id=scope.id if scope else None,
@@ -64,7 +64,9 @@ class SearchCog(commands.Cog, name="Search"):
         if not moments:
             await reply(interaction, render.nothing_when_message(topic, scope), ephemeral=True)
             return
-        pages = render.moment_pages(topic, moments, scope=scope, capped=len(moments) >= WHEN_LIMIT)
+        pages = render.moment_pages(
+            topic, moments, scope=scope, capped=len(moments) >= WHEN_LIMIT, searched=searched
+        )
         await Paginator(pages, owner_id=interaction.user.id).start(interaction)
 
     @when.autocomplete("episode")

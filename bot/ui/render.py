@@ -545,14 +545,18 @@ def moment_pages(
     scope: EpisodeSummary | None = None,
     per_page: int = MOMENTS_PER_PAGE,
     capped: bool = False,
+    searched: str | None = None,
 ) -> list[discord.Embed]:
     """`/when` answers: the best moments first, `per_page` fields a page. `capped`: the
-    list was cut at a limit, so its length is not the number of moments there are."""
+    list was cut at a limit, so its length is not the number of moments there are.
+    `searched`: the respelled topic searched instead of the one typed (a typo), said first."""
     title = f"When did they talk about “{literal(topic.strip(), 100)}”?"
     where = f"In {episode_heading(scope, 300)}" if scope else "Across the catalogue"
     count = _count(len(moments), "moment", capped) + ", best first"
     several = spans_shows([m.episode for m in moments])
     description = f"{where}: {count}."
+    if searched:
+        description = f"{respelled_line(topic, searched)}\n{description}"
     if moments and all(m.match == "any" for m in moments):
         description += "\nNothing has all of those words together; these have some of them."
     return _field_pages(
@@ -561,6 +565,12 @@ def moment_pages(
         fields=[moment_field(m, show_feed=several) for m in moments],
         per_page=per_page,
     )
+
+
+def respelled_line(typed: str, searched: str) -> str:
+    """ "Showing results for *polysemantic* (no match for “polysemant”)": both escaped."""
+    shown = literal(" ".join(searched.split()), 100)
+    return f"Showing results for *{shown}* (no match for “{literal(typed.strip(), 100)}”)"
 
 
 def nothing_when_message(topic: str, scope: EpisodeSummary | None = None) -> str:

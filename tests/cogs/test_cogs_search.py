@@ -189,3 +189,27 @@ async def test_a_search_stopped_at_its_time_budget_is_a_private_explanation(
     assert sent.ephemeral
     assert sent.content.startswith("That search took too long")
     assert "went wrong" not in sent.content
+
+
+# ---------------------------------------------------------------- a typo
+
+
+async def test_when_respells_a_typo_from_the_catalogue_and_says_so(bot):
+    sent = await invoke(bot, "when", member(bot), topic="learnig rate")
+    assert not sent.ephemeral
+    page = sent.embeds[0]
+    assert page.title == "When did they talk about “learnig rate”?"
+    first = page.description.split("\n")[0]
+    assert first == "Showing results for *learning rate* (no match for “learnig rate”)"
+    assert page.fields and all("**learning rate" in f.value.lower() for f in page.fields)
+
+
+async def test_when_spelled_right_says_nothing_about_spelling(bot):
+    sent = await invoke(bot, "when", member(bot), topic="learning rate")
+    assert "Showing results for" not in sent.embeds[0].description
+
+
+async def test_a_respelled_topic_with_markdown_is_shown_as_text(bot):
+    sent = await invoke(bot, "when", member(bot), topic="*learnig* rate")
+    first = sent.embeds[0].description.split("\n")[0]
+    assert first == "Showing results for *learning rate* (no match for “\\*learnig\\* rate”)"

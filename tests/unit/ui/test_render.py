@@ -649,3 +649,14 @@ def test_a_capped_list_is_not_shown_as_a_total():
     capped = render.search_pages("owls", hits, capped=True)[0].description or ""
     assert capped.startswith("Top 25 episodes")
     assert not (render.search_pages("owls", hits)[0].description or "").startswith("Top")
+
+
+def test_a_respelled_topic_is_said_first_and_shown_literally():
+    pages = render.moment_pages("polysemant", [moment()], searched="polysemantic")
+    first = pages[0].description.split("\n")[0]
+    assert first == "Showing results for *polysemantic* (no match for “polysemant”)"
+    hostile = render.respelled_line("<@&1> **x** @everyone", "a_b*c")
+    assert hostile == (
+        "Showing results for *a\\_b\\*c* (no match for “\\<@&1> \\*\\*x\\*\\* @\u200beveryone”)"
+    )
+    assert "Showing results" not in render.moment_pages("x", [moment()])[0].description
