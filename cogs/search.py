@@ -7,6 +7,8 @@ can be the slowest commands on a huge catalogue, so they defer when an answer ta
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
+from typing import Any
 
 import discord
 from discord import app_commands
@@ -14,10 +16,11 @@ from discord.ext import commands
 
 from bot.app.client import EpisodeBot
 from bot.app.tree import UserError
-from bot.models.episode_views import EpisodeSummary
+from bot.models.episode_views import EpisodeSummary, Moment
 from bot.search.catalogue import Catalogue, SearchTooSlow
 from bot.ui import render
 from bot.ui.episode_options import complete_episode, resolve_episode
+from bot.ui.moment_cards import save_buttons_for
 from bot.ui.replies import reply
 from bot.ui.views import DEFER_AFTER, ExpiredPagesButton, Paginator, defer_if_slow
 
@@ -67,7 +70,8 @@ class SearchCog(commands.Cog, name="Search"):
         pages = render.moment_pages(
             topic, moments, scope=scope, capped=len(moments) >= WHEN_LIMIT, searched=searched
         )
-        await Paginator(pages, owner_id=interaction.user.id).start(interaction)
+        saves = save_rows(pages, moments)
+        await Paginator(pages, owner_id=interaction.user.id, page_items=saves).start(interaction)
 
     @when.autocomplete("episode")
     async def _when_episode(
@@ -94,6 +98,20 @@ class SearchCog(commands.Cog, name="Search"):
             return
         pages = render.search_pages(query, hits, capped=len(hits) >= SEARCH_LIMIT)
         await Paginator(pages, owner_id=interaction.user.id).start(interaction)
+
+
+def save_rows(
+    pages: Sequence[discord.Embed], moments: Sequence[Moment]
+) -> list[list[discord.ui.Item[Any]]]:
+    """For each `/when` page, a ⭐ Save button per timed moment on it (the moments cog's
+    persistent Save answers them). Pages hold their moments in order, as many as fields."""
+    rows: list[list[discord.ui.Item[Any]]] = []
+    start = 0
+    for page in pages:
+        shown = moments[start : start + len(page.fields)]
+        start += len(page.fields)
+        rows.append(list(save_buttons_for(shown)))
+    return rows
 
 
 async def setup(bot: EpisodeBot) -> None:

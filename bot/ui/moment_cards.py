@@ -23,7 +23,7 @@ from discord.ext import commands
 from bot.app.tree import answer_error
 from bot.common.plain_text import truncate
 from bot.common.timefmt import format_timestamp, jump_link
-from bot.models.episode_views import EpisodeSummary
+from bot.models.episode_views import EpisodeSummary, Moment
 from bot.models.moment_views import MomentTally, MomentView, SavedMoment
 from bot.ui import render
 from bot.ui.replies import reply
@@ -259,6 +259,49 @@ class EpisodePicker(
             await actions.episode_picked(interaction, int(chosen), self.times)
         except Exception as error:
             await answer_error(interaction, error, what="the episode menu")
+
+
+class SaveButtonOnPage(discord.ui.Button[Any]):
+    """The ⭐ Save button of a moment shown inside another view (the `/when` pages): the
+    custom_id of `SaveMomentButton`, which answers its clicks, after a restart too.
+
+    It is not a `DynamicItem` in that view on purpose: discord.py forgets a dynamic item's
+    class for the whole client when a view holding one stops or turns to a page without
+    one, and every Save button of the bot would then go unanswered. Nor does the view
+    claim its clicks (it is not dispatchable), so the page turner's owner check never
+    answers them: anyone may save, as from a card."""
+
+    def __init__(self, episode_id: int, seconds: int, *, label: str, row: int | None = None):
+        super().__init__(
+            label=truncate(label, render.BUTTON_LABEL_LIMIT),
+            emoji="⭐",
+            style=discord.ButtonStyle.secondary,
+            custom_id=f"moment:save:{episode_id}:{seconds}",
+            row=row,
+        )
+        self.episode_id = episode_id
+        self.seconds = seconds
+
+    def is_dispatchable(self) -> bool:
+        return False
+
+
+def save_buttons_for(moments: Sequence[Moment], *, row: int = 0) -> list[SaveButtonOnPage]:
+    """A ⭐ Save button for each moment that has a time (one per episode and second, at
+    most `MAX_CARDS`): "Save 17:10", with the episode when they are of several."""
+    timed = [(m.episode, int(m.start)) for m in moments if m.start is not None and m.start >= 0]
+    several = len({episode.id for episode, _ in timed}) > 1
+    buttons: list[SaveButtonOnPage] = []
+    seen: set[tuple[int, int]] = set()
+    for episode, seconds in timed:
+        if (episode.id, seconds) in seen or len(buttons) >= MAX_CARDS:
+            continue
+        seen.add((episode.id, seconds))
+        label = f"Save {format_timestamp(seconds)}"
+        if several:
+            label += f" · {render.plain(render.episode_badge(episode))}"
+        buttons.append(SaveButtonOnPage(episode.id, seconds, label=label, row=row))
+    return buttons
 
 
 def moment_buttons(

@@ -4,7 +4,8 @@ card's buttons that survive a restart.
 - `BaseView` lets only the member who asked use it (`owner_id`), answers everyone else
   ephemerally, and turns errors into the same messages the command tree gives.
 - `Paginator` shows one embed of a list at a time, with Previous / page / Next buttons
-  that only the asker can press; on timeout the buttons are disabled in place.
+  that only the asker can press; on timeout the buttons are disabled in place. A page may
+  bring its own row of buttons (`/when`'s ⭐ Save), rebuilt as the pages turn.
 - `EpisodeCardButton` is a `DynamicItem`: its state lives in the `custom_id`
   (`episode:chapters:123`), and `setup()` of the episodes cog registers the class with
   `bot.add_dynamic_items`, so a card posted last month still works after a restart.
@@ -38,6 +39,8 @@ T = TypeVar("T")
 
 EPISODES_COG = "Episodes"  # the cog that answers the card's buttons
 PAGE_TIMEOUT = 300.0  # seconds a page turner stays usable
+PAGE_ITEMS_ROW = 0  # a page's own buttons: the first row; the page turner is the second
+PAGE_ITEMS_MAX = 5
 # Discord allows 3 s for the first answer; work slower than this defers first.
 DEFER_AFTER = 1.5
 
@@ -94,6 +97,11 @@ class Paginator(BaseView):
 
     Its buttons' custom ids are `pages:<nonce>:prev|page|next`; the nonce is what
     `ExpiredPagesButton` recognises once this in-memory view is gone.
+
+    `page_items`: for each page, the buttons shown above the page turner while that page
+    shows (at most 5, a row of their own; Discord allows 5 rows of 5). They answer their
+    own clicks (persistent custom ids answered elsewhere), are not the asker's only, and
+    stay usable when the page turner times out.
     """
 
     refusal = "Only the person who asked can turn these pages."
@@ -104,11 +112,14 @@ class Paginator(BaseView):
         *,
         owner_id: int,
         timeout: float | None = PAGE_TIMEOUT,
+        page_items: Sequence[Sequence[discord.ui.Item[Any]]] = (),
     ):
         if not pages:
             raise ValueError("a paginator needs at least one page")
         super().__init__(owner_id=owner_id, timeout=timeout)
         self.pages = list(pages)
+        self.page_items = [list(items)[:PAGE_ITEMS_MAX] for items in page_items]
+        self._shown_items: list[discord.ui.Item[Any]] = []
         self.index = 0
         self.nonce = secrets.token_hex(8)
         self.previous_page.custom_id = f"pages:{self.nonce}:prev"
@@ -122,10 +133,17 @@ class Paginator(BaseView):
         return self.pages[self.index]
 
     async def start(self, interaction: discord.Interaction, *, ephemeral: bool = False) -> None:
-        """Send the first page; with one page only, no buttons at all."""
+        """Send the first page; with one page only, no page turner (only its own items)."""
         if len(self.pages) == 1:
             self.stop()
-            await reply(interaction, embed=self.current, ephemeral=ephemeral)
+            items = self._items_of(0)
+            if not items:
+                await reply(interaction, embed=self.current, ephemeral=ephemeral)
+                return
+            view = discord.ui.View(timeout=None)
+            for item in items:
+                view.add_item(item)
+            await reply(interaction, embed=self.current, view=view, ephemeral=ephemeral)
             return
         self._interaction = interaction
         _LIVE_PAGES.setdefault(interaction.client, set()).add(self.nonce)
@@ -139,19 +157,19 @@ class Paginator(BaseView):
         if self._interaction is not None:
             _LIVE_PAGES.get(self._interaction.client, set()).discard(self.nonce)
 
-    @discord.ui.button(label="◀ Previous", style=discord.ButtonStyle.secondary)
+    @discord.ui.button(label="◀ Previous", style=discord.ButtonStyle.secondary, row=1)
     async def previous_page(
         self, interaction: discord.Interaction, button: discord.ui.Button[Paginator]
     ) -> None:
         await self._turn(interaction, -1)
 
-    @discord.ui.button(label="1/1", style=discord.ButtonStyle.secondary, disabled=True)
+    @discord.ui.button(label="1/1", style=discord.ButtonStyle.secondary, disabled=True, row=1)
     async def page_counter(
         self, interaction: discord.Interaction, button: discord.ui.Button[Paginator]
     ) -> None:
         """Never pressed (it is disabled): it only shows where you are."""
 
-    @discord.ui.button(label="Next ▶", style=discord.ButtonStyle.primary)
+    @discord.ui.button(label="Next ▶", style=discord.ButtonStyle.primary, row=1)
     async def next_page(
         self, interaction: discord.Interaction, button: discord.ui.Button[Paginator]
     ) -> None:
@@ -164,7 +182,16 @@ class Paginator(BaseView):
             embed=self.current, view=self, allowed_mentions=NO_MENTIONS
         )
 
+    def _items_of(self, index: int) -> list[discord.ui.Item[Any]]:
+        return self.page_items[index] if index < len(self.page_items) else []
+
     def _sync(self) -> None:
+        for item in self._shown_items:
+            self.remove_item(item)
+        self._shown_items = self._items_of(self.index)
+        for item in self._shown_items:
+            item.row = PAGE_ITEMS_ROW
+            self.add_item(item)
         self.page_counter.label = f"{self.index + 1}/{len(self.pages)}"
         self.previous_page.disabled = self.index == 0
         self.next_page.disabled = self.index == len(self.pages) - 1
@@ -173,7 +200,7 @@ class Paginator(BaseView):
         """Disable every button in place, so nobody presses a dead one."""
         self._forget()
         for item in self.children:
-            if isinstance(item, discord.ui.Button):
+            if isinstance(item, discord.ui.Button) and item not in self._shown_items:
                 item.disabled = True
         if self._interaction is None:
             return

@@ -24,6 +24,7 @@ from bot.ingest.importer import Importer
 from bot.store import Store
 from bot.transcripts.transcript_sync import TranscriptSync
 from bot.ui import moment_cards as cards
+from bot.ui.views import Paginator
 from tests.support.catalogues import copy_store
 from tests.support.cog_calls import (
     AUDIO,
@@ -34,12 +35,13 @@ from tests.support.cog_calls import (
     episode_id,
     invoke,
     member,
+    press,
 )
 from tests.support.fake_channels import ChannelWorld
 from tests.support.fake_interactions import GUILD_ID, OTHER_MEMBER_ID, FakeInteraction, Sent
 from tests.support.paths import EXAMPLES
 
-COGS = ("cogs.episodes", "cogs.moments")
+COGS = ("cogs.episodes", "cogs.search", "cogs.moments")
 
 
 async def _build(path: Path) -> None:
@@ -498,3 +500,70 @@ async def test_an_unknown_episode_number_offers_the_nearest_ones_each_once(bot):
     assert "not which episode" in sent.content
     labels = [o.label for o in sent.view.children[0].item.options]
     assert labels[0].startswith("#30") and len(labels) == len(set(labels)) == 5
+
+
+# ---------------------------------------------------------------- ⭐ Save on /when pages
+
+
+def save_ids(sent: Sent) -> list[str]:
+    return [i for i in custom_ids(sent) if i.startswith("moment:save:")]
+
+
+async def test_every_timed_moment_on_a_when_page_has_a_save_button(bot):
+    sent = await invoke(bot, "when", member(bot), topic="learning rate")
+    view = sent.view
+    assert isinstance(view, Paginator) and len(view.pages) >= 2
+    first = save_ids(sent)
+    assert 1 <= len(first) <= 5 and len(set(first)) == len(first)
+    rows = view.to_components()
+    assert len(rows) <= 5 and all(len(row["components"]) <= 5 for row in rows)
+    assert rows[0]["components"][0]["label"].startswith("Save ")  # a row of Saves, then pages
+    assert [c["label"] for c in rows[-1]["components"]][1:] == [f"1/{len(view.pages)}", "Next ▶"]
+    # Turning the page shows that page's moments' Save buttons instead.
+    turn = member(bot)
+    await press(view, view.next_page, turn)
+    second = save_ids(turn.last)
+    assert second and not set(second) & set(first)
+    assert turn.last.embeds[0].footer.text.startswith("Page 2/")
+
+
+async def test_saving_from_when_saves_once_and_saved_lists_it(bot, store):
+    sent = await invoke(bot, "when", member(bot), topic="learning rate")
+    custom_id = save_ids(sent)[0]
+    _, _, ep, seconds = custom_id.split(":")
+    (button,) = [c for c in sent.view.children if getattr(c, "custom_id", None) == custom_id]
+    stamp = button.label.removeprefix("Save ").split(" · ")[0]
+    saver = member(bot, user_id=OTHER_MEMBER_ID)  # anyone may save, not only the asker
+    saver.interaction.message = None
+    first = await press_dynamic(bot, custom_id, saver)
+    assert first.ephemeral and f"Saved `{stamp}`" in first.content
+    again = await press_dynamic(bot, custom_id, saver)
+    assert "already saved" in again.content
+    assert [
+        (s.episode_id, s.seconds) for s in await store.saved_moments(GUILD_ID, OTHER_MEMBER_ID)
+    ] == [(int(ep), int(seconds))]
+    listed = await invoke(bot, "saved", member(bot, user_id=OTHER_MEMBER_ID))
+    assert f"▶ {stamp}" in listed.embeds[0].description
+
+
+async def test_when_save_buttons_outlive_the_page_turner(bot):
+    """discord.py forgets a dynamic item's class when a view holding one stops: the /when
+    pages must not hold Save as one, or every Save button of the bot would go dead."""
+    sent = await invoke(bot, "when", member(bot), topic="learning rate")
+    view = sent.view
+    bot._connection.store_view(view, 1234)
+    await press(view, view.next_page, member(bot))
+    bot._connection.store_view(view, 1234)
+    await view.on_timeout()
+    view.stop()
+    patterns = [p.pattern for p in bot._connection._view_store._dynamic_items]
+    assert cards.SaveMomentButton.__discord_ui_compiled_template__.pattern in patterns
+    assert all(not c.disabled for c in view.children if c.label.startswith("Save "))
+    assert view.next_page.disabled
+
+
+async def test_a_single_page_when_still_has_save_buttons(bot):
+    sent = await invoke(bot, "when", member(bot), topic="learning rate", episode="14")
+    assert not isinstance(sent.view, Paginator)  # no page turner for one page
+    ep = await episode_id(bot, "14")
+    assert save_ids(sent) and all(i.split(":")[2] == str(ep) for i in save_ids(sent))

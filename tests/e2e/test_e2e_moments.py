@@ -112,3 +112,35 @@ async def test_discuss_opens_a_post_in_the_announce_forum(fake, bot):
     [starter] = fake.channel_messages(post)[:1]
     assert starter.embeds[0]["title"].startswith("11:")
     assert fake.violations == []
+
+
+# --------------------------------------------------------------------------- ⭐ Save on /when
+
+
+def first_save(page) -> tuple[str, str]:
+    """The custom_id of a page's first ⭐ Save button, and the time it saves."""
+    save = next(b for b in page.buttons() if b["custom_id"].startswith("moment:save:"))
+    return save["custom_id"], save["label"].removeprefix("Save ").split(" · ")[0]
+
+
+async def test_save_from_when_pages_saves_once_for_anyone_and_after_a_page_turn(fake, bot):
+    page = await (await fake.invoke("when", topic="learning rate")).reply()
+    custom_id, stamp = first_save(page)
+    saved = await (await fake.click(page, custom_id)).reply()
+    assert saved.ephemeral and f"Saved `{stamp}`" in saved.content
+    again = await (await fake.click(page, custom_id)).reply()
+    assert again.ephemeral and "already saved" in again.content
+    # A member who did not ask may save too (the page turner stays the asker's).
+    other = await (await fake.click(page, custom_id, member=fake.admin)).reply()
+    assert other.ephemeral and f"Saved `{stamp}`" in other.content
+
+    assert await (await fake.click(page, label="Next")).response() == 7
+    second_id, second_stamp = first_save(page)
+    assert second_id != custom_id
+    saved = await (await fake.click(page, second_id)).reply()
+    assert saved.ephemeral and f"Saved `{second_stamp}`" in saved.content
+
+    listed = await (await fake.invoke("saved")).reply()
+    assert f"▶ {stamp}" in listed.embeds[0]["description"]
+    assert f"▶ {second_stamp}" in listed.embeds[0]["description"]
+    assert fake.violations == []
