@@ -151,6 +151,7 @@ class MomentsCog(commands.Cog, name=cards.MOMENTS_COG):
             guild_id=interaction.guild_id,
             channel_id=channel_id,
             replied_text=replied,
+            thread_name=_thread_name(channel, interaction, channel_id),
         )
         if not found.times:
             await reply(interaction, cards.no_times_message(), ephemeral=True)
@@ -444,6 +445,16 @@ class SavedMomentsView(BaseView):
         await interaction.response.edit_message(
             embed=self.page(), view=self, allowed_mentions=NO_MENTIONS
         )
+
+
+def _thread_name(
+    channel: object, interaction: discord.Interaction, channel_id: int | None
+) -> str | None:
+    """The name of the thread the message is in ("ep 99 spoilers"), when it is one."""
+    for candidate in (channel, interaction.channel):
+        if isinstance(candidate, discord.Thread) and candidate.id == channel_id:
+            return candidate.name
+    return None
 
 
 def _name(interaction: discord.Interaction) -> str:

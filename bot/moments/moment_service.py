@@ -66,9 +66,13 @@ class MomentService:
         guild_id: int | None,
         channel_id: int | None,
         replied_text: str | None = None,
+        thread_name: str | None = None,
     ) -> MessageMoments:
         """The times in `text` and the episode it is about: (a) the discussion thread it is
-        in, (b) a reference in its text, (c) a reference in the message it replies to."""
+        in, (b) a reference in its text, (c) a reference in the message it replies to.
+        Else the likely ones: the episodes the thread's name refers to ("ep 99", "#99";
+        `thread_name`, a thread that is no episode's discussion), then those close to a
+        reference that named none, then the latest."""
         times = times_in(text)
         if channel_id is not None:
             episode_id = await self._store.episode_of_thread(guild_id, channel_id)
@@ -81,9 +85,19 @@ class MomentService:
                 if resolution.episode is not None:
                     return MessageMoments(times, resolution.episode, how)
                 near += resolution.closest
+        named = await self._named_in(thread_name or "", guild_id)
         latest = await self._catalogue.latest(guild_id=guild_id, count=LIKELY_EPISODES)
-        likely = list({e.id: e for e in [*near, *latest]}.values())[: LIKELY_EPISODES * 2]
-        return MessageMoments(times, None, None, likely)
+        likely = list({e.id: e for e in [*named, *near, *latest]}.values())
+        return MessageMoments(times, None, None, likely[: LIKELY_EPISODES * 2])
+
+    async def _named_in(self, name: str, guild_id: int | None) -> list[EpisodeSummary]:
+        """The episodes a thread's name refers to, in its order (at most `LIKELY_EPISODES`)."""
+        named: list[EpisodeSummary] = []
+        for reference in episode_references(name)[:LIKELY_EPISODES]:
+            resolution = await self._catalogue.resolve_episode(reference, guild_id=guild_id)
+            if resolution.episode is not None:
+                named.append(resolution.episode)
+        return named
 
     # ------------------------------------------------------------------ discussion threads
 

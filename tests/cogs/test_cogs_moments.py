@@ -567,3 +567,43 @@ async def test_a_single_page_when_still_has_save_buttons(bot):
     assert not isinstance(sent.view, Paginator)  # no page turner for one page
     ep = await episode_id(bot, "14")
     assert save_ids(sent) and all(i.split(":")[2] == str(ep) for i in save_ids(sent))
+
+
+# ---------------------------------------------------------------- a thread that names episodes
+
+
+def in_thread(content: str, name: str, *, thread_id: int = 4242) -> Any:
+    """A message in a thread that is no episode's discussion thread, named `name`."""
+    message = the_message(content, channel_id=thread_id)
+    thread = create_autospec(discord.Thread, instance=True)
+    thread.id = thread_id
+    thread.name = name
+    message.channel = thread
+    return message
+
+
+async def test_the_picker_offers_the_episodes_the_threads_name_refers_to_first(bot):
+    sent = await find(bot, member(bot), in_thread("the bit at 17:10 is wild", "ep 12 vs #9 😱"))
+    assert sent.ephemeral and "not which episode" in sent.content
+    labels = [o.label for o in sent.view.children[0].item.options]
+    assert labels[0].startswith("#12 · ") and labels[1].startswith("#9 · ")
+    assert labels[2].startswith("#30")  # then the latest, each once
+    assert len(labels) == len(set(labels))
+
+
+async def test_a_thread_name_naming_no_episode_offers_the_latest(bot):
+    sent = await find(bot, member(bot), in_thread("at 17:10!", "general chat about 2024"))
+    labels = [o.label for o in sent.view.children[0].item.options]
+    assert labels[0].startswith("#30") and len(labels) == 5
+
+
+async def test_the_message_s_own_reference_wins_over_the_thread_s_name(bot):
+    sent = await find(bot, member(bot), in_thread("at 17:10 in ep 12", "ep 9 thread"))
+    assert sent.embeds[0].title.startswith("17:10 · #12")
+
+
+async def test_a_registered_thread_still_decides_whatever_its_name(bot, store):
+    ep = await episode_id(bot, "12")
+    await store.register_discussion_thread(GUILD_ID, ep, 4242)
+    sent = await find(bot, member(bot), in_thread("the bit at 17:10!", "ep 9 thread"))
+    assert sent.embeds[0].title.startswith("17:10 · #12")
