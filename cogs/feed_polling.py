@@ -9,6 +9,12 @@ announcement in flight finish, for `STOP_GRACE_SECONDS` at most.
 The Poller and Announcer are the bot's own (`bot.services`, built by `Services.build`),
 shared with the admin cogs: a feed is never read twice at once and the outbox has one
 sender. The bot closes them when it closes.
+
+With SHARD_IDS (one of several processes on one store) the loop runs only in the process
+that holds the store's leader lease "poller": each tick takes or renews it (`LEASE_TTL`
+seconds), the others only answer commands and take the lease over once the leader has
+not renewed it in time (dead), so within `LEASE_TTL + TICK_SECONDS`. A clean stop
+releases it at once.
 """
 
 from __future__ import annotations
@@ -16,7 +22,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Sequence
+import os
+import socket
+import time
+import uuid
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from discord.ext import commands, tasks
@@ -33,6 +43,54 @@ log = logging.getLogger(__name__)
 TICK_SECONDS = 10.0  # how often due feeds and the outbox are looked at
 UPKEEP_SECONDS = 24 * 3600  # transcripts re-checked and indexes compacted once a day
 STOP_GRACE_SECONDS = 10.0  # on stop, how long an announcement in flight may take to finish
+LEASE_NAME = "poller"  # the leader lease of the poller and the announcement sender
+LEASE_TTL = 30  # seconds a lease lasts unless renewed (every tick)
+
+
+class LeaderLease:
+    """This process's claim on the store's lease `name`: `held()` takes or renews it and
+    says whether we lead; a store error counts as not leading (never two leaders)."""
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        name: str = LEASE_NAME,
+        ttl: int = LEASE_TTL,
+        holder: str | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.store = store
+        self.name = name
+        self.ttl = ttl
+        self.holder = holder or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._clock = clock
+        self.leading = False
+
+    async def held(self) -> bool:
+        try:
+            leading = await self.store.try_acquire(
+                self.name, self.holder, int(self._clock()), self.ttl
+            )
+        except Exception:
+            log.exception("renewing the leader lease %r failed", self.name)
+            leading = False
+        if leading != self.leading:
+            if leading:
+                log.info("this process now leads: it polls the feeds and sends announcements")
+            else:
+                log.info("another process leads the poller; this one only answers commands")
+        self.leading = leading
+        return leading
+
+    async def release(self) -> None:
+        if not self.leading:
+            return
+        self.leading = False
+        try:
+            await self.store.release(self.name, self.holder)
+        except Exception:
+            log.exception("releasing the leader lease %r failed", self.name)
 
 
 class PollerCog(commands.Cog, name="Poller"):
@@ -40,7 +98,7 @@ class PollerCog(commands.Cog, name="Poller"):
 
     def __init__(
         self,
-        bot: commands.Bot,
+        bot: commands.Bot | commands.AutoShardedBot,
         *,
         poller: Poller,
         announcer: Announcer,
@@ -49,6 +107,7 @@ class PollerCog(commands.Cog, name="Poller"):
         feeds: Sequence[str],
         tick_seconds: float = TICK_SECONDS,
         backups: DailyBackups | None = None,
+        lease: LeaderLease | None = None,
     ) -> None:
         self.bot = bot
         self.poller = poller
@@ -57,6 +116,7 @@ class PollerCog(commands.Cog, name="Poller"):
         self.store = store
         self.feeds = tuple(feeds)
         self.backups = backups  # BACKUP_DIR: a daily copy of the store
+        self.lease = lease  # None: the only process, always the leader
         self._last_upkeep: float | None = None
         self._feeds_imported = False
         self._not_announcing = asyncio.Event()  # clear while the tick drains the outbox
@@ -64,7 +124,10 @@ class PollerCog(commands.Cog, name="Poller"):
         self.tick.change_interval(seconds=tick_seconds)
 
     async def cog_load(self) -> None:
-        self.announcer.resume()  # stopped by a previous unload, if any
+        if self.lease is None:
+            self.announcer.resume()  # stopped by a previous unload, if any
+        else:
+            self.announcer.stop_soon()  # no sending (/feed refresh) until we lead
         self.tick.start()
 
     async def cog_unload(self) -> None:
@@ -83,6 +146,8 @@ class PollerCog(commands.Cog, name="Poller"):
         await self.announcer.close(grace=max(0.0, deadline - loop.time()))
         if self.transcripts is not None:
             await self.transcripts.close()  # the syncs the loop started stop with it
+        if self.lease is not None:
+            await self.lease.release()  # the next leader need not wait for it to expire
 
     @tasks.loop(seconds=TICK_SECONDS)
     async def tick(self) -> None:
@@ -94,7 +159,13 @@ class PollerCog(commands.Cog, name="Poller"):
         await self.bot.wait_until_ready()
 
     async def run_once(self) -> None:
-        """One round: FEEDS (the first time), due feeds, the outbox. Never raises."""
+        """One round: FEEDS (the first time), due feeds, the outbox. Never raises. With a
+        lease, only when this process leads (else the announcer stays stopped)."""
+        if self.lease is not None:
+            if not await self.lease.held():
+                self.announcer.stop_soon()
+                return
+            self.announcer.resume()
         if not self._feeds_imported:
             self._feeds_imported = True
             try:
@@ -152,5 +223,7 @@ async def setup(bot: EpisodeBot) -> None:
             store=services.store,
             feeds=services.settings.feeds,
             backups=backups,
+            # More than one process on this store (SHARD_IDS): one leads, by lease.
+            lease=LeaderLease(services.store) if settings.shard_ids is not None else None,
         )
     )

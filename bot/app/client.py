@@ -50,7 +50,7 @@ def quiet_voice_warnings() -> None:
     discord.VoiceClient.warn_dave = False
 
 
-class EpisodeBot(commands.Bot):
+class EpisodeBot(commands.AutoShardedBot):
     """The bot. Dependencies are passed in and wired once into `self.services`
     (`Services.build`); `setup_hook` loads the cogs, whose `setup()` take what they need
     from there.
@@ -58,6 +58,9 @@ class EpisodeBot(commands.Bot):
     `fetcher` / `importer` serve FEEDS (trusted); `guild_fetcher` fetches the feeds guilds
     add with /feed add (`Services.build` makes one when it is None). The store and the
     fetchers stay the caller's to close; `close()` closes what the services made.
+
+    Sharded: one process runs every shard Discord recommends, or SHARD_COUNT of them, or
+    the SHARD_IDS subset (a set of processes; one of them leads the poller and sender).
     """
 
     def __init__(
@@ -73,6 +76,10 @@ class EpisodeBot(commands.Bot):
         **options: Any,
     ) -> None:
         quiet_voice_warnings()
+        if settings.shard_count is not None:
+            options.setdefault("shard_count", settings.shard_count)
+        if settings.shard_ids is not None:
+            options.setdefault("shard_ids", list(settings.shard_ids))
         super().__init__(
             command_prefix=commands.when_mentioned,  # no prefix commands; slash only
             intents=bot_intents(),
@@ -111,6 +118,10 @@ class EpisodeBot(commands.Bot):
 
     async def close(self) -> None:
         """Unload the cogs (the poller loop stops) and close Discord, then the services."""
+        if getattr(self, "_AutoShardedClient__queue", None) is None:
+            # Never started (tests, `doctor`, offline answers): the sharded client makes
+            # its event queue at login, and its close() needs one.
+            await self._async_setup_hook()
         try:
             await super().close()
         finally:

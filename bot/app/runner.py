@@ -164,6 +164,18 @@ async def _serve(bot: EpisodeBot, token: str, stop: asyncio.Event) -> int:
         return EXIT_OK
     except discord.LoginFailure:
         raise RunError(REJECTED_TOKEN) from None
+    except discord.GatewayNotFound as exc:
+        # Sharded, the client asks `GET /gateway/bot` (the shard count and the URL) after
+        # the REST calls: a 401 there is a token reset in the meantime.
+        cause = exc.__cause__
+        if isinstance(cause, discord.HTTPException) and cause.status == 401:
+            raise RunError(REJECTED_TOKEN) from None
+        detail = (
+            f" ({cause.status}: {cause.text or cause})"
+            if isinstance(cause, discord.HTTPException)
+            else ""
+        )
+        raise RunError(f"Discord did not say where its gateway is{detail}", EXIT_FAILED) from None
     except discord.PrivilegedIntentsRequired:
         raise RunError(PRIVILEGED_INTENT) from None
     except discord.ConnectionClosed as exc:

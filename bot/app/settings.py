@@ -43,6 +43,8 @@ class Settings:
     log_format: str = "text"  # "text" or "json" (one object per line)
     backup_dir: Path | None = None  # None: no daily backups
     backup_keep: int = DEFAULT_BACKUP_KEEP
+    shard_count: int | None = None  # None: Discord's recommendation
+    shard_ids: tuple[int, ...] | None = None  # None: every shard of shard_count
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -87,6 +89,8 @@ class Settings:
                 f"BACKUP_KEEP must be a whole number of copies, 1 or more, not {keep_text!r}"
             )
 
+        shard_count, shard_ids = _shards(text("SHARD_COUNT"), text("SHARD_IDS"))
+
         api_base = (text("DISCORD_API_BASE") or DEFAULT_API_BASE).rstrip("/")
         gateway = text("DISCORD_GATEWAY_URL") or DEFAULT_GATEWAY_URL
         for name, value, schemes in (
@@ -109,4 +113,29 @@ class Settings:
             log_format=log_format,
             backup_dir=Path(backup_dir) if backup_dir else None,
             backup_keep=int(keep_text),
+            shard_count=shard_count,
+            shard_ids=shard_ids,
         )
+
+
+def _shards(count_text: str, ids_text: str) -> tuple[int | None, tuple[int, ...] | None]:
+    """SHARD_COUNT (a whole number, 1 or more) and SHARD_IDS (ids below it, e.g. `0,1`;
+    only with SHARD_COUNT: a subset means nothing without the total)."""
+    if count_text and (not count_text.isdigit() or int(count_text) < 1):
+        raise ConfigError(
+            f"SHARD_COUNT must be a whole number of shards, 1 or more, not {count_text!r}"
+        )
+    count = int(count_text) if count_text else None
+    if not ids_text:
+        return count, None
+    if count is None:
+        raise ConfigError("SHARD_IDS needs SHARD_COUNT (the total number of shards)")
+    parts = [part for part in re.split(r"[\s,]+", ids_text) if part]
+    if not parts or not all(part.isdigit() for part in parts):
+        raise ConfigError(f"SHARD_IDS must be shard numbers separated by commas, not {ids_text!r}")
+    ids = tuple(sorted({int(part) for part in parts}))
+    if ids[-1] >= count:
+        raise ConfigError(
+            f"SHARD_IDS must be below SHARD_COUNT ({count}): shards are numbered 0 to {count - 1}"
+        )
+    return count, ids

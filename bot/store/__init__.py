@@ -16,6 +16,7 @@ from bot.store.episode_writes import (
     StoredEpisodeState,
     person_key,
 )
+from bot.store.lease_rows import LeaseStore
 from bot.store.moment_rows import MomentStore
 from bot.store.state_rows import StateStore
 from bot.store.transcript_rows import TranscriptStore
@@ -27,6 +28,7 @@ class Store(
     StateStore,
     TranscriptStore,
     MomentStore,
+    LeaseStore,
     SearchStore,
     StoreBase,
 ):

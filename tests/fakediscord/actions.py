@@ -79,7 +79,7 @@ class MemberActions:
         without the message-content intent)."""
         state = self.state
         member = member or state.member
-        channel = state.guild.channels[target.channel_id]
+        channel = state.guild_of_channel(target.channel_id).channels[target.channel_id]
         schema, scope = find_command(state, name)
         if schema.get("type", 1) != MESSAGE_COMMAND:
             raise SchemaError(f"{name!r} is not a message command")
@@ -106,7 +106,7 @@ class MemberActions:
         required = schema.get("default_member_permissions")
         if required is None or override:
             return
-        have = self.state.guild.permissions(member, int(channel["id"]))
+        have = self.state.guild_of_channel(channel).permissions(member, int(channel["id"]))
         if int(required) & ~have:
             raise CommandNotAvailable(
                 f"Discord hides /{schema['name']} from {member.user['username']}: it needs "
@@ -142,11 +142,12 @@ class MemberActions:
         if member is None:
             metadata = stored.data.get("interaction_metadata")
             user_id = int(metadata["user"]["id"]) if metadata else state.member.id
-            member = state.guild.members.get(user_id, state.member)
+            guild = state.guild_of_channel(stored.channel_id)
+            member = guild.members.get(user_id, state.member)
         data: dict[str, Any] = {"custom_id": custom_id, "component_type": component["type"]}
         if values is not None:
             data["values"] = values
-        channel = state.guild.channels[stored.channel_id]
+        channel = state.guild_of_channel(stored.channel_id).channels[stored.channel_id]
         return await self._dispatch(
             MESSAGE_COMPONENT, data, member, channel, f"click {custom_id}", message=stored
         )
@@ -162,8 +163,9 @@ class MemberActions:
         message: FakeMessage | None = None,
     ) -> InteractionHandle:
         state = self.state
-        guild = state.guild
+        guild = state.guild_of_channel(channel)
         channel_id = int(channel["id"])
+        bot_member = guild.members.get(state.bot_user_id, state.bot_member)
         payload: dict[str, Any] = {
             "id": str(snowflake()),
             "application_id": str(state.application_id),
@@ -177,7 +179,7 @@ class MemberActions:
             "channel": {k: channel[k] for k in ("id", "type", "name", "guild_id", "parent_id")}
             | {"permissions": str(guild.permissions(member, channel_id))},
             "member": member.payload(guild.permissions(member, channel_id)),
-            "app_permissions": str(guild.permissions(state.bot_member, channel_id)),
+            "app_permissions": str(guild.permissions(bot_member, channel_id)),
             "locale": "en-US",
             "guild_locale": "en-US",
             "entitlements": [],

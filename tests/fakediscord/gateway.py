@@ -1,9 +1,11 @@
 """The gateway: a JSON websocket that serves HELLO, heartbeats, IDENTIFY and RESUME, and
 dispatches events to the bot.
 
-Frames are TEXT, so the client's zlib-stream is unused. One session at a time: every
-dispatch is numbered and kept, so a client that loses its connection (`drop_connection`)
-and RESUMEs at `resume_gateway_url` is sent what it missed.
+Frames are TEXT, so the client's zlib-stream is unused. One session per shard (an
+IDENTIFY without `shard` is shard `[0, 1]`): every dispatch is numbered and kept, so a
+client that loses its connection (`drop_connection`) and RESUMEs at `resume_gateway_url`
+is sent what it missed. A guild's events go to the session of shard
+`(guild_id >> 22) % shard_count`, as Discord routes them; other events to shard 0.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from tests.fakediscord.models import PUBLIC_THREAD
+from tests.fakediscord.models import PUBLIC_THREAD, Guild
 from tests.fakediscord.state import DiscordState
 
 HEARTBEAT_INTERVAL_MS = 41250
@@ -27,6 +29,8 @@ PRIVILEGED_INTENTS = (1 << 1) | (1 << 8) | (1 << 15)  # members, presences, mess
 @dataclass
 class Session:
     id: str
+    shard: tuple[int, int] = (0, 1)  # (shard id, shard count) as identified
+    guilds_sent: bool = False  # its GUILD_CREATEs went out after its IDENTIFY
     seq: int = 0
     sent: list[tuple[int, str]] = field(default_factory=list)
     ws: web.WebSocketResponse | None = None
@@ -52,8 +56,7 @@ class Gateway:
 
     def __init__(self, state: DiscordState) -> None:
         self.state = state
-        self.session: Session | None = None
-        self.guild_sent = False  # GUILD_CREATE went out after the last IDENTIFY
+        self.sessions: dict[int, Session] = {}  # shard id -> its session
         self._sockets: set[web.WebSocketResponse] = set()
 
     def add_routes(self, router: web.UrlDispatcher) -> None:
@@ -65,14 +68,52 @@ class Gateway:
             await ws.close(code=1001)
 
     @property
-    def connected(self) -> bool:
-        session = self.session
-        return session is not None and session.ws is not None and not session.ws.closed
+    def session(self) -> Session | None:
+        """Shard 0's session (the only one of an unsharded bot), else the first."""
+        if 0 in self.sessions:
+            return self.sessions[0]
+        return next(iter(self.sessions.values()), None)
 
-    async def dispatch(self, event: str, data: dict[str, Any]) -> None:
-        """Send a gateway event to the bot, or keep it for its RESUME if disconnected."""
+    @property
+    def shard_count(self) -> int:
+        """How many shards the bot identified with (1 before it did)."""
         session = self.session
-        assert session is not None, "the bot has not identified yet"
+        return session.shard[1] if session is not None else 1
+
+    def shard_of(self, guild_id: int) -> int:
+        return (guild_id >> 22) % self.shard_count
+
+    def _every_shard(self, check: Any) -> bool:
+        count = self.shard_count
+        return bool(self.sessions) and all(
+            shard in self.sessions and check(self.sessions[shard]) for shard in range(count)
+        )
+
+    @property
+    def connected(self) -> bool:
+        """Every shard of the identified count has a live connection."""
+        return self._every_shard(lambda s: s.ws is not None and not s.ws.closed)
+
+    @property
+    def guild_sent(self) -> bool:
+        """Every shard got its guilds after its last IDENTIFY."""
+        return self._every_shard(lambda s: s.guilds_sent)
+
+    def _route(self, event: str, data: dict[str, Any]) -> int:
+        guild_id = data.get("id") if event.startswith("GUILD_") else data.get("guild_id")
+        if guild_id is None and isinstance(data.get("guild"), dict):
+            guild_id = data["guild"].get("id")
+        return self.shard_of(int(guild_id)) if guild_id is not None else 0
+
+    async def dispatch(self, event: str, data: dict[str, Any], *, shard: int | None = None) -> None:
+        """Send a gateway event to the bot (on the shard of its guild), or keep it for
+        its RESUME if disconnected."""
+        shard = self._route(event, data) if shard is None else shard
+        session = self.sessions.get(shard)
+        assert session is not None, f"the bot has not identified shard {shard} yet"
+        await self._send(session, event, data)
+
+    async def _send(self, session: Session, event: str, data: dict[str, Any]) -> None:
         session.seq += 1
         frame = json.dumps({"op": 0, "t": event, "s": session.seq, "d": data})
         session.sent.append((session.seq, frame))
@@ -82,10 +123,10 @@ class Gateway:
                 with contextlib.suppress(ConnectionError):  # replayed on RESUME
                     await ws.send_str(frame)
 
-    async def drop_connection(self) -> None:
+    async def drop_connection(self, shard: int | None = None) -> None:
         """Cut the bot's gateway connection mid-session, as a network failure would; the
         client must reconnect to `resume_gateway_url` and RESUME."""
-        session = self.session
+        session = self.session if shard is None else self.sessions.get(shard)
         assert session is not None and session.ws is not None, "the bot is not connected"
         ws, request = session.ws, session.request
         session.ws = None
@@ -127,8 +168,9 @@ class Gateway:
                     state.violation(f"unknown gateway opcode {op}")
         finally:
             self._sockets.discard(ws)
-            if self.session is not None and self.session.ws is ws:
-                self.session.ws = None
+            for session in self.sessions.values():
+                if session.ws is ws:
+                    session.ws = None
             state.changed()
         return ws
 
@@ -142,15 +184,28 @@ class Gateway:
         if intents & PRIVILEGED_INTENTS & ~state.privileged_intents_enabled:
             await connection.ws.close(code=4014, message=b"Disallowed intent(s).")
             return
+        shard = data.get("shard") or [0, 1]
+        shard_id, shard_count = int(shard[0]), int(shard[1])
+        if not 0 <= shard_id < shard_count:
+            await connection.ws.close(code=4010, message=b"Invalid shard.")
+            return
         session = Session(
-            id=uuid.uuid4().hex, ws=connection.ws, request=connection.request, lock=connection.lock
+            id=uuid.uuid4().hex,
+            shard=(shard_id, shard_count),
+            ws=connection.ws,
+            request=connection.request,
+            lock=connection.lock,
         )
-        self.session = session
-        self.guild_sent = False
+        if any(s.shard[1] != shard_count for s in self.sessions.values() if s is not session):
+            # a new shard count: the old sessions are of another sharding, forget them
+            self.sessions = {}
+        self.sessions[shard_id] = session
+        guilds = [g for g in state.guilds.values() if (g.id >> 22) % shard_count == shard_id]
         ready = {
             "v": 10,
             "user": state.bot_user | {"verified": True, "mfa_enabled": False, "flags": 0},
-            "guilds": [{"id": str(state.guild.id), "unavailable": True}],
+            "guilds": [{"id": str(g.id), "unavailable": True} for g in guilds],
+            "shard": [shard_id, shard_count],
             "session_id": session.id,
             "session_type": "normal",
             "resume_gateway_url": state.resume_gateway_url,
@@ -163,14 +218,15 @@ class Gateway:
             "geo_ordered_rtc_regions": ["rotterdam"],
             "_trace": ["fake-discord"],
         }
-        await self.dispatch("READY", ready)
-        await self.dispatch("GUILD_CREATE", self.guild_payload())
-        self.guild_sent = True
+        await self._send(session, "READY", ready)
+        for guild in guilds:
+            await self._send(session, "GUILD_CREATE", self.guild_payload(guild))
+        session.guilds_sent = True
         state.changed()
 
     async def _resume(self, connection: _Connection, data: dict[str, Any]) -> None:
         state = self.state
-        session = self.session
+        session = next((s for s in self.sessions.values() if s.id == data.get("session_id")), None)
         state.resumes.append(data)
         if (
             session is None
@@ -188,13 +244,13 @@ class Gateway:
         async with connection.lock:
             for frame in missed:
                 await connection.ws.send_str(frame)
-        await self.dispatch("RESUMED", {"_trace": ["fake-discord"]})
+        await self._send(session, "RESUMED", {"_trace": ["fake-discord"]})
         state.changed()
 
-    def guild_payload(self) -> dict[str, Any]:
+    def guild_payload(self, guild: Guild | None = None) -> dict[str, Any]:
         """The guild as GUILD_CREATE carries it (`GET /guilds/{id}` answers a subset)."""
         state = self.state
-        guild = state.guild
+        guild = guild or state.guild
         channels = [c for c in guild.channels.values() if c["type"] != PUBLIC_THREAD]
         return {
             "id": str(guild.id),
@@ -229,9 +285,13 @@ class Gateway:
             "emojis": [],
             "stickers": [],
             "channels": channels,
-            "threads": [t for t in state.threads if not t["thread_metadata"]["archived"]],
+            "threads": [
+                t
+                for t in state.threads
+                if not t["thread_metadata"]["archived"] and t.get("guild_id") == str(guild.id)
+            ],
             # Without the members intent Discord sends only the bot's own member.
-            "members": [state.bot_member.payload()],
+            "members": [guild.members.get(state.bot_user_id, state.bot_member).payload()],
             "voice_states": [],
             "presences": [],
             "stage_instances": [],

@@ -9,7 +9,7 @@ from aiohttp import web
 
 from tests.fakediscord import limits
 from tests.fakediscord.gateway import Gateway
-from tests.fakediscord.models import PUBLIC_THREAD, snowflake
+from tests.fakediscord.models import PUBLIC_THREAD, Guild, snowflake
 from tests.fakediscord.rest import BODY, error, form_errors, json_response, method_not_allowed
 from tests.fakediscord.state import API_PREFIX, DiscordState, SyncRecord
 
@@ -61,7 +61,7 @@ class ApplicationRoutes:
                 "bot": state.bot_user,
                 "tags": [],
                 "redirect_uris": [],
-                "approximate_guild_count": 1,
+                "approximate_guild_count": len(state.guilds),
             }
         )
 
@@ -69,7 +69,7 @@ class ApplicationRoutes:
         return json_response(
             {
                 "url": self.state.gateway_url,
-                "shards": 1,
+                "shards": self.state.shard_count,
                 "session_start_limit": {
                     "total": 1000,
                     "remaining": 999,
@@ -87,7 +87,7 @@ class ApplicationRoutes:
             raise error(403, 50001, "Missing Access")
         guild = request.match_info.get("guild")
         scope = int(guild) if guild is not None else None
-        if scope is not None and scope != state.guild.id:
+        if scope is not None and scope not in state.guilds:
             raise error(403, 50001, "Missing Access")
         if request.method == "GET":
             return json_response(state.synced.get(scope, []))
@@ -129,29 +129,27 @@ class ApplicationRoutes:
 
     # ------------------------------------------------------------------ guild
 
-    def _check_guild(self, request: web.Request) -> None:
-        if int(request.match_info["gid"]) != self.state.guild.id:
+    def _guild(self, request: web.Request) -> Guild:
+        guild = self.state.guilds.get(int(request.match_info["gid"]))
+        if guild is None:
             raise error(404, 10004, "Unknown Guild")
+        return guild
 
     async def _get_guild(self, request: web.Request) -> web.Response:
-        self._check_guild(request)
-        payload = self.gateway.guild_payload()
+        payload = self.gateway.guild_payload(self._guild(request))
         for key in ("channels", "threads", "members", "voice_states", "presences"):
             payload.pop(key)
         return json_response(payload)
 
     async def _guild_channels(self, request: web.Request) -> web.Response:
-        self._check_guild(request)
-        channels = self.state.guild.channels.values()
+        channels = self._guild(request).channels.values()
         return json_response([c for c in channels if c["type"] != PUBLIC_THREAD])
 
     async def _guild_roles(self, request: web.Request) -> web.Response:
-        self._check_guild(request)
-        return json_response(list(self.state.guild.roles.values()))
+        return json_response(list(self._guild(request).roles.values()))
 
     async def _guild_member(self, request: web.Request) -> web.Response:
-        self._check_guild(request)
-        member = self.state.guild.members.get(int(request.match_info["uid"]))
+        member = self._guild(request).members.get(int(request.match_info["uid"]))
         if member is None:
             raise error(404, 10007, "Unknown Member")
         return json_response(member.payload())

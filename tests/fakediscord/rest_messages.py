@@ -66,7 +66,7 @@ class Messages:
             "id": str(snowflake()),
             "type": msg_type,
             "channel_id": str(channel_id),
-            "guild_id": str(state.guild.id),
+            "guild_id": str(state.guild_of_channel(channel_id).id),
             "author": state.bot_user,
             "content": payload.get("content") or "",
             "embeds": [{"type": "rich", **e} for e in payload.get("embeds") or []],
@@ -111,7 +111,7 @@ class Messages:
         state.messages[message.id] = message
         if in_history:
             state.history.setdefault(message.channel_id, []).append(message.id)
-            channel = state.guild.channels.get(message.channel_id)
+            channel = state.guild_of_channel(message.channel_id).channels.get(message.channel_id)
             if channel is not None:
                 channel["last_message_id"] = str(message.id)
                 if channel["type"] == PUBLIC_THREAD:

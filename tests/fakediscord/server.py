@@ -37,8 +37,8 @@ from typing import Any, Self
 from aiohttp import web
 
 from tests.fakediscord.actions import CommandNotAvailable, MemberActions
-from tests.fakediscord.gateway import Gateway
-from tests.fakediscord.models import FakeMessage, InteractionHandle, Member, snowflake
+from tests.fakediscord.gateway import Gateway, Session
+from tests.fakediscord.models import FakeMessage, Guild, InteractionHandle, Member, snowflake
 from tests.fakediscord.rest import DiscordError, Plumbing
 from tests.fakediscord.rest_app import ApplicationRoutes
 from tests.fakediscord.rest_interactions import InteractionRoutes
@@ -165,17 +165,23 @@ class FakeDiscord(DiscordState):
             lambda: len(self.resumes) >= count and self.connected, within, "the bot to RESUME"
         )
 
-    async def dispatch(self, event: str, data: dict[str, Any]) -> None:
-        """Send a gateway event to the bot, or keep it for its RESUME if disconnected."""
-        await self.gateway.dispatch(event, data)
+    async def dispatch(self, event: str, data: dict[str, Any], *, shard: int | None = None) -> None:
+        """Send a gateway event to the bot (on its guild's shard unless `shard` says), or
+        keep it for its RESUME if disconnected."""
+        await self.gateway.dispatch(event, data, shard=shard)
 
-    async def drop_connection(self) -> None:
+    async def drop_connection(self, shard: int | None = None) -> None:
         """Cut the bot's gateway connection mid-session, as a network failure would; the
         client must reconnect to `resume_gateway_url` and RESUME."""
-        await self.gateway.drop_connection()
+        await self.gateway.drop_connection(shard)
 
-    def guild_payload(self) -> dict[str, Any]:
-        return self.gateway.guild_payload()
+    def guild_payload(self, guild: Guild | None = None) -> dict[str, Any]:
+        return self.gateway.guild_payload(guild)
+
+    @property
+    def sessions(self) -> dict[int, Session]:
+        """The gateway session of each shard the bot identified, by shard id."""
+        return self.gateway.sessions
 
     # ------------------------------------------------------------------ interactions
 

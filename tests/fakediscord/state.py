@@ -113,6 +113,9 @@ class DiscordState:
         self.member = Member(user_object(snowflake(), "listener"), [])
         for member in (self.bot_member, self.admin, self.member):
             self.guild.members[member.id] = member
+        # Every guild the bot is in, by id (`add_guild` adds more); `guild` is the first.
+        self.guilds: dict[int, Guild] = {guild_id: self.guild}
+        self.shard_count = 1  # what `GET /gateway/bot` recommends
 
         # Which role an announcement may ping (None: no message may ping anyone).
         self.allowed_ping_role_id: int | None = None
@@ -141,6 +144,41 @@ class DiscordState:
         self.port = 0
         self.serving = False  # between start() and close()
         self._waiters: list[asyncio.Future[None]] = []
+
+    # ------------------------------------------------------------------ guilds
+
+    def add_guild(self, name: str, *, shard: int = 0, shard_count: int = 1) -> Guild:
+        """Another guild, its id on `shard` of `shard_count` (`(id >> 22) % count`): locked
+        down as the first one, with the bot (its own role), a text channel "episodes" and
+        a member without permissions. Add it before the bot connects (its READY lists it).
+        """
+        guild_id = snowflake()
+        millis = (guild_id >> 22) + (shard - (guild_id >> 22)) % shard_count
+        guild_id = (millis << 22) | (guild_id & ((1 << 22) - 1))
+        guild = Guild(id=guild_id, name=name, owner_id=int(self.owner["id"]))
+        guild.add_role("@everyone", Perm.EVERYONE_LOCKED)
+        bot_role = guild.add_role(
+            "episode-bot",
+            Perm.VIEW_CHANNEL | Perm.SEND_MESSAGES | Perm.EMBED_LINKS,
+            managed=True,
+            tags={"bot_id": str(self.bot_user_id)},
+        )
+        guild.add_channel("episodes", TEXT)
+        for member in (
+            Member(self.bot_user, [int(bot_role["id"])]),
+            Member(user_object(snowflake(), "listener"), []),
+        ):
+            guild.members[member.id] = member
+        self.guilds[guild_id] = guild
+        return guild
+
+    def guild_of_channel(self, channel: int | str | dict[str, Any]) -> Guild:
+        """The guild holding a channel (the first guild when no guild knows it)."""
+        channel_id = _id(channel)
+        for guild in self.guilds.values():
+            if channel_id in guild.channels:
+                return guild
+        return self.guild
 
     # ------------------------------------------------------------------ addresses
 
