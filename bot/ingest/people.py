@@ -27,6 +27,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from bot.common.boilerplate import is_marker
 from bot.models.parsed_feed import Person
 from bot.search.fts_query import fold
 
@@ -62,7 +63,7 @@ _ORGANISATION_WORDS = (
     "journal magazine games entertainment technologies technology systems solutions partners "
     "capital ventures holdings international global national commission office service "
     "services industries alliance initiative project fund trust institute podcast podcasts "
-    "show shows channel news daily weekly"
+    "show shows channel news daily weekly bureau desk"
 )
 # Words that start titles and topics far more often than names do. Deliberately without
 # common first names that are also words (Will, Mark, Grace, Rose): a missed guest is
@@ -99,8 +100,15 @@ _BRAND_WORDS = (
     "nintendo sony samsung openai deepmind anthropic youtube tiktok instagram reddit "
     "wikipedia bitcoin ethereum"
 )
+# Job titles in Title Case after a name ("Stacy Phillips, Managing Director of …").
+_ROLE_WORDS = (
+    "director managing president founder co-founder cofounder chief officer editor senior "
+    "principal vice executive manager correspondent reporter producer analyst emeritus "
+    "associate assistant lecturer chairman chairwoman chairperson secretary treasurer "
+    "researcher scientist engineer economist historian author writer"
+)
 NOT_NAME_WORDS = _words(
-    " ".join((_MONTHS_AND_DAYS, _ORGANISATION_WORDS, _COMMON_WORDS, _BRAND_WORDS))
+    " ".join((_MONTHS_AND_DAYS, _ORGANISATION_WORDS, _COMMON_WORDS, _BRAND_WORDS, _ROLE_WORDS))
 )
 # Capitals inside a name come after these prefixes only (McBride, DeJardin, LeBron);
 # elsewhere they mark a product: ZooKeeper, JavaScript, DevOps.
@@ -122,7 +130,7 @@ _NUMBER_PREFIX = re.compile(
 )
 _LABEL_PREFIX = re.compile(
     r"^\s*(?:bonus|special(?:\s+episode)?|rerun|replay|encore|re-?release|repost|update|"
-    r"live|preview|sneak\s+peek|best\s+of|classic|from\s+the\s+archives?|extra|minisode)"
+    r"live|preview|sneak\s+peek|best\s+of|classic(?:\s+episode)?|from\s+the\s+archives?|extra|minisode)"
     r"\s*[:|–—-]\s*",
     re.I,
 )
@@ -137,10 +145,29 @@ _WITH_MARKER = re.compile(r"(?:\bwith|\bw/|\bmit)\s+", re.I)
 _STRONG_NOTES_MARKERS = re.compile(
     r"(?:\b(?:my|our|today'?s|this\s+week'?s|this\s+episode'?s)\s+(?:special\s+)?guests?"
     r"(?:\s+(?:today|this\s+week|this\s+time|on\s+the\s+show))?\s*(?:is|are|was|were|:)"
-    r"|\bguests?\s*:|\bjoined\s+by|\binterview(?:ing)?\s+with|\bin\s+conversation\s+with"
+    r"|\bguests?\s*:|\bguest\(s\)\s*:|\bguests?\s+(?:in|on)\s+this\s+(?:episode|show)\s*:"
+    r"|\bjoined\s+by|\binterview(?:ing)?\s+with|\bin\s+conversation\s+with"
     r"|\bfeaturing|\bfeat\.|\bft\.)\s+",
     re.I,
 )
+# "Ann talks to Bo Chen": a conversation, whose guest is usually the one talked to, but
+# not always ("Bo Chen talks with Ann, our host"): see `_talk_partner`.
+_TALK_MARKER = re.compile(
+    r"\b(?:talks|speaks|chats|sits\s+down)\s+(?:to|with)\s+|\bsits\s+down\s+with\s+", re.I
+)
+_PRONOUNS = frozenset({"he", "she", "they", "who", "er", "sie"})
+# A name in this many of a feed's conversations ("Ann talks to …", "… talks to Ann") is
+# the feed's host, and the other party is the guest.
+TALK_HOST_EPISODES = 3
+# A marker that opens a list, one guest a line ("Guests in this episode:\n\nAnn Lee is …").
+_LIST_MARKER = re.compile(
+    r"(?:\bguests?|\bguest\(s\)|\bguests?\s+(?:in|on)\s+this\s+(?:episode|show))\s*:[ \t]*$",
+    re.I | re.M,
+)
+_LIST_BULLET = re.compile(r"^\s*(?:[-–—•*·]|\d{1,2}[.)])?\s*")
+# What may follow a name at the start of a list line: the end, a comma, a dash, "is"/"ist".
+_AFTER_LISTED_NAME = re.compile(r"^\s*(?:$|[,:(–—-]|\b(?:is|was|ist|war|from|of)\b)", re.I)
+_MAX_LIST_LINES = 12
 # A notes line that names another episode before the marker ("DD 3: Typography (feat. Ann
 # Lee)", "#41 – … with …", "Episode 12: …", "Previously: …"): a link to an older episode,
 # whose guest is not this episode's.
@@ -165,6 +192,10 @@ class GuestEvidence:
 
     name: str
     weak: bool  # "Name: Topic" / "Name on Topic": only the title's shape says so
+    # "Ann Lee talks to Bo Chen": Bo Chen, with partner "Ann Lee" (the one who talks; ""
+    # when that is no name) — the guest instead where Bo Chen turns out to be the host.
+    partner: str | None = None
+    form: str = ""  # "returns": "Ann Lee Returns", counted in a feed that has it twice
 
 
 def guest_evidence(
@@ -183,14 +214,19 @@ def guest_evidence(
     show = _fold(show_title)
     found: list[GuestEvidence] = []
 
-    def add(names: Iterable[str], *, weak: bool = False) -> None:
+    def is_host(key: str) -> bool:
+        return key in excluded or bool(show and key in show) or _is_host_variant(key, excluded)
+
+    def add(
+        names: Iterable[str], *, weak: bool = False, partner: str | None = None, form: str = ""
+    ) -> None:
         for name in names:
             key = _fold(name)
-            if key in excluded or (show and key in show) or _is_host_variant(key, excluded):
+            if is_host(key):
                 continue
             if any(_fold(seen.name) == key for seen in found):
                 continue
-            found.append(GuestEvidence(name, weak))
+            found.append(GuestEvidence(name, weak, partner, form))
 
     core = _strip_prefixes(title)
     # WordPress notes often end by repeating the title ("The post … appeared first on …"):
@@ -208,15 +244,143 @@ def guest_evidence(
             start = sentence + 2
         if _EPISODE_REFERENCE.search(notes, start, match.start()):
             continue  # "DD 3: Type on screens (feat. Ann Lee)": another episode's guest
+        line_end = notes.find("\n", match.start())
+        line = notes[start : len(notes) if line_end < 0 else line_end]
+        if is_marker(line):
+            continue  # "Sponsored by Acme, featuring Ann Lee's new course": an ad
         add(read_names(notes[match.end() :]))
+    lower = notes.casefold()
+    talks = any(word in lower for word in ("talks ", "speaks ", "chats ", "sits down"))
+    for match in _TALK_MARKER.finditer(notes) if talks else ():
+        line_start = notes.rfind("\n", 0, match.start()) + 1
+        line_end = notes.find("\n", match.end())
+        if is_marker(notes[line_start : len(notes) if line_end < 0 else line_end]):
+            continue
+        if _EPISODE_REFERENCE.search(notes, max(line_start, match.start() - 120), match.start()):
+            continue
+        before = notes[max(line_start, match.start() - 80) : match.start()].split()
+        if before and before[-1].casefold() in _PRONOUNS:
+            continue  # "She speaks to our reporter Bo Chen": the reporter, not the guest
+        talked_to = read_names(notes[match.end() :])
+        talker = _name_before(notes[max(line_start, match.start() - 80) : match.start()])
+        if talked_to and (
+            is_host(_fold(talked_to[0]))
+            or (talker and talker in core and not any(name in core for name in talked_to))
+        ):
+            # "Bo Chen talks to our host Ann Lee", or the title names the one talking
+            # ("Bo Chen on Kilns"): the one talking is the guest
+            add([talker] if talker else [])
+        else:
+            add(talked_to, partner=talker or "")
+    for match in _LIST_MARKER.finditer(notes) if "guest" in lower else ():
+        line_start = notes.rfind("\n", 0, match.start()) + 1
+        if is_marker(notes[line_start : match.end()]):
+            continue
+        add(_listed_names(notes[match.end() :]))
     # "with" and the weak forms need the notes to spell the name exactly so (capitals and
     # all), which a topic in Title Case ("Continuous Delivery") seldom is in running text.
     for match in _WITH_MARKER.finditer(core):
         add(name for name in read_names(core[match.end() :]) if name in notes)
+    # "Ann Lee Returns": a guest coming back, when the notes name them too.
+    add((name for name in _returns_form(core) if name in notes), form="returns")
     names, consumed = _read_names(core)
     if names and _WEAK_AFTER_NAME.match(core[consumed:]):
         add((name for name in names if name in notes), weak=True)
     return found
+
+
+def _name_before(text: str) -> str | None:
+    """The name that ends `text` ("… author Brendan Gregg"), or None."""
+    tokens = text.split()
+    for size in (4, 3, 2):
+        if len(tokens) >= size:
+            candidate = " ".join(tokens[-size:])
+            name = clean_name(candidate)
+            if name is not None and name == candidate:
+                return name
+    return None
+
+
+def _listed_names(text: str) -> list[str]:
+    """The names that open the lines after a list marker, blank lines skipped, until a
+    line that does not start with a name (or an ad)."""
+    names: list[str] = []
+    for raw in text.split("\n")[1 : _MAX_LIST_LINES + 1]:
+        line = raw.strip()
+        if not line:
+            continue
+        if is_marker(line):
+            break
+        body = _LIST_BULLET.sub("", line, count=1)
+        found, consumed = _read_names(body)
+        if not found or not _AFTER_LISTED_NAME.match(body[consumed:]):
+            break
+        names.extend(found)
+    return names
+
+
+# Title templates a feed may use for its guests, each counted only in a feed where most
+# titles fit it (`title_forms`), since each alone also fits topics now and then.
+def _comma_form(core: str) -> list[str]:
+    """`Ep 12: Ann Lee, Quarry Labs`: a name, then a comma and the affiliation."""
+    head, comma, _ = core.partition(",")
+    name = clean_name(head.strip()) if comma else None
+    return [name] if name and name == head.strip() else []
+
+
+_END_SEPARATOR = re.compile(r"\s[-–—|]\s+(?!.*\s[-–—|]\s)(.+?)\s*$")
+
+
+def _end_form(core: str) -> list[str]:
+    """`Building a Kiln – Ann Lee`: the name after the last dash."""
+    match = _END_SEPARATOR.search(core)
+    if match is None:
+        return []
+    tail = match.group(1).strip(" .!?")
+    names = read_names(tail)
+    return names if names and " and ".join(names) in (tail, tail.replace(" & ", " and ")) else []
+
+
+def _only_name_form(core: str) -> list[str]:
+    """A title that is a name and nothing else: `Ann Lee`."""
+    text = core.strip(" .!?")
+    name = clean_name(text)
+    return [name] if name and name == text else []
+
+
+_RETURNS = re.compile(r"^(.+?)\s+(?:returns|is\s+back)\b\s*[!.:]?", re.I)
+
+
+def _returns_form(core: str) -> list[str]:
+    """`Ann Lee Returns` (`Ann Lee Is Back: …`)."""
+    match = _RETURNS.match(core)
+    if match is None:
+        return []
+    name = clean_name(match.group(1).strip())
+    return [name] if name and name == match.group(1).strip() else []
+
+
+TITLE_FORMS = {
+    "name, org": _comma_form,
+    "… – name": _end_form,
+    "name only": _only_name_form,
+}
+# A title form is the feed's template when this share of its titles (and at least
+# TITLE_FORM_MIN of them) fit it.
+TITLE_FORM_SHARE = 0.5
+TITLE_FORM_MIN = 3
+
+
+def title_forms(titles: Sequence[str]) -> dict[str, list[list[str]]]:
+    """The title templates most of a feed's titles use: {form: names per title}."""
+    cores = [_strip_prefixes(title) for title in titles]
+    learned: dict[str, list[list[str]]] = {}
+    for form, read in TITLE_FORMS.items():
+        names = [read(core) for core in cores]
+        hits = sum(1 for found in names if found)
+        if hits >= max(TITLE_FORM_MIN, TITLE_FORM_SHARE * len(titles)):
+            learned[form] = names
+    return learned
 
 
 def infer_guests(
@@ -252,6 +416,37 @@ def infer_feed_guests(
         guest_evidence(title, notes, show_title=show_title, hosts=hosts)
         for title, notes in episodes
     ]
+    # "Ann Lee Returns" is a habit in a feed that titles two episodes so; once, it is as
+    # likely an app ("Yik Yak Returns").
+    if sum(any(e.form == "returns" for e in evidence) for evidence in found) < 2:
+        found = [[e for e in evidence if e.form != "returns"] for evidence in found]
+    # Conversations: someone in several of them is the host, and the other one the guest.
+    talkers = Counter(
+        key
+        for evidence in found
+        for key in {
+            _fold(name) for e in evidence if e.partner is not None for name in (e.name, e.partner)
+        }
+        if key
+    )
+    talk_hosts = {key for key, n in talkers.items() if n >= TALK_HOST_EPISODES}
+    if talk_hosts:
+        found = [_swap_talk_hosts(evidence, talk_hosts) for evidence in found]
+    # The feed's own title templates ("Ep 12: Ann Lee, Quarry", "… – Ann Lee", a title that
+    # is only a name): strong where most of its titles use one.
+    excluded = {_fold(name) for name in hosts}
+    show = _fold(show_title)
+    for names in title_forms([title for title, _ in episodes]).values():
+        for evidence, in_title in zip(found, names, strict=True):
+            seen = {_fold(e.name) for e in evidence}
+            for name in in_title:
+                key = _fold(name)
+                if key in seen or key in excluded or (show and key in show):
+                    continue
+                if _is_host_variant(key, excluded):
+                    continue
+                evidence.append(GuestEvidence(name, False))
+                seen.add(key)
     weak_hits = sum(any(e.weak for e in evidence) for evidence in found)
     english = language is None or not language.strip() or language.lower().startswith("en")
     habit = english and weak_hits >= max(3, len(episodes) / 4)
@@ -262,6 +457,19 @@ def infer_feed_guests(
     if regulars:
         found = [[e for e in evidence if _fold(e.name) not in regulars] for evidence in found]
     return [_guests(evidence, weak=habit) for evidence in found]
+
+
+def _swap_talk_hosts(evidence: list[GuestEvidence], hosts: set[str]) -> list[GuestEvidence]:
+    """The evidence with a conversation's host replaced by the one they talked with."""
+    kept: list[GuestEvidence] = []
+    for e in evidence:
+        if e.partner is not None and _fold(e.name) in hosts:
+            if not e.partner or _fold(e.partner) in hosts:
+                continue
+            e = GuestEvidence(e.partner, e.weak)
+        if all(_fold(k.name) != _fold(e.name) for k in kept):
+            kept.append(e)
+    return kept
 
 
 _CREDIT_SUFFIX = re.compile(r"\s+[-–—|]\s+.*$|\s*\([^()]*\)\s*$|,\s+.*$")

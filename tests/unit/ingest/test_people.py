@@ -404,3 +404,228 @@ def test_engineering_kiosk_guests_come_from_mit_in_the_title():
         guests["#265 One Billion Row Challenge: Java mit mmap, Unsafe & richtig vielen Bit-Tricks"]
         == []
     )
+
+
+# --------------------------------------------------------------------------- notes forms
+# Made-up episodes in our own words, one per form the issue names, and one per trap.
+
+NOTES_FORMS = [
+    # "X talks to Name"
+    (
+        "Salt marshes",
+        "Our reporter Ivo talks to Henrike Aldous, who maps tidal creeks.",
+        ["Henrike Aldous"],
+    ),
+    (
+        "Salt marshes",
+        "This week Priya sits down with Oskar Lindqvist about eel grass.",
+        ["Oskar Lindqvist"],
+    ),
+    # "Guests in this episode:" with one guest a line, blank lines between
+    (
+        "Why bells crack",
+        "Bells, bronze and the cold.\nGuests in this episode:\n\nMarta Oyelaran is a bell "
+        "founder in Leeds.\n\nTeodor Vass is a historian of foundries.\n\nProduced by our team.",
+        ["Marta Oyelaran", "Teodor Vass"],
+    ),
+    # "Guest(s):" with several names on a bulleted list
+    (
+        "Kiln week",
+        "Guest(s):\n- Rosalind Achebe, potter\n- Jonas Watanabe\n",
+        ["Rosalind Achebe", "Jonas Watanabe"],
+    ),
+    # "Guests:" on one line, several names
+    (
+        "Kiln week",
+        "Guests: Rosalind Achebe and Jonas Watanabe",
+        ["Rosalind Achebe", "Jonas Watanabe"],
+    ),
+    # "#44 Classic episode – Name on …" (the name also in the notes, as the weak form asks)
+    (
+        "#44 Classic episode – Nadia Ferreira on rewilding rivers",
+        "Nadia Ferreira explains how beavers rebuild a river.",
+        ["Nadia Ferreira"],
+    ),
+    # "Name Returns"
+    ("Tomasz Grell Returns", "Tomasz Grell is back to talk about bridges.", ["Tomasz Grell"]),
+]
+
+NOTES_TRAPS = [
+    # sentence fragments after the marker
+    ("Mother Talks to Her Sons", "A mother talks to her sons about the trial."),
+    ("Budget night", "The minister talks to the press before the vote."),
+    ("Budget night", "Anna talks to us from her kitchen in Leeds."),
+    # a list that is not of names
+    ("Bells", "Guests in this episode:\n\nThe bell founders of Leeds and their apprentices."),
+    # a sponsor block that names someone
+    (
+        "Bells",
+        "This episode is sponsored by Loomwell. Loomwell's founder Ada Brandt talks to "
+        "you about socks.",
+    ),
+    ("Bells", "Sponsors:\n\nGuests: Ada Brandt and Cole Pike from Loomwell, use code BELLS"),
+    # "Returns" of something that is not a person, or a person the notes never name
+    ("The Comet Returns", "A comet comes back after 76 years."),
+    ("Tomasz Grell Returns", "Bridges again, after a year."),
+    # a pronoun talks to the reporter: the one talked to is staff, not the guest
+    ("Ferry tales", "Lena runs the night ferry. She speaks to Ossian Drum about the tides."),
+]
+
+
+@pytest.mark.parametrize(("title", "notes", "names"), NOTES_FORMS)
+def test_notes_forms_name_the_guests(title, notes, names):
+    assert [p.name for p in infer_guests(title, notes)] == names
+
+
+@pytest.mark.parametrize(("title", "notes"), NOTES_TRAPS)
+def test_notes_traps_name_no_one(title, notes):
+    assert infer_guests(title, notes) == []
+
+
+def test_a_job_title_after_the_name_is_no_second_person():
+    notes = "Ivo talks with Stacy Brandauer, Managing Director of Grid Things, about batteries."
+    assert [p.name for p in infer_guests("Grid week", notes)] == ["Stacy Brandauer"]
+
+
+def test_a_guest_who_talks_to_the_host_is_the_guest():
+    # the title names the one who talks; the one talked to is the host
+    notes = "Nadia Ferreira talks to Ivo Maren about beavers and rivers."
+    found = infer_guests("Nadia Ferreira on beavers", notes)
+    assert [p.name for p in found] == ["Nadia Ferreira"]
+
+
+def test_someone_in_three_conversations_of_a_feed_is_its_host():
+    episodes = [
+        ("Tides", "Ivo Maren talks to Henrike Aldous about tides."),
+        ("Eels", "Oskar Lindqvist talks to Ivo Maren about eels."),
+        ("Reeds", "Ivo Maren talks to Rosalind Achebe about reeds."),
+        ("Mud", "Mud, all of it."),
+    ]
+    found = infer_feed_guests(episodes, show_title="Marsh Radio")
+    assert [[p.name for p in people] for people in found] == [
+        ["Henrike Aldous"], ["Oskar Lindqvist"], ["Rosalind Achebe"], []]  # fmt: skip
+
+
+def test_name_returns_once_in_a_feed_is_no_habit():
+    # "Yik Yak Returns" (Reply All) reads as a name; one such title in a feed is not a habit.
+    once = [("Pixel Pox Returns", "Pixel Pox is an app for sharing photos."), ("Mud", "")]
+    assert infer_feed_guests(once, show_title="Marsh Radio") == [[], []]
+    twice = [
+        ("Tomasz Grell Returns", "Tomasz Grell is back."),
+        ("Henrike Aldous Returns", "Henrike Aldous again."),
+    ]
+    found = infer_feed_guests(twice, show_title="Marsh Radio")
+    assert [[p.name for p in people] for people in found] == [["Tomasz Grell"], ["Henrike Aldous"]]
+
+
+def test_a_host_who_talks_to_a_guest_is_not_the_guest():
+    notes = "Ivo Maren talks to Henrike Aldous about tidal creeks."
+    found = infer_guests("Creeks", notes, hosts=["Ivo Maren"])
+    assert [p.name for p in found] == ["Henrike Aldous"]
+
+
+# --------------------------------------------------------------------------- title templates
+# Made-up feeds: a template counts where most of the feed's titles use it.
+
+COMMA_FEED = [
+    ("Ep 12: Ann Holloway, Quarry Labs", "Chips and caches."),
+    ("Ep 11: Bertrand Okafor, Fieldstone", "Compilers."),
+    ("Ep 10: Chiara Benedetti, Open Kiln", "Kilns and firmware."),
+    ("Ep 9: Listener mail, part two", "Your letters."),
+]
+END_FEED = [
+    ("Building a kiln from bricks – Ann Holloway", ""),
+    ("Why glazes crawl – Bertrand Okafor", ""),
+    ("Wood firing, slowly – Chiara Benedetti & Dmitri Sokol", ""),
+    ("Studio tour – Part 2", ""),
+]
+NAME_ONLY_FEED = [
+    ("Ann Holloway", "She builds kilns."),
+    ("Bertrand Okafor", "He glazes pots."),
+    ("Chiara Benedetti", "Firmware for kilns."),
+    ("Summer Special", "Clips from the year."),
+]
+
+
+@pytest.mark.parametrize(
+    ("episodes", "expected"),
+    [
+        (COMMA_FEED, [["Ann Holloway"], ["Bertrand Okafor"], ["Chiara Benedetti"], []]),
+        (
+            END_FEED,
+            [["Ann Holloway"], ["Bertrand Okafor"], ["Chiara Benedetti", "Dmitri Sokol"], []],
+        ),
+        (NAME_ONLY_FEED, [["Ann Holloway"], ["Bertrand Okafor"], ["Chiara Benedetti"], []]),
+    ],
+)
+def test_a_feeds_own_title_template_names_its_guests(episodes, expected):
+    found = infer_feed_guests(episodes, show_title="Kiln Talk")
+    assert [[p.name for p in people] for people in found] == expected
+
+
+def test_a_title_template_used_by_few_titles_names_no_one():
+    # One title in six reads like a name or "…, Org": a topic, not the feed's habit.
+    episodes = [
+        ("Grace Hopper", "The life of the admiral, told by us."),
+        ("Ep 3: Rust Belt, Revisited", "Factories."),
+        ("Glazes that crawl – Cone Six", ""),
+        ("Why kilns crack", ""),
+        ("Firing schedules", ""),
+        ("Clay bodies", ""),
+    ]
+    assert infer_feed_guests(episodes, show_title="Kiln Talk") == [[]] * 6
+
+
+def test_a_host_in_every_title_template_is_a_regular_not_a_guest():
+    episodes = [(f"Topic {n} – Vera Lindahl", "") for n in range(8)]
+    assert infer_feed_guests(episodes, show_title="Kiln Talk") == [[]] * 8
+    # and a host named as such never is, whatever the share
+    found = infer_feed_guests(END_FEED, show_title="Kiln Talk", hosts=["Ann Holloway"])
+    assert found[0] == []
+
+
+# --------------------------------------------------------------------------- fixture feeds
+
+
+def test_ideas_lists_its_guests_one_a_line():
+    # CBC "Ideas": the notes end "Guests in this episode:" then one paragraph per guest,
+    # "Cynda Rushton is a nurse …", "Robert Meagher is an emeritus professor …",
+    # "Thea Lim is a novelist …".
+    guests = _feed_guests("cbc-ideas")
+    assert guests["Why moral suffering can be a good thing"] == [
+        "Cynda Rushton", "Robert Meagher", "Thea Lim"]  # fmt: skip
+
+
+def test_80000_hours_classic_episodes_name_their_guest():
+    # "Classic episode - Paul Christiano on finding real solutions to the AI alignment
+    # problem": the feed titles its episodes "#N – Name on Topic".
+    guests = _feed_guests("80000Hours")
+    classic = {t: g for t, g in guests.items() if "Classic episode" in t}
+    assert any(g == ["Paul Christiano"] for t, g in classic.items() if "Paul Christiano" in t)
+
+
+def test_titans_of_nuclear_titles_name_the_guest_before_the_organisation():
+    # Titans of Nuclear titles nearly every episode "Ep 28: Jose Reyes, NuScale Power".
+    guests = _feed_guests("titans-of-nuclear")
+    assert guests["Ep 28: Jose Reyes, NuScale Power"] == ["Jose Reyes"]
+    assert guests["Ep 89: Jeff Merrifield, Nuclear Regulatory Commission"] == [
+        "Jeff Merrifield"]  # fmt: skip
+
+
+def test_se_radio_guest_who_talks_to_the_host_named_in_the_title():
+    # "Ben Hindman talks to Jeff Meyerson about Apache Mesos" (Jeff Meyerson hosts).
+    guests = _feed_guests("se-radio")
+    assert guests["SE-Radio Episode 235: Ben Hindman on Apache Mesos"] == ["Ben Hindman"]
+
+
+def test_conan_returning_guests():
+    # Conan O'Brien Needs A Friend: "Werner Herzog Returns", notes name Werner Herzog.
+    guests = _feed_guests("conan")
+    assert guests["Werner Herzog Returns"] == ["Werner Herzog"]
+
+
+def test_the_daily_names_who_a_reporter_talks_to():
+    # The Daily: "… talks to Alexander Malkevich, the founder of USA Really …".
+    guests = _feed_guests("the-daily")
+    assert any("Alexander Malkevich" in names for names in guests.values())
+    assert not any("Her Sons" in " ".join(names) for names in guests.values())
