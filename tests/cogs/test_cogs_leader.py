@@ -4,10 +4,12 @@
 from __future__ import annotations
 
 from typing import Any
-from unittest.mock import AsyncMock, MagicMock, create_autospec
+from unittest.mock import create_autospec
 
 from discord.ext import commands
 
+from bot.announce.announcer import Announcer
+from bot.announce.poller import Poller
 from bot.store import Store
 from cogs.feed_polling import LEASE_NAME, LEASE_TTL, LeaderLease, PollerCog
 
@@ -21,11 +23,8 @@ class Clock:
 
 
 def cog_with(lease: LeaderLease) -> tuple[PollerCog, Any, Any]:
-    poller = MagicMock()
-    poller.import_feeds = AsyncMock()
-    poller.poll_due = AsyncMock()
-    announcer = MagicMock()
-    announcer.drain = AsyncMock()
+    poller = create_autospec(Poller, instance=True)
+    announcer = create_autospec(Announcer, instance=True)
     bot = create_autospec(commands.Bot, instance=True)
     cog = PollerCog(bot, poller=poller, announcer=announcer, feeds=[], lease=lease)
     return cog, poller, announcer
@@ -68,7 +67,7 @@ async def test_a_clean_stop_releases_the_lease(tmp_path):
 
 
 async def test_a_store_failure_means_not_leading():
-    store = MagicMock()
-    store.try_acquire = AsyncMock(side_effect=RuntimeError("disk on fire"))
+    store = create_autospec(Store, instance=True)
+    store.try_acquire.side_effect = RuntimeError("disk on fire")
     lease = LeaderLease(store, holder="a")
     assert not await lease.held()
