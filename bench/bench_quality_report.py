@@ -35,6 +35,7 @@ from bot.common import boilerplate
 from bot.ingest.fetch import Fetcher
 from bot.ingest.importer import Importer
 from bot.search.catalogue import Catalogue
+from bot.search.lookup_cache import lookup_cache
 from bot.store import Store
 from bot.ui.render import card_summary, episode_kind
 
@@ -86,6 +87,9 @@ async def report(limit: int | None) -> None:
         all_reasons: Counter[str] = Counter()
         async with await Store.open(db) as store:
             catalogue = Catalogue(store)
+            index = await lookup_cache(store).index()
+            stored_people = len({pid for _, pid, _, _ in (await store.lookup_rows()).credits})
+            merged_people = len(index.people)
             for feed_id, title, url in feeds:
                 keys = boilerplate.keys_from_state(
                     await store.get_state(boilerplate.state_key(feed_id))
@@ -142,6 +146,11 @@ async def report(limit: int | None) -> None:
             f"| {r['feed']} | {r['episodes']} | {r['with guest']} | {r['guests']} "
             f"| {r['before']} → {r['after']} | {r['slots']} | {r['crossing']} | {r['flagged']} |"
         )
+    print()
+    print(
+        f"People (every role): {stored_people} stored spellings, {merged_people} after"
+        " merging aliases (diacritics, middle initials, honorifics, shared href)."
+    )
     share = 100 * totals["before"] / max(1, totals["episodes"])
     share_after = 100 * totals["after"] / max(1, totals["episodes"])
     cross = 100 * totals["crossing"] / max(1, totals["slots"])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -13,3 +13,5 @@ class LookupRows:
     # (episode_id, person_id, name, role)
     credits: list[tuple[Any, ...]]
     feed_titles: dict[int, str]
+    # person id -> its `podcast:person` href, where one is known (aliases are merged on it)
+    hrefs: dict[int, str] = field(default_factory=dict)

@@ -16,6 +16,7 @@ from collections import defaultdict
 from bot.models.lookup_rows import LookupRows
 from bot.search.fts_query import fold
 from bot.search.lookup import IndexedEpisode, IndexedPerson, LookupIndex, lookup_words
+from bot.search.person_aliases import merge_aliases
 from bot.store import Store
 from bot.store.episode_reads import Scope
 
@@ -118,4 +119,5 @@ def build_lookup_index(rows: LookupRows) -> LookupIndex:
         )
         for row in rows.episodes
     ]
-    return LookupIndex(indexed, people.values(), rows.feed_titles)
+    # One person under several spellings is one (bot/search/person_aliases.py).
+    return LookupIndex(indexed, merge_aliases(people.values(), rows.hrefs), rows.feed_titles)

@@ -700,10 +700,12 @@ class SearchStore(StoreBase):
                JOIN persons p ON p.id = ep.person_id"""
         )
         feeds = await self.fetchall("SELECT id, title FROM feeds")
+        hrefs = await self.fetchall("SELECT id, href FROM persons WHERE href IS NOT NULL")
         return LookupRows(
             episodes=[tuple(row) for row in episodes],
             credits=[tuple(row) for row in credits],
             feed_titles={row[0]: row[1] for row in feeds},
+            hrefs={row[0]: row[1] for row in hrefs},
         )
 
 
