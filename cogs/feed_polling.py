@@ -12,9 +12,9 @@ sender. The bot closes them when it closes.
 
 With SHARD_IDS (one of several processes on one store) the loop runs only in the process
 that holds the store's leader lease "poller": each tick takes or renews it (`LEASE_TTL`
-seconds), the others only answer commands and take the lease over once the leader has
-not renewed it in time (dead), so within `LEASE_TTL + TICK_SECONDS`. A clean stop
-releases it at once.
+seconds), and a heartbeat renews it every `LEASE_RENEW_SECONDS` while a long tick runs;
+the others only answer commands and take the lease over once the leader has not renewed
+it in time (dead), so within `LEASE_TTL + TICK_SECONDS`. A clean stop releases it at once.
 """
 
 from __future__ import annotations
@@ -45,6 +45,7 @@ UPKEEP_SECONDS = 24 * 3600  # transcripts re-checked and indexes compacted once 
 STOP_GRACE_SECONDS = 10.0  # on stop, how long an announcement in flight may take to finish
 LEASE_NAME = "poller"  # the leader lease of the poller and the announcement sender
 LEASE_TTL = 30  # seconds a lease lasts unless renewed (every tick)
+LEASE_RENEW_SECONDS = 10.0  # the leader's heartbeat, also during a long tick
 
 
 class LeaderLease:
@@ -121,6 +122,7 @@ class PollerCog(commands.Cog, name="Poller"):
         self._feeds_imported = False
         self._not_announcing = asyncio.Event()  # clear while the tick drains the outbox
         self._not_announcing.set()
+        self._heartbeat: asyncio.Task[None] | None = None
         self.tick.change_interval(seconds=tick_seconds)
 
     async def cog_load(self) -> None:
@@ -128,13 +130,28 @@ class PollerCog(commands.Cog, name="Poller"):
             self.announcer.resume()  # stopped by a previous unload, if any
         else:
             self.announcer.stop_soon()  # no sending (/feed refresh) until we lead
+            self._heartbeat = asyncio.create_task(self._renew_lease(), name="leader-lease")
         self.tick.start()
+
+    async def _renew_lease(self) -> None:
+        """While leading, renew the lease between ticks too (a poll of many feeds may
+        outlast its TTL); a leader that lost it (stalled past the TTL, another took over)
+        stops sending at once. Taking the lease is the tick's, at its start."""
+        assert self.lease is not None
+        while True:
+            await asyncio.sleep(LEASE_RENEW_SECONDS)
+            if self.lease.leading and not await self.lease.held():
+                self.announcer.stop_soon()
 
     async def cog_unload(self) -> None:
         """Stop gracefully (SIGTERM, bot close): polling stops at once, an announcement in
         flight may finish within `STOP_GRACE_SECONDS`, no new one starts."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + STOP_GRACE_SECONDS
+        if self._heartbeat is not None:
+            self._heartbeat.cancel()
+            await asyncio.wait([self._heartbeat])
+            self._heartbeat = None
         self.announcer.stop_soon()
         task = self.tick.get_task()
         if task is not None and task is not asyncio.current_task():

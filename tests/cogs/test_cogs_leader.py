@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 from unittest.mock import create_autospec
 
@@ -11,6 +12,7 @@ from discord.ext import commands
 from bot.announce.announcer import Announcer
 from bot.announce.poller import Poller
 from bot.store import Store
+from cogs import feed_polling
 from cogs.feed_polling import LEASE_NAME, LEASE_TTL, LeaderLease, PollerCog
 
 
@@ -71,3 +73,36 @@ async def test_a_store_failure_means_not_leading():
     store.try_acquire.side_effect = RuntimeError("disk on fire")
     lease = LeaderLease(store, holder="a")
     assert not await lease.held()
+
+
+async def test_the_heartbeat_renews_between_ticks_and_a_lost_lease_stops_sending(
+    tmp_path, monkeypatch
+):
+    monkeypatch.setattr(feed_polling, "LEASE_RENEW_SECONDS", 0.01)
+    clock = Clock()
+    async with await Store.open(tmp_path / "s.db") as store:
+        lease = LeaderLease(store, holder="a", clock=clock)
+        cog, _, announcer = cog_with(lease)
+        monkeypatch.setattr(cog.tick, "start", lambda: None)  # no tick: the heartbeat alone
+        await cog.cog_load()
+        try:
+            assert await lease.held()
+            clock.at += 100  # long past the TTL of the first take: renewed meanwhile
+            for _ in range(100):
+                holder = await store.lease_holder(LEASE_NAME)
+                if holder == ("a", int(clock.at) + LEASE_TTL):
+                    break
+                await asyncio.sleep(0.01)
+            assert holder == ("a", int(clock.at) + LEASE_TTL)
+            # Another process took it (we stalled past the TTL): we stop sending.
+            async with store.transaction() as db:
+                await db.execute("UPDATE leader_lease SET holder = 'b', expires_at = 9999999999")
+            announcer.stop_soon.reset_mock()
+            for _ in range(100):
+                if announcer.stop_soon.called:
+                    break
+                await asyncio.sleep(0.01)
+            announcer.stop_soon.assert_called()
+            assert not lease.leading
+        finally:
+            await cog.cog_unload()
