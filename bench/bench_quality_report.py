@@ -85,6 +85,8 @@ async def report(limit: int | None) -> None:
         totals: Counter[str] = Counter()
         cross_reasons: Counter[str] = Counter()
         all_reasons: Counter[str] = Counter()
+        people_reasons: Counter[str] = Counter()
+        phrase_first = 0
         async with await Store.open(db) as store:
             catalogue = Catalogue(store)
             index = await lookup_cache(store).index()
@@ -115,6 +117,9 @@ async def report(limit: int | None) -> None:
                     slots += len(related)
                     for item in related:
                         all_reasons.update(item.shared_terms[:3])
+                        people_reasons.update(item.shared_people)
+                        if item.shared_terms and " " in item.shared_terms[0]:
+                            phrase_first += 1
                         if item.episode.feed_id != feed_id:
                             crossing += 1
                             cross_reasons.update(item.shared_people or item.shared_terms[:2])
@@ -160,6 +165,11 @@ async def report(limit: int | None) -> None:
     if cross_reasons:
         common = ", ".join(f"{reason} ({n})" for reason, n in cross_reasons.most_common(12))
         print(f"Most common reasons for those: {common}")
+    print(
+        f"Related slots whose first reason is a phrase: {phrase_first}; linked by a shared"
+        f" guest: {sum(people_reasons.values())}, most often: "
+        + ", ".join(f"{name} ({n})" for name, n in people_reasons.most_common(8))
+    )
     common = ", ".join(f"{reason} ({n})" for reason, n in all_reasons.most_common(30))
     print(f"Most common shared topics over all related slots: {common}")
 

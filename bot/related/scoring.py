@@ -7,7 +7,9 @@ more than 30% of the feed's episodes: hosts' names, the show's name, recurring a
 Weights are L2-normalised, so the dot product of two signatures is their cosine
 similarity. Two episodes' score is that similarity plus a bonus per shared guest (people
 other than hosts, and other than people on so many of a feed's episodes that they are
-boilerplate too).
+boilerplate too, or regulars: a guest on `REGULAR_GUEST_EPISODES` of one feed), plus a
+bonus per shared subject: a two-word phrase of both episodes' titles or chapter titles
+that few of the feed's episodes have ("Apache Mesos"), shown as the first reason.
 
 The best few related episodes of every episode are stored with their reasons, so that
 `/related` is a lookup. They are computed when episodes are imported:
@@ -52,6 +54,15 @@ GUEST_BONUS = 0.5  # per shared guest, on the cosine scale
 FULL_RECOMPUTE_SHARE = 0.25  # more changed episodes than this share of a feed: compute it whole
 MAX_POSTINGS = 150  # a term in more signatures than this links too much to mean much
 REASON_TERMS = 3  # shared terms shown as the reason
+# A guest on this many of one feed's episodes is a regular (a panelist tagged as a guest),
+# and no reason to link episodes: every other episode of theirs would be "related".
+REGULAR_GUEST_EPISODES = 6
+# Two episodes of a feed whose titles or chapter titles share a phrase of two meaningful
+# words ("Apache Mesos", "weight decay") are about the same subject: linked for it, with
+# the phrase as the first reason — when the phrase is in few of the feed's signatures
+# (a recurring segment or series name is in many).
+SUBJECT_BONUS = 0.3
+SUBJECT_MAX_EPISODES = 12
 
 # How much a word counts, by where it appears.
 TITLE_WEIGHT = 3.0
@@ -289,6 +300,7 @@ class Candidate:
     similarity: float = 0.0
     terms: list[tuple[float, str, str]] = field(default_factory=list)  # weight, form, key
     people: list[str] = field(default_factory=list)
+    subjects: list[str] = field(default_factory=list)  # shared title phrases, as read
 
     @property
     def score(self) -> float:
@@ -300,7 +312,9 @@ def reasons(candidate: Candidate) -> tuple[tuple[str, ...], tuple[str, ...]]:
     parts of a shared person's name, and a phrase instead of its own words."""
     name_words = {term_key(w) for name in candidate.people for w in _WORD.findall(name)}
     shown: list[tuple[str, str]] = []  # key, form
-    for _, form, key in sorted(candidate.terms, key=lambda t: -t[0])[: REASON_TERMS * 4]:
+    subjects = [(_subject_key(form), form) for form in candidate.subjects]
+    ranked = sorted(candidate.terms, key=lambda t: -t[0])[: REASON_TERMS * 4]
+    for _, form, key in [(0.0, form, key) for key, form in subjects] + ranked:
         parts = set(key.split(" "))
         if parts <= name_words:
             continue
@@ -313,6 +327,10 @@ def reasons(candidate: Candidate) -> tuple[tuple[str, ...], tuple[str, ...]]:
         else:
             shown.append((key, form))
     return tuple(candidate.people), tuple(form for _, form in shown[:REASON_TERMS])
+
+
+def _subject_key(form: str) -> str:
+    return " ".join(term_key(word) for word in form.split(" "))
 
 
 def best_lists(
@@ -387,6 +405,8 @@ def score_in_memory(
     found_all: dict[int, dict[int, Candidate]] = {}
     for target in targets:
         sums: dict[int, float] = {}
+        feed = feed_of[target]
+        subjects: dict[int, list[str]] = {}
         for key, term in signatures[target].items():
             posting = postings.get(key, ())
             if len(posting) > MAX_POSTINGS:
@@ -394,14 +414,25 @@ def score_in_memory(
             own = term.weight
             for other, weight, _form in posting:
                 sums[other] = sums.get(other, 0.0) + own * weight
+            if " " in key:
+                # Phrases come from titles and chapter titles only (`document_terms`).
+                same_feed = [e for e, _, _ in posting if feed_of.get(e) == feed and e != target]
+                if 0 < len(same_feed) < SUBJECT_MAX_EPISODES:
+                    for other in same_feed:
+                        found = subjects.setdefault(other, [])
+                        if len(found) < 2:
+                            sums[other] = sums.get(other, 0.0) + SUBJECT_BONUS
+                        found.append(term.form)
         sums.pop(target, None)
-        feed = feed_of[target]
         same = [e for e in sums if feed_of[e] == feed]
         other_feeds = [e for e in sums if feed_of[e] != feed]
         chosen = heapq.nlargest(keep, same, key=sums.__getitem__) + heapq.nlargest(
             keep, other_feeds, key=sums.__getitem__
         )
-        found_all[target] = {e: Candidate(e, feed_of[e], sums[e]) for e in chosen}
+        found_all[target] = {
+            e: Candidate(e, feed_of[e], sums[e], subjects=list(dict.fromkeys(subjects.get(e, []))))
+            for e in chosen
+        }
 
     def shared(target: int, other: int) -> list[tuple[float, str, str]]:
         return [
@@ -422,8 +453,15 @@ def add_guests(
 
     `guests`: episode -> (person id, name) of its guests; `episodes_of`: person ->
     (episode, feed) of every episode they are a guest on."""
+    regulars = set()
+    for person_id, credits in episodes_of.items():
+        per_feed = Counter(feed for _, feed in credits)
+        if per_feed and max(per_feed.values()) >= REGULAR_GUEST_EPISODES:
+            regulars.add(person_id)
     for target, candidates in found.items():
         for person_id, name in guests.get(target, ()):
+            if person_id in regulars:
+                continue  # a panelist tagged as a guest: not what two episodes share
             for other, other_feed in episodes_of.get(person_id, ()):
                 if other == target:
                     continue
@@ -450,7 +488,14 @@ def row_for(episode_id: int, feed_id: int, candidate: Candidate) -> RelatedRow:
 def _reverse(candidate: Candidate, target: int, target_feed: int, shared: SharedTerms) -> Candidate:
     """The same pair seen from the other side (the score is symmetric)."""
     terms = candidate.terms or shared(target, candidate.episode_id)
-    return Candidate(target, target_feed, candidate.similarity, list(terms), list(candidate.people))
+    return Candidate(
+        target,
+        target_feed,
+        candidate.similarity,
+        list(terms),
+        list(candidate.people),
+        list(candidate.subjects),
+    )
 
 
 # ---------------------------------------------------------------------- refreshing
