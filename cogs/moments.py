@@ -231,6 +231,26 @@ class MomentsCog(commands.Cog, name=cards.MOMENTS_COG):
             allowed_mentions=NO_MENTIONS,
         )
 
+    async def unsave_pressed(
+        self, interaction: discord.Interaction, episode_id: int, seconds: int
+    ) -> None:
+        """A /saved 🗑️ Remove (after a restart too): removes the presser's own saved moment
+        here, answers privately, and redraws the /saved message without it when it is the
+        presser's."""
+        removed = await self.moments.remove(
+            interaction.guild_id, interaction.user.id, episode_id, seconds
+        )
+        episode = await self.moments.episode(episode_id)
+        text = cards.removed_message(episode, seconds, removed=removed)
+        if removed and _own_message(interaction):
+            view = SavedMomentsView(self.moments, owner_id=interaction.user.id)
+            view.index = cards.saved_page_index(interaction.message)
+            await view.load(interaction.guild_id)
+            await view.show(interaction)
+        elif removed:
+            text += " Run `/saved` again to see the rest."
+        await reply(interaction, text, ephemeral=True)
+
     # ------------------------------------------------------------------ /saved
 
     @app_commands.command(name="saved")
@@ -358,7 +378,8 @@ class MomentsCog(commands.Cog, name=cards.MOMENTS_COG):
 
 class SavedMomentsView(BaseView):
     """A member's saved moments, a page at a time, with a remove button for each on the page
-    (private and short-lived: only the member who asked can press them)."""
+    (private; the page turners are short-lived and the asker's, the remove buttons are
+    `UnsaveMomentButton`'s: they outlive a restart and remove the presser's own)."""
 
     refusal = "These are someone else's saved moments."
 
@@ -396,12 +417,13 @@ class SavedMomentsView(BaseView):
         self.clear_items()
         self.index = max(0, min(self.index, self.pages - 1))
         for number, i in enumerate(self._on_page(), 1):
-            stamp = format_timestamp(self.moments[i].seconds)
-            button: discord.ui.Button[SavedMomentsView] = discord.ui.Button(
-                label=f"Remove {number} ({stamp})", emoji="🗑️", style=discord.ButtonStyle.danger
+            moment = self.moments[i]
+            stamp = format_timestamp(moment.seconds)
+            self.add_item(
+                cards.RemoveButtonOnPage(
+                    moment.episode_id, moment.seconds, label=f"Remove {number} ({stamp})"
+                )
             )
-            button.callback = self._remover(i)  # type: ignore[method-assign,assignment]
-            self.add_item(button)
         if self.pages > 1:
             previous: discord.ui.Button[SavedMomentsView] = discord.ui.Button(
                 label="◀ Previous", disabled=self.index == 0, row=1
@@ -417,21 +439,11 @@ class SavedMomentsView(BaseView):
     def _turner(self, step: int) -> Callable[[discord.Interaction], Awaitable[None]]:
         async def turn(interaction: discord.Interaction) -> None:
             self.index += step
-            await self._show(interaction)
+            await self.show(interaction)
 
         return turn
 
-    def _remover(self, position: int) -> Callable[[discord.Interaction], Awaitable[None]]:
-        async def remove(interaction: discord.Interaction) -> None:
-            moment = self.moments.pop(position)
-            await self.service.remove(
-                self.guild_id, interaction.user.id, moment.episode_id, moment.seconds
-            )
-            await self._show(interaction)
-
-        return remove
-
-    async def _show(self, interaction: discord.Interaction) -> None:
+    async def show(self, interaction: discord.Interaction) -> None:
         self._build()
         if not self.moments:
             self.stop()
@@ -457,14 +469,29 @@ def _thread_name(
     return None
 
 
+def _own_message(interaction: discord.Interaction) -> bool:
+    """Whether the pressed message is the presser's own /saved answer (so it may be redrawn
+    with their list)."""
+    message = interaction.message
+    if message is None:
+        return False
+    metadata = getattr(message, "interaction_metadata", None)
+    return metadata is not None and getattr(metadata.user, "id", None) == interaction.user.id
+
+
 def _name(interaction: discord.Interaction) -> str:
     return str(getattr(interaction.user, "display_name", "") or "a member")
 
 
 async def setup(bot: EpisodeBot) -> None:
     """Load the cog over the bot's store and catalogue; register the card buttons that
-    outlive a process (Save, Share, the episode picker)."""
-    bot.add_dynamic_items(cards.SaveMomentButton, cards.ShareMomentsButton, cards.EpisodePicker)
+    outlive a process (Save, Share, the episode picker, /saved's Remove)."""
+    bot.add_dynamic_items(
+        cards.SaveMomentButton,
+        cards.ShareMomentsButton,
+        cards.EpisodePicker,
+        cards.UnsaveMomentButton,
+    )
     services = bot.services
     moments = MomentService(services.store, services.catalogue)
     await bot.add_cog(MomentsCog(bot, moments, services.catalogue))

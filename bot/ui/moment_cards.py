@@ -8,7 +8,9 @@ Its ⭐ Save button is a `DynamicItem` whose custom_id carries the episode id an
 (`moment:save:123:2050`), so a card posted last month still saves after a restart. The
 Share button of a private "Find moment" answer carries the episode and its times
 (`moment:share:123:2050,3723`); the episode picker carries the times
-(`moment:pick:2050,3723`). They call the moments cog through `MomentActions`.
+(`moment:pick:2050,3723`); a /saved Remove button the moment (`moment:unsave:123:2050`),
+taking it out of the presser's own saved moments, after a restart too. They call the
+moments cog through `MomentActions`.
 """
 
 from __future__ import annotations
@@ -49,6 +51,10 @@ class MomentActions(Protocol):
 
     async def episode_picked(
         self, interaction: discord.Interaction, episode_id: int, times: list[int]
+    ) -> None: ...
+
+    async def unsave_pressed(
+        self, interaction: discord.Interaction, episode_id: int, seconds: int
     ) -> None: ...
 
 
@@ -261,6 +267,66 @@ class EpisodePicker(
             await answer_error(interaction, error, what="the episode menu")
 
 
+class UnsaveMomentButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=r"moment:unsave:(?P<id>[0-9]{1,19}):(?P<s>[0-9]{1,7})",
+):
+    """🗑️ Remove on a /saved page: removes the moment from the presser's own saved moments
+    in the server (never anyone else's, whoever pressed)."""
+
+    def __init__(self, episode_id: int, seconds: int, *, label: str = "Remove"):
+        super().__init__(
+            discord.ui.Button(
+                label=label,
+                emoji="🗑️",
+                style=discord.ButtonStyle.danger,
+                custom_id=unsave_id(episode_id, seconds),
+            )
+        )
+        self.episode_id = episode_id
+        self.seconds = seconds
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: Any, /
+    ) -> UnsaveMomentButton:
+        return cls(int(match["id"]), int(match["s"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        actions = _actions(interaction)
+        if actions is None:
+            await reply(interaction, UNAVAILABLE, ephemeral=True)
+            return
+        try:
+            await actions.unsave_pressed(interaction, self.episode_id, self.seconds)
+        except Exception as error:
+            await answer_error(interaction, error, what="a Remove button")
+
+
+def unsave_id(episode_id: int, seconds: int) -> str:
+    return f"moment:unsave:{episode_id}:{seconds}"
+
+
+class RemoveButtonOnPage(discord.ui.Button[Any]):
+    """A /saved page's 🗑️ Remove button: the custom_id of `UnsaveMomentButton`, which
+    answers its clicks (after a restart too); not dispatchable in the page's view, for the
+    reason `SaveButtonOnPage` gives."""
+
+    def __init__(self, episode_id: int, seconds: int, *, label: str, row: int | None = None):
+        super().__init__(
+            label=truncate(label, render.BUTTON_LABEL_LIMIT),
+            emoji="🗑️",
+            style=discord.ButtonStyle.danger,
+            custom_id=unsave_id(episode_id, seconds),
+            row=row,
+        )
+        self.episode_id = episode_id
+        self.seconds = seconds
+
+    def is_dispatchable(self) -> bool:
+        return False
+
+
 class SaveButtonOnPage(discord.ui.Button[Any]):
     """The ⭐ Save button of a moment shown inside another view (the `/when` pages): the
     custom_id of `SaveMomentButton`, which answers its clicks, after a restart too.
@@ -375,6 +441,24 @@ def saved_page(lines: Sequence[str], *, index: int, pages: int, total: int) -> d
     )
     embed.set_footer(text=f"Page {index + 1}/{pages} · {total} saved · newest first")
     return render.fit_embed(embed)
+
+
+def removed_message(episode: EpisodeSummary | None, seconds: int, *, removed: bool) -> str:
+    if not removed:
+        return "That moment was not in your saved list (already removed?)."
+    where = f"`{format_timestamp(seconds)}`"
+    if episode is not None:
+        where += f" in {render.episode_heading(episode, 200)}"
+    return f"🗑️ Removed {where} from your saved moments."
+
+
+def saved_page_index(message: discord.Message | None) -> int:
+    """The page a /saved message shows (0-based, from its "Page 2/3" footer), else 0."""
+    for embed in message.embeds if message is not None else ():
+        found = re.match(r"Page (\d+)/", embed.footer.text or "")
+        if found:
+            return int(found[1]) - 1
+    return 0
 
 
 def nothing_saved_message() -> str:

@@ -38,7 +38,13 @@ from tests.support.cog_calls import (
     press,
 )
 from tests.support.fake_channels import ChannelWorld
-from tests.support.fake_interactions import GUILD_ID, OTHER_MEMBER_ID, FakeInteraction, Sent
+from tests.support.fake_interactions import (
+    GUILD_ID,
+    MEMBER_ID,
+    OTHER_MEMBER_ID,
+    FakeInteraction,
+    Sent,
+)
 from tests.support.paths import EXAMPLES
 
 COGS = ("cogs.episodes", "cogs.search", "cogs.moments")
@@ -327,10 +333,84 @@ async def test_saved_lists_only_your_own_privately_and_remove_takes_one_out(bot,
     view = sent.view
     remove = view.children[0]
     assert remove.label == "Remove 1 (6:00)"
+    assert remove.custom_id == f"moment:unsave:{ep}:360"
     presser = member(bot)
-    await remove.callback(presser.interaction)
-    assert "6:00" not in presser.messages()[-1].embeds[0].description
+    presser.interaction.message = saved_message(sent, owner=MEMBER_ID)
+    said = await press_dynamic(bot, remove.custom_id, presser)
+    assert said.ephemeral and "Removed `6:00`" in said.content
+    (redrawn,) = [s for s in presser.messages() if s.kind == "edit"]
+    assert "6:00" not in redrawn.embeds[0].description
+    assert "▶ 5:00" in redrawn.embeds[0].description
     assert len(await store.saved_moments(GUILD_ID, fake.interaction.user.id)) == 5
+
+
+def saved_message(sent: Sent, *, owner: int) -> Any:
+    """The /saved message as a button press carries it: its page, and whose answer it is."""
+    message = create_autospec(discord.Message, instance=True)
+    message.embeds = sent.embeds
+    message.interaction_metadata = SimpleNamespace(user=SimpleNamespace(id=owner))
+    return message
+
+
+async def test_remove_works_from_a_rebuilt_button_and_removing_twice_removes_once(bot, store):
+    ep = await episode_id(bot, "12")
+    await store.save_moment(GUILD_ID, MEMBER_ID, ep, 1030, None)
+    await store.save_moment(GUILD_ID, MEMBER_ID, ep, 60, None)
+    fake = member(bot)
+    fake.interaction.message = None  # e.g. the /saved message is gone: answer, no redraw
+    first = await press_dynamic(bot, f"moment:unsave:{ep}:1030", fake)
+    assert first.ephemeral and "Removed `17:10` in #12" in first.content
+    assert "/saved" in first.content  # no message to redraw: how to see the rest
+    again = await press_dynamic(bot, f"moment:unsave:{ep}:1030", fake)
+    assert again.ephemeral and "not in your saved list" in again.content
+    assert [m.seconds for m in await store.saved_moments(GUILD_ID, MEMBER_ID)] == [60]
+
+
+async def test_removing_the_last_one_redraws_the_saved_message_as_empty(bot, store):
+    ep = await episode_id(bot, "12")
+    await store.save_moment(GUILD_ID, MEMBER_ID, ep, 1030, None)
+    sent = await invoke(bot, "saved", member(bot))
+    fake = member(bot)
+    fake.interaction.message = saved_message(sent, owner=MEMBER_ID)
+    said = await press_dynamic(bot, f"moment:unsave:{ep}:1030", fake)
+    assert "Removed `17:10`" in said.content
+    (redrawn,) = [s for s in fake.messages() if s.kind == "edit"]
+    assert "⭐ Save" in redrawn.content and redrawn.view is None
+
+
+async def test_another_member_pressing_remove_removes_nothing_of_the_owners(bot, store):
+    ep = await episode_id(bot, "12")
+    await store.save_moment(GUILD_ID, MEMBER_ID, ep, 1030, None)
+    sent = await invoke(bot, "saved", member(bot))
+    (custom_id,) = custom_ids(sent)
+    other = member(bot, OTHER_MEMBER_ID)
+    other.interaction.message = saved_message(sent, owner=MEMBER_ID)
+    said = await press_dynamic(bot, custom_id, other)
+    assert said.ephemeral and "not in your saved list" in said.content
+    assert [s.kind for s in other.messages()] == ["send"]  # the owner's message is untouched
+    assert [m.seconds for m in await store.saved_moments(GUILD_ID, MEMBER_ID)] == [1030]
+    # Their own moment at that second is theirs to remove; the owner's stays.
+    await store.save_moment(GUILD_ID, OTHER_MEMBER_ID, ep, 1030, None)
+    other = member(bot, OTHER_MEMBER_ID)
+    other.interaction.message = saved_message(sent, owner=MEMBER_ID)
+    said = await press_dynamic(bot, custom_id, other)
+    assert "Removed `17:10`" in said.content
+    assert [s.kind for s in other.messages()] == ["send"]
+    assert await store.saved_moments(GUILD_ID, OTHER_MEMBER_ID) == []
+    assert [m.seconds for m in await store.saved_moments(GUILD_ID, MEMBER_ID)] == [1030]
+
+
+async def test_remove_survives_a_restart(store, moments_db):
+    first = await _bot(store)
+    ep = await episode_id(first, "12")
+    await store.save_moment(GUILD_ID, MEMBER_ID, ep, 1030, None)
+    sent = await invoke(first, "saved", member(first))
+    (custom_id,) = custom_ids(sent)
+    await first.close()
+    second = await _bot(store)
+    said = await press_dynamic(second, custom_id, member(second))
+    assert "Removed `17:10`" in said.content
+    assert await store.saved_moments(GUILD_ID, MEMBER_ID) == []
 
 
 async def test_saved_with_nothing_saved_says_how(bot):

@@ -144,3 +144,31 @@ async def test_save_from_when_pages_saves_once_for_anyone_and_after_a_page_turn(
     assert f"▶ {stamp}" in listed.embeds[0]["description"]
     assert f"▶ {second_stamp}" in listed.embeds[0]["description"]
     assert fake.violations == []
+
+
+# --------------------------------------------------------------------------- /saved Remove
+
+
+async def test_saved_remove_works_after_a_restart_and_redraws_the_list(fake, bot):
+    said = fake.member_says("ep 12 at 3:00 is where it clicks")
+    answer = await (await fake.run_message_command("Find moment", said)).reply()
+    saved = await (await fake.click(answer, label="Save")).reply()
+    assert "Saved `3:00`" in saved.content
+
+    listed = await (await fake.invoke("saved")).reply()
+    assert listed.ephemeral and "▶ 3:00" in listed.embeds[0]["description"]
+    remove = next(
+        b["custom_id"]
+        for b in listed.buttons()
+        if b["custom_id"].startswith("moment:unsave:") and b["custom_id"].endswith(":180")
+    )
+
+    await bot.restart()
+    pressed = await fake.click(listed, remove)
+    assert await pressed.response() == 7  # the /saved message is redrawn without it
+    redrawn, removed = await pressed.messages(2)
+    assert redrawn.id == listed.id
+    assert removed.ephemeral and "Removed `3:00`" in removed.content
+    assert "▶ 3:00" not in listed.text()
+    assert remove not in [b.get("custom_id") for b in listed.buttons()]
+    assert fake.violations == []
