@@ -102,7 +102,7 @@ _BRAND_WORDS = (
 )
 # Job titles in Title Case after a name ("Stacy Phillips, Managing Director of …").
 _ROLE_WORDS = (
-    "director managing president founder co-founder cofounder chief officer editor senior "
+    "director managing president founder co-founder cofounder chief officer editor "
     "principal vice executive manager correspondent reporter producer analyst emeritus "
     "associate assistant lecturer chairman chairwoman chairperson secretary treasurer "
     "researcher scientist engineer economist historian author writer"
@@ -245,8 +245,7 @@ def guest_evidence(
         if _EPISODE_REFERENCE.search(notes, start, match.start()):
             continue  # "DD 3: Type on screens (feat. Ann Lee)": another episode's guest
         names = read_names(notes[match.end() :])
-        line_end = notes.find("\n", match.start())
-        if names and _is_ad(notes[start : len(notes) if line_end < 0 else line_end]):
+        if names and _is_ad(notes[start : _sentence_end(notes, match.end())]):
             continue  # "Sponsored by Acme, featuring Ann Lee's new course": an ad
         add(names)
     lower = notes.casefold()
@@ -260,8 +259,8 @@ def guest_evidence(
             continue
         if _EPISODE_REFERENCE.search(notes, max(line_start, match.start() - 120), match.start()):
             continue
-        line_end = notes.find("\n", match.end())
-        if _is_ad(notes[line_start : len(notes) if line_end < 0 else line_end]):
+        sentence_start = max(line_start, notes.rfind(". ", line_start, match.start()) + 2)
+        if _is_ad(notes[sentence_start : _sentence_end(notes, match.end())]):
             continue
         talker = _name_before(notes[max(line_start, match.start() - 80) : match.start()])
         if is_host(_fold(talked_to[0])) or (
@@ -299,6 +298,14 @@ _AD_HINTS = (
     "feedback", "gutschein", "rabatt", "kooperation", "gesponsord", "steun", "patrocinado",
     "apoya", "sponsorizzato", "χορηγ",
 )  # fmt: skip
+
+
+def _sentence_end(notes: str, at: int) -> int:
+    """Where the sentence (or line) running at `at` ends: an ad in the next sentence of
+    a one-paragraph description ("Guests: Ann Lee. For more information … ad choices")
+    is not this one's."""
+    ends = [i for i in (notes.find(". ", at), notes.find("\n", at)) if i >= 0]
+    return min(ends) if ends else len(notes)
 
 
 def _is_ad(line: str) -> bool:

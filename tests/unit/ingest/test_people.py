@@ -448,6 +448,15 @@ NOTES_FORMS = [
     ),
     # "Name Returns"
     ("Tomasz Grell Returns", "Tomasz Grell is back to talk about bridges.", ["Tomasz Grell"]),
+    # an ad in the next sentence of a one-paragraph description is not this sentence's
+    (
+        "Vote night",
+        "Guests: Hedda Crane, who covered the count. For more information about"
+        " your ad choices, visit our site.",
+        ["Hedda Crane"],
+    ),
+    # a surname that is also a job word ("Senior")
+    ("Gene editing", "Guests: Marit Senior, a columnist.", ["Marit Senior"]),
 ]
 
 NOTES_TRAPS = [
