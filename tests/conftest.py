@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.app.settings import VARIABLES
 from bot.store import Store
 from tests.support.feedserver import FeedServer
 
@@ -22,25 +23,9 @@ async def server():
         yield started
 
 
-SETTINGS_VARIABLES = (
-    "DISCORD_TOKEN",
-    "DATABASE_PATH",
-    "FEEDS",
-    "POLL_INTERVAL_MINUTES",
-    "DEV_GUILD_ID",
-    "DISCORD_API_BASE",
-    "DISCORD_GATEWAY_URL",
-    "ALLOW_PRIVATE_FEED_URLS",
-    "LOG_LEVEL",
-    "LOG_FORMAT",
-    "BACKUP_DIR",
-    "BACKUP_KEEP",
-)
-
-
 @pytest.fixture
 def clean_environment(monkeypatch, tmp_path):
     """Run in an empty folder (no stray .env) with none of the bot's settings set."""
     monkeypatch.chdir(tmp_path)
-    for name in SETTINGS_VARIABLES:
+    for name in VARIABLES:
         monkeypatch.delenv(name, raising=False)

@@ -21,6 +21,25 @@ _LOG_LEVELS = {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}
 _LOG_FORMATS = ("text", "json")
 DEFAULT_BACKUP_KEEP = 7
 
+# Every variable the bot reads, in the order of README's configuration table (doctor lists
+# which are set; the tests clear them; .env.example names them all).
+VARIABLES = (
+    "DISCORD_TOKEN",
+    "DATABASE_PATH",
+    "FEEDS",
+    "POLL_INTERVAL_MINUTES",
+    "DEV_GUILD_ID",
+    "DISCORD_API_BASE",
+    "DISCORD_GATEWAY_URL",
+    "ALLOW_PRIVATE_FEED_URLS",
+    "LOG_LEVEL",
+    "LOG_FORMAT",
+    "BACKUP_DIR",
+    "BACKUP_KEEP",
+    "SHARD_COUNT",
+    "SHARD_IDS",
+)
+
 
 class ConfigError(Exception):
     """A setting has a value we cannot use; the message names the variable."""

@@ -28,27 +28,12 @@ from typing import Any, Literal, TextIO
 
 import aiohttp
 
-from bot.app.settings import Settings
+from bot.app.settings import VARIABLES, Settings
 from bot.models.store_health import ChannelHealth, FeedHealth, StoreHealth
 from bot.ops.backup import DAILY_SECONDS, daily_copies, taken_at
 from bot.store import load_migrations
 from bot.store.maintenance import read_health
 
-# The variables of the SPEC's configuration table, in its order.
-VARIABLES = (
-    "DISCORD_TOKEN",
-    "DATABASE_PATH",
-    "FEEDS",
-    "POLL_INTERVAL_MINUTES",
-    "DEV_GUILD_ID",
-    "DISCORD_API_BASE",
-    "DISCORD_GATEWAY_URL",
-    "ALLOW_PRIVATE_FEED_URLS",
-    "LOG_LEVEL",
-    "LOG_FORMAT",
-    "BACKUP_DIR",
-    "BACKUP_KEEP",
-)
 MIN_FREE_BYTES = 100 * 1024 * 1024  # less free disk than this beside the store is a problem
 HTTP_TIMEOUT = 10.0
 SYNC_HASH_KEY = "commands.global.sha256"  # as bot/app/client.py stores it, ":<app id>" after

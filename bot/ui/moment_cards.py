@@ -16,7 +16,7 @@ moments cog through `MomentActions`.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Protocol
 
 import discord
@@ -149,6 +149,23 @@ def _actions(interaction: discord.Interaction) -> MomentActions | None:
 UNAVAILABLE = "This button isn't available right now; try `/moment`."
 
 
+async def _act(
+    interaction: discord.Interaction,
+    what: str,
+    action: Callable[[MomentActions], Awaitable[None]],
+) -> None:
+    """Run a persistent item's `action` on the moments cog: a private "not available" when
+    the cog is not loaded (mid-restart), the error layer's answer when it fails."""
+    actions = _actions(interaction)
+    if actions is None:
+        await reply(interaction, UNAVAILABLE, ephemeral=True)
+        return
+    try:
+        await action(actions)
+    except Exception as error:
+        await answer_error(interaction, error, what=what)
+
+
 def _times(text: str) -> list[int]:
     return [int(part) for part in text.split(",") if part][:MAX_CARDS]
 
@@ -178,14 +195,11 @@ class SaveMomentButton(
         return cls(int(match["id"]), int(match["s"]))
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        actions = _actions(interaction)
-        if actions is None:
-            await reply(interaction, UNAVAILABLE, ephemeral=True)
-            return
-        try:
-            await actions.save_pressed(interaction, self.episode_id, self.seconds)
-        except Exception as error:
-            await answer_error(interaction, error, what="a Save button")
+        await _act(
+            interaction,
+            "a Save button",
+            lambda a: a.save_pressed(interaction, self.episode_id, self.seconds),
+        )
 
 
 class ShareMomentsButton(
@@ -214,14 +228,11 @@ class ShareMomentsButton(
         return cls(int(match["id"]), _times(match["times"]))
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        actions = _actions(interaction)
-        if actions is None:
-            await reply(interaction, UNAVAILABLE, ephemeral=True)
-            return
-        try:
-            await actions.share_pressed(interaction, self.episode_id, self.times)
-        except Exception as error:
-            await answer_error(interaction, error, what="a Share button")
+        await _act(
+            interaction,
+            "a Share button",
+            lambda a: a.share_pressed(interaction, self.episode_id, self.times),
+        )
 
 
 class EpisodePicker(
@@ -256,15 +267,12 @@ class EpisodePicker(
         return cls(_times(match["times"]))
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        actions = _actions(interaction)
-        if actions is None:
-            await reply(interaction, UNAVAILABLE, ephemeral=True)
-            return
-        try:
-            chosen = self.item.values[0] if self.item.values else "0"
-            await actions.episode_picked(interaction, int(chosen), self.times)
-        except Exception as error:
-            await answer_error(interaction, error, what="the episode menu")
+        chosen = self.item.values[0] if self.item.values else "0"
+        await _act(
+            interaction,
+            "the episode menu",
+            lambda a: a.episode_picked(interaction, int(chosen), self.times),
+        )
 
 
 class UnsaveMomentButton(
@@ -293,14 +301,11 @@ class UnsaveMomentButton(
         return cls(int(match["id"]), int(match["s"]))
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        actions = _actions(interaction)
-        if actions is None:
-            await reply(interaction, UNAVAILABLE, ephemeral=True)
-            return
-        try:
-            await actions.unsave_pressed(interaction, self.episode_id, self.seconds)
-        except Exception as error:
-            await answer_error(interaction, error, what="a Remove button")
+        await _act(
+            interaction,
+            "a Remove button",
+            lambda a: a.unsave_pressed(interaction, self.episode_id, self.seconds),
+        )
 
 
 def unsave_id(episode_id: int, seconds: int) -> str:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
-from bot.app.settings import ConfigError, Settings
+from bot.app.settings import VARIABLES, ConfigError, Settings
+from tests.support.paths import PROJECT
 
 
 def test_defaults_match_the_spec():
@@ -70,3 +72,10 @@ def test_the_token_never_appears_in_the_repr():
 def test_a_bad_value_is_a_config_error_naming_the_variable(name, value):
     with pytest.raises(ConfigError, match=name):
         Settings.from_env({name: value})
+
+
+def test_env_example_names_every_variable_the_bot_reads():
+    # .env.example is where an operator learns the settings: none missing, none made up.
+    example = (PROJECT / ".env.example").read_text(encoding="utf-8")
+    named = set(re.findall(r"^#?\s*([A-Z][A-Z0-9_]+)=", example, re.MULTILINE))
+    assert named == set(VARIABLES)

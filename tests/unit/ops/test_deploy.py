@@ -15,7 +15,7 @@ import tomllib
 import pytest
 
 from bot.app.cli import build_parser
-from bot.ops.doctor import VARIABLES
+from bot.app.settings import VARIABLES
 from tests.support.paths import PROJECT
 
 DOCKERFILE = (PROJECT / "Dockerfile").read_text(encoding="utf-8")
