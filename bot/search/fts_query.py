@@ -74,8 +74,12 @@ def words(text: str) -> list[str]:
     return _WORD.findall(unicodedata.normalize("NFC", text).lower())
 
 
+# As `is_stopword` compares them: folded, so "für" in the list matches "fur" typed or read.
+_FOLDED_STOPWORDS = frozenset(fold(word) for word in STOPWORDS)
+
+
 def is_stopword(word: str) -> bool:
-    return fold(word) in STOPWORDS
+    return fold(word) in _FOLDED_STOPWORDS
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,7 @@ import pytest
 
 from bot.ingest.passages import timed_passages
 from bot.models.parsed_feed import Chapter
-from bot.search.fts_query import QueryPlan, SearchText, is_phrase_match
+from bot.search.fts_query import QueryPlan, SearchText, is_phrase_match, is_stopword, topic_terms
 from bot.search.lookup import parse_episode_value, parse_number
 
 
@@ -179,3 +179,12 @@ def test_autocomplete_values_are_unambiguous():
     assert parse_episode_value("id:123") == 123
     assert parse_episode_value("123") is None
     assert parse_episode_value("id:12 and more") is None
+
+
+@pytest.mark.parametrize("word", ["für", "Für", "är", "på", "för", "the", "und"])
+def test_stopwords_listed_with_accents_are_stopwords_as_typed(word):
+    assert is_stopword(word)
+
+
+def test_a_topic_drops_accented_stopwords_and_keeps_the_words_that_matter():
+    assert topic_terms("Tipps für Tastaturen") == ["tipps", "tastaturen"]
