@@ -10,17 +10,15 @@ each test asserts that it recorded nothing.
 from __future__ import annotations
 
 import re
-import signal
 
 import pytest
-import pytest_asyncio
 
-from bot.app.runner import invite_permissions
-from tests.fakediscord import FakeDiscord, SchemaError
-from tests.fakediscord.botprocess import SharedBot
-from tests.support.paths import EXAMPLES
+from tests.fakediscord import SchemaError
 
-pytestmark = pytest.mark.asyncio(loop_scope="module")
+pytestmark = [
+    pytest.mark.asyncio(loop_scope="module"),
+    pytest.mark.usefixtures("fresh_violations"),
+]
 
 EP12_TITLE = "12: Zoë Harlan-Miyata on Infinitely Wide Neural Networks"
 EP12_PUBLISHED = 1725354000  # Tue, 03 Sep 2024 09:00:00 +0000
@@ -28,33 +26,14 @@ EP12_AUDIO = "https://example.com/audio/ep12.mp3"
 JUMP_LINK = re.compile(r"\]\((https://example\.com/audio/ep\d+\.mp3)#t=(\d+)\)")
 
 
-@pytest_asyncio.fixture(loop_scope="module", scope="module")
-async def fake():
-    async with FakeDiscord() as server:
-        server.set_bot_permissions(invite_permissions().value)
-        yield server
+@pytest.fixture(scope="module")
+def fake(shared_fake):
+    return shared_fake
 
 
-@pytest_asyncio.fixture(loop_scope="module", scope="module")
-async def bot(fake, tmp_path_factory):
-    shared = SharedBot(
-        fake,
-        tmp_path_factory.mktemp("commands"),
-        feeds=[EXAMPLES / "feed.xml"],
-        ready_feeds=1,
-        # related episodes are derived just after the import
-        ready_when="SELECT count(*) FROM related_episodes",
-    )
-    await shared.start()
-    yield shared
-    # Ctrl-C in a terminal: a clean exit too.
-    assert await shared.stop(signal.SIGINT) == 0, shared.process.tail()
-
-
-@pytest.fixture(autouse=True)
-def fresh_violations(fake):
-    """Each test answers for its own violations (the fake is shared by the module)."""
-    fake.violations.clear()
+@pytest.fixture(scope="module")
+def bot(example_bot):
+    return example_bot
 
 
 def no_mentions(message) -> bool:

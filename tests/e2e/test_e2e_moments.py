@@ -5,43 +5,22 @@ a restart of the real bot process.
 
 from __future__ import annotations
 
-import signal
-
 import pytest
-import pytest_asyncio
 
-from bot.app.runner import invite_permissions
-from tests.fakediscord import FakeDiscord
-from tests.fakediscord.botprocess import SharedBot
-from tests.support.paths import EXAMPLES
-
-pytestmark = pytest.mark.asyncio(loop_scope="module")
+pytestmark = [
+    pytest.mark.asyncio(loop_scope="module"),
+    pytest.mark.usefixtures("fresh_violations"),
+]
 
 
-@pytest_asyncio.fixture(loop_scope="module", scope="module")
-async def fake():
-    async with FakeDiscord() as server:
-        server.set_bot_permissions(invite_permissions().value)
-        yield server
+@pytest.fixture(scope="module")
+def fake(shared_fake):
+    return shared_fake
 
 
-@pytest_asyncio.fixture(loop_scope="module", scope="module")
-async def bot(fake, tmp_path_factory):
-    shared = SharedBot(
-        fake,
-        tmp_path_factory.mktemp("moments"),
-        feeds=[EXAMPLES / "feed.xml"],
-        ready_feeds=1,
-        ready_when="SELECT count(*) FROM related_episodes",
-    )
-    await shared.start()
-    yield shared
-    assert await shared.stop(signal.SIGINT) == 0, shared.process.tail()
-
-
-@pytest.fixture(autouse=True)
-def fresh_violations(fake):
-    fake.violations.clear()
+@pytest.fixture(scope="module")
+def bot(example_bot):
+    return example_bot
 
 
 async def test_find_moment_is_synced_as_a_message_command(fake, bot):
