@@ -3,19 +3,14 @@
 from __future__ import annotations
 
 from bot.announce.announcement import build_announcement, delivery_marker
-from bot.store.announcement_rows import AnnouncedEpisode
+from tests.support.announcements import episode
 
 
 def test_the_announcement_summary_has_no_sponsor_read_or_patreon_plug():
-    episode = AnnouncedEpisode(
-        id=1,
+    made = episode(
         feed_title="Tide Tables",
-        feed_link="https://example.com/",
         title="Spring tides",
         number=3,
-        number_label=None,
-        season=None,
-        published_at=1_700_000_000,
         duration=1800,
         notes_text=(
             "This episode is sponsored by Barnacle Boots. Use code TIDE for 10% off.\n"
@@ -27,5 +22,5 @@ def test_the_announcement_summary_has_no_sponsor_read_or_patreon_plug():
         image=None,
         chapters=(),
     )
-    embed = build_announcement(episode, marker=delivery_marker(1)).embed
+    embed = build_announcement(made, marker=delivery_marker(1)).embed
     assert embed.description == "Why the moon pulls harder twice a month."

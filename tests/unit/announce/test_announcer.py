@@ -24,7 +24,8 @@ from bot.announce.announcer import MAX_ATTEMPTS, Announcer, catch_up_after, miss
 from bot.ingest.fetch import Fetcher
 from bot.ingest.importer import Importer, ImportSummary
 from bot.store import Store
-from bot.store.announcement_rows import AnnouncedChapter, AnnouncedEpisode
+from bot.store.announcement_rows import AnnouncedChapter
+from tests.support.announcements import episode
 from tests.support.fake_channels import (
     FORUM_CHANNEL_ID,
     GUILD_ID,
@@ -43,27 +44,6 @@ NOW = datetime.now(UTC)
 
 def days_ago(days: float) -> datetime:
     return NOW - timedelta(days=days)
-
-
-def episode(**overrides) -> AnnouncedEpisode:
-    values = dict(
-        id=1,
-        feed_title="Warm Restarts",
-        feed_link="https://example.com/",
-        title="Learning rate warmup, explained",
-        number=12,
-        number_label=None,
-        season=None,
-        published_at=1_700_000_000,
-        duration=4722,
-        notes_text="We talk about warmup. Then about schedules.",
-        link="https://example.com/ep12",
-        audio_url="https://cdn.example.com/ep12.mp3",
-        image="https://cdn.example.com/ep12.jpg",
-        chapters=(AnnouncedChapter(0, "Intro"), AnnouncedChapter(62.5, "Why warm up")),
-    )
-    values.update(overrides)
-    return AnnouncedEpisode(**values)
 
 
 class FakeTime:
