@@ -10,7 +10,7 @@ import pytest
 
 from bot.app.cli import EXIT_OK, import_sources
 from bot.ingest.fetch import Fetcher
-from bot.ingest.importer import Importer
+from bot.ingest.importer import Importer, ImportSummary
 from bot.models.parsed_feed import TranscriptRef
 from bot.store import Store
 from bot.store.transcript_rows import TranscriptJob, TranscriptState
@@ -73,6 +73,16 @@ async def passage_ids(store: Store, guid: str) -> list[int]:
         (guid,),
     )
     return [row[0] for row in rows]
+
+
+async def imported_and_synced(
+    store: Store, fetcher: Fetcher, url: str
+) -> tuple[Importer, TranscriptSync, ImportSummary]:
+    """The feed at `url` imported and its transcripts synced once, ready for a second look."""
+    importer, sync = Importer(store, fetcher), TranscriptSync(store, fetcher)
+    summary = await importer.import_source(url)
+    await sync.sync_feed(summary.feed_id)
+    return importer, sync, summary
 
 
 # --------------------------------------------------------------------------- local files
@@ -181,9 +191,7 @@ async def test_a_failed_recheck_keeps_the_transcript_we_have(env, server):
     store, fetcher = env
     server.route("/t/a.vtt", VTT_V1, content_type="text/vtt")
     server.route("/feed.xml", feed_xml([("a", "first", [("/t/a.vtt", "text/vtt")])]))
-    importer, sync = Importer(store, fetcher), TranscriptSync(store, fetcher)
-    summary = await importer.import_source(server.url("/feed.xml"))
-    await sync.sync_feed(summary.feed_id)
+    importer, sync, summary = await imported_and_synced(store, fetcher, server.url("/feed.xml"))
     server.route("/t/a.vtt", status=500)
     server.route("/feed.xml", feed_xml([("a", "second", [("/t/a.vtt", "text/vtt")])]))
     await importer.import_source(server.url("/feed.xml"))
@@ -197,9 +205,7 @@ async def test_the_same_bytes_without_validators_are_not_parsed_again(env, serve
     store, fetcher = env
     server.route("/a.srt", SRT, content_type="application/x-subrip")
     server.route("/feed.xml", feed_xml([("a", "one", [("/a.srt", "application/x-subrip")])]))
-    importer, sync = Importer(store, fetcher), TranscriptSync(store, fetcher)
-    summary = await importer.import_source(server.url("/feed.xml"))
-    await sync.sync_feed(summary.feed_id)
+    importer, sync, summary = await imported_and_synced(store, fetcher, server.url("/feed.xml"))
     stored = await passage_ids(store, "a")
     server.route("/feed.xml", feed_xml([("a", "two", [("/a.srt", "application/x-subrip")])]))
     await importer.import_source(server.url("/feed.xml"))
@@ -265,9 +271,7 @@ async def test_a_link_the_feed_drops_takes_its_passages_with_it(env, server):
     store, fetcher = env
     server.route("/a.vtt", VTT_V1, content_type="text/vtt")
     server.route("/feed.xml", feed_xml([("a", "x", [("/a.vtt", "text/vtt")])]))
-    importer, sync = Importer(store, fetcher), TranscriptSync(store, fetcher)
-    summary = await importer.import_source(server.url("/feed.xml"))
-    await sync.sync_feed(summary.feed_id)
+    importer, sync, summary = await imported_and_synced(store, fetcher, server.url("/feed.xml"))
     assert await transcript_moments(store, "clipping", guild_id=None)
     server.route("/feed.xml", feed_xml([("a", "no transcript now", [])]))
     await importer.import_source(server.url("/feed.xml"))
