@@ -42,16 +42,20 @@ def copy_store(source: str | Path, dest: str | Path) -> None:
         src.close()
 
 
+def _check(conn: sqlite3.Connection, *, quick: bool) -> str:
+    """`integrity_check` (or `quick_check`) on `conn`: "ok", or its first complaints."""
+    pragma = "quick_check" if quick else "integrity_check"
+    return "\n".join(str(row[0]) for row in conn.execute(f"PRAGMA {pragma}({_CHECK_LINES})"))
+
+
 def check_integrity(path: str | Path, *, quick: bool = False) -> str:
     """SQLite's `integrity_check` (or the faster `quick_check`) of the store at `path`:
     "ok", or its first complaints, one per line. Blocking: run it in a thread."""
     conn = _read_only(path)
     try:
-        pragma = "quick_check" if quick else "integrity_check"
-        rows = conn.execute(f"PRAGMA {pragma}({_CHECK_LINES})").fetchall()
+        return _check(conn, quick=quick)
     finally:
         conn.close()
-    return "\n".join(str(row[0]) for row in rows)
 
 
 def read_health(path: str | Path, *, quick_check: bool = True) -> StoreHealth:
@@ -61,11 +65,7 @@ def read_health(path: str | Path, *, quick_check: bool = True) -> StoreHealth:
     conn = _read_only(path)
     try:
         version = int(conn.execute("PRAGMA user_version").fetchone()[0])
-        quick = "skipped"
-        if quick_check:
-            quick = "\n".join(
-                str(row[0]) for row in conn.execute(f"PRAGMA quick_check({_CHECK_LINES})")
-            )
+        quick = _check(conn, quick=True) if quick_check else "skipped"
         tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
         feeds: list[FeedHealth] = []
         if "feeds" in tables:
