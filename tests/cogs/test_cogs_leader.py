@@ -68,11 +68,15 @@ async def test_a_clean_stop_releases_the_lease(tmp_path):
         await lease.release()  # not held: nothing to do
 
 
-async def test_a_store_failure_means_not_leading():
-    store = create_autospec(Store, instance=True)
-    store.try_acquire.side_effect = RuntimeError("disk on fire")
-    lease = LeaderLease(store, holder="a")
-    assert not await lease.held()
+async def test_a_store_failure_means_not_leading(tmp_path):
+    async with await Store.open(tmp_path / "s.db") as store:
+        lease = LeaderLease(store, holder="a")
+        assert await lease.held()
+        # The lease can no longer be read or written: every renewal fails in the store.
+        async with store.transaction() as db:
+            await db.execute("DROP TABLE leader_lease")
+        assert not await lease.held()
+        assert not lease.leading
 
 
 async def test_the_heartbeat_renews_between_ticks_and_a_lost_lease_stops_sending(
