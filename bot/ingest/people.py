@@ -245,7 +245,7 @@ def guest_evidence(
         if _EPISODE_REFERENCE.search(notes, start, match.start()):
             continue  # "DD 3: Type on screens (feat. Ann Lee)": another episode's guest
         names = read_names(notes[match.end() :])
-        if names and _is_ad(notes[start : _sentence_end(notes, match.end())]):
+        if names and boilerplate.is_marker(notes[start : _sentence_end(notes, match.end())]):
             continue  # "Sponsored by Acme, featuring Ann Lee's new course": an ad
         add(names)
     lower = notes.casefold()
@@ -260,7 +260,7 @@ def guest_evidence(
         if _EPISODE_REFERENCE.search(notes, max(line_start, match.start() - 120), match.start()):
             continue
         sentence_start = max(line_start, notes.rfind(". ", line_start, match.start()) + 2)
-        if _is_ad(notes[sentence_start : _sentence_end(notes, match.end())]):
+        if boilerplate.is_marker(notes[sentence_start : _sentence_end(notes, match.end())]):
             continue
         talker = _name_before(notes[max(line_start, match.start() - 80) : match.start()])
         if is_host(_fold(talked_to[0])) or (
@@ -273,7 +273,7 @@ def guest_evidence(
             add(talked_to, partner=talker or "")
     for match in _LIST_MARKER.finditer(notes) if "guest" in lower else ():
         line_start = notes.rfind("\n", 0, match.start()) + 1
-        if _is_ad(notes[line_start : match.end()]):
+        if boilerplate.is_marker(notes[line_start : match.end()]):
             continue
         add(_listed_names(notes[match.end() :]))
     # "with" and the weak forms need the notes to spell the name exactly so (capitals and
@@ -288,30 +288,12 @@ def guest_evidence(
     return found
 
 
-# Words every ad marker of bot/common/boilerplate.py holds one of: the marker regex (slow,
-# ~30 µs a line) runs only on lines with one of them.
-_AD_HINTS = (
-    "sponsor", "brought to you", "code", "% off", "support", "patreon", "patron", "become a",
-    "newsletter", "slack", "discord", "chat with us", "hosted", "powered by", "acast", "omny",
-    "adswizz", "privacy", "ad choices", "adchoices", "ad-free", "advertis", "review",
-    "subscribe", "follow us", "send us", "presented by", "werbung", "anzeige", "unterstütz",
-    "feedback", "gutschein", "rabatt", "kooperation", "gesponsord", "steun", "patrocinado",
-    "apoya", "sponsorizzato", "χορηγ",
-)  # fmt: skip
-
-
 def _sentence_end(notes: str, at: int) -> int:
     """Where the sentence (or line) running at `at` ends: an ad in the next sentence of
     a one-paragraph description ("Guests: Ann Lee. For more information … ad choices")
     is not this one's."""
     ends = [i for i in (notes.find(". ", at), notes.find("\n", at)) if i >= 0]
     return min(ends) if ends else len(notes)
-
-
-def _is_ad(line: str) -> bool:
-    """Whether a line reads as an ad or a call to action (`boilerplate.is_marker`)."""
-    lower = line.lower()
-    return any(hint in lower for hint in _AD_HINTS) and boilerplate.is_marker(line)
 
 
 _TALK_WORDS = ("talks", "Talks", "speaks", "Speaks", "chats", "Chats", "sits", "Sits")
@@ -353,7 +335,7 @@ def _listed_names(text: str) -> list[str]:
         line = raw.strip()
         if not line:
             continue
-        if _is_ad(line):
+        if boilerplate.is_marker(line):
             break
         body = _LIST_BULLET.sub("", line, count=1)
         found, consumed = _read_names(body)
