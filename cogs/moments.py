@@ -18,6 +18,7 @@ from discord.ext import commands
 
 from bot.app.client import EpisodeBot
 from bot.app.tree import UserError
+from bot.common.plain_text import truncate
 from bot.common.timefmt import format_timestamp
 from bot.models.episode_views import EpisodeSummary
 from bot.models.moment_views import MomentView, SavedMoment
@@ -355,6 +356,7 @@ class MomentsCog(commands.Cog, name=cards.MOMENTS_COG):
         if pages:
             embeds.append(pages[0])
         name = cards.thread_name(episode)
+        message: discord.Message | None = None
         try:
             if isinstance(channel, discord.ForumChannel):
                 made = await channel.create_thread(
@@ -365,10 +367,22 @@ class MomentsCog(commands.Cog, name=cards.MOMENTS_COG):
                 message = await channel.send(embeds=embeds, allowed_mentions=NO_MENTIONS)
                 thread = await message.create_thread(name=name)
                 return thread.id
-        except discord.Forbidden:
+        except discord.HTTPException as error:
+            if message is not None:  # the card is posted, its thread is not: take it back
+                try:
+                    await message.delete()
+                except discord.HTTPException:
+                    log.info("could not delete the card of a thread that failed to open")
+            if isinstance(error, discord.Forbidden):
+                raise UserError(
+                    "I'm not allowed to open a thread there: I need Send Messages and Create "
+                    "Public Threads in the announcement channel (or this one)."
+                ) from None
+            log.warning("opening a discussion thread failed: %s", error)
+            why = truncate(error.text or f"HTTP {error.status}", 200)
             raise UserError(
-                "I'm not allowed to open a thread there: I need Send Messages and Create "
-                "Public Threads in the announcement channel (or this one)."
+                f"Discord would not open the thread there ({why}): "
+                "try again, or ask an admin to check the announcement channel."
             ) from None
         raise UserError(
             "I can open discussion threads only in a text or forum channel: run `/discuss` "

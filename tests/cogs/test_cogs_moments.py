@@ -37,7 +37,7 @@ from tests.support.cog_calls import (
     member,
     press,
 )
-from tests.support.fake_channels import ChannelWorld
+from tests.support.fake_channels import ChannelWorld, http_error
 from tests.support.fake_interactions import (
     GUILD_ID,
     MEMBER_ID,
@@ -687,3 +687,16 @@ async def test_a_registered_thread_still_decides_whatever_its_name(bot, store):
     await store.register_discussion_thread(GUILD_ID, ep, 4242)
     sent = await find(bot, member(bot), in_thread("the bit at 17:10!", "ep 9 thread"))
     assert sent.embeds[0].title.startswith("17:10 · #12")
+
+
+async def test_discuss_refused_by_discord_says_so_and_leaves_no_card(bot, world):
+    here = world.text_channel()
+    world.fail_next(here.id, "create_thread", http_error(403, 50013))
+    sent = await discuss(bot, world, "12", here=here)
+    assert sent.ephemeral and "Create Public Threads" in sent.content
+    (card,) = [p.message for p in world.posted]
+    assert card.delete.await_count == 1  # the card of a thread never opened is taken back
+    world.fail_next(here.id, "send", http_error(400, 40067))
+    sent = await discuss(bot, world, "12", here=here)
+    assert sent.ephemeral and sent.content.startswith("Discord would not open the thread")
+    assert "Bad Request" in sent.content and not world.threads
