@@ -259,15 +259,8 @@ class StoreBase:
             await self._begin()
             try:
                 yield self._writer
-            except BaseException as exc:
-                await self._roll_back()
-                failure = self._write_failure(exc)
-                if failure is not None:
-                    raise failure from None
-                raise
-            try:
                 await self._writer.execute("COMMIT")
-            except sqlite3.Error as exc:
+            except BaseException as exc:  # the body's, or a COMMIT SQLite refused
                 await self._roll_back()
                 failure = self._write_failure(exc)
                 if failure is not None:
