@@ -197,7 +197,7 @@ def chapters_from_json(data: bytes | str) -> list[Chapter]:
     for entry in entries:
         if not isinstance(entry, dict) or entry.get("toc") is False:
             continue
-        start = _json_seconds(entry.get("startTime"))
+        start = seconds_from_json(entry.get("startTime"))
         title = _json_text(entry.get("title"))
         if start is None or title is None:
             continue
@@ -211,13 +211,6 @@ def chapters_from_json(data: bytes | str) -> list[Chapter]:
             )
         )
     return finalize_chapters(chapters, None)
-
-
-def _json_seconds(value: object) -> float | None:
-    try:
-        return seconds_from_json(value)
-    except OverflowError:  # an integer too large for a float: `1e400` spelt out
-        return None
 
 
 def _json_text(value: object) -> str | None:
