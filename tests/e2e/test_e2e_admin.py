@@ -15,13 +15,15 @@ import time
 import pytest
 import pytest_asyncio
 
-from bot.app.runner import invite_permissions
 from tests.fakediscord import CommandNotAvailable, FakeDiscord
 from tests.fakediscord.botprocess import SharedBot
 from tests.support.feedserver import FeedServer
 from tests.support.paths import EXAMPLES, fixture_feed, shared_fixtures_or_skip
 
-pytestmark = pytest.mark.asyncio(loop_scope="module")
+pytestmark = [
+    pytest.mark.asyncio(loop_scope="module"),
+    pytest.mark.usefixtures("fresh_violations"),
+]
 
 SHOW = "/loopback-show.xml"
 
@@ -56,11 +58,9 @@ def show_feed(numbers: list[int], *, title: str = "Loopback Radio") -> bytes:
 EPISODE_TITLES = {3: "@everyone listen, and <@&123456789012345678> too"}
 
 
-@pytest_asyncio.fixture(loop_scope="module", scope="module")
-async def fake():
-    async with FakeDiscord() as server:
-        server.set_bot_permissions(invite_permissions().value)
-        yield server
+@pytest.fixture(scope="module")
+def fake(shared_fake):
+    return shared_fake
 
 
 @pytest_asyncio.fixture(loop_scope="module", scope="module")
@@ -77,11 +77,6 @@ async def bot(fake, tmp_path_factory):
     await shared.start()
     yield shared
     assert await shared.stop() == 0, shared.process.tail()
-
-
-@pytest.fixture(autouse=True)
-def fresh_violations(fake):
-    fake.violations.clear()
 
 
 def announcements(fake: FakeDiscord, channel: dict) -> list:
