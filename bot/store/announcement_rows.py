@@ -13,7 +13,7 @@ from typing import Any
 
 import aiosqlite
 
-from bot.store.base import StoreBase, chunks, now, visible_feeds
+from bot.store.base import StoreBase, chunks, now, placeholders, visible_feeds
 
 # Delivery states that still need work (see 0003_announcements.sql).
 OPEN_STATES = ("pending", "sending", "posted")
@@ -124,7 +124,7 @@ async def enqueue_announcements(
     if not episode_ids:
         return
     for chunk in chunks(list(episode_ids)):
-        marks = ", ".join("?" * len(chunk))
+        marks = placeholders(len(chunk))
         await db.execute(
             f"""INSERT OR IGNORE INTO deliveries (episode_id, guild_id, created_at)
                 SELECT e.id, s.guild_id, ?
@@ -323,7 +323,7 @@ class AnnouncementStore(StoreBase):
         """Titles of episodes, newest first (what `/feed refresh` reports as new)."""
         titles: list[tuple[int, int, str]] = []
         for chunk in chunks(list(episode_ids)):
-            marks = ", ".join("?" * len(chunk))
+            marks = placeholders(len(chunk))
             rows = await self.fetchall(
                 f"SELECT id, coalesce(published_at, 0) AS at, title FROM episodes "
                 f"WHERE id IN ({marks})",

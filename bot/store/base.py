@@ -126,6 +126,11 @@ def now() -> int:
     return int(time.time())
 
 
+def placeholders(count: int) -> str:
+    """`?, ?, ?` for `count` parameters (the inside of an `IN (...)`)."""
+    return ", ".join("?" * count)
+
+
 def chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]]:
     """`items` in slices small enough to bind as the parameters of one `IN (...)`."""
     for start in range(0, len(items), size):

@@ -47,7 +47,7 @@ from bot.models.related_types import (
     SignatureTerm,
     is_boilerplate,
 )
-from bot.store.base import StoreBase, chunks, visible_feeds
+from bot.store.base import StoreBase, chunks, placeholders, visible_feeds
 
 RANK_CAP = 500  # matches ranked by bm25 per query; beyond it, the newest are ranked
 SNIPPET_TOKENS = 24
@@ -97,7 +97,7 @@ class Scope:
         if not self.feed_ids:
             return " AND 0", []
         ids = sorted(self.feed_ids)
-        return f" AND {column} IN ({', '.join('?' * len(ids))})", ids
+        return f" AND {column} IN ({placeholders(len(ids))})", ids
 
 
 _ADJACENT_MARKS = re.compile(f"{HIGHLIGHT_END}([ \t]+){HIGHLIGHT_START}")
@@ -142,10 +142,6 @@ def summary_from_row(row: aiosqlite.Row | dict[str, Any]) -> EpisodeSummary:
         audio_url=row["audio_url"],
         image=row["image"],
     )
-
-
-def _marks(count: int) -> str:
-    return ", ".join("?" * count)
 
 
 class SearchStore(StoreBase):
@@ -265,7 +261,7 @@ class SearchStore(StoreBase):
         for chunk in chunks(list(dict.fromkeys(ids))):
             rows = await self.fetchall(
                 f"""SELECT {_SUMMARY_COLUMNS} FROM episodes e JOIN feeds f ON f.id = e.feed_id
-                    WHERE e.id IN ({_marks(len(chunk))})""",
+                    WHERE e.id IN ({placeholders(len(chunk))})""",
                 chunk,
             )
             found.update((row["id"], summary_from_row(row)) for row in rows)
@@ -467,12 +463,12 @@ class SearchStore(StoreBase):
             for chunk in chunks(list(episode_ids)):
                 rows += await self.fetchall(
                     f"""SELECT id, feed_id, title, notes_text FROM episodes
-                        WHERE id IN ({_marks(len(chunk))})""",
+                        WHERE id IN ({placeholders(len(chunk))})""",
                     chunk,
                 )
                 chapter_rows += await self.fetchall(
                     f"""SELECT episode_id, title FROM chapters
-                        WHERE episode_id IN ({_marks(len(chunk))})
+                        WHERE episode_id IN ({placeholders(len(chunk))})
                         ORDER BY episode_id, position""",
                     chunk,
                 )
@@ -507,7 +503,7 @@ class SearchStore(StoreBase):
             for chunk in chunks(sorted(set(terms))):
                 rows = await self.fetchall(
                     f"""SELECT term, df FROM related_df
-                        WHERE feed_id = ? AND term IN ({_marks(len(chunk))})""",
+                        WHERE feed_id = ? AND term IN ({placeholders(len(chunk))})""",
                     [feed_id, *chunk],
                 )
                 df.update((row[0], row[1]) for row in rows)
@@ -524,7 +520,7 @@ class SearchStore(StoreBase):
             rows = await self.fetchall(
                 f"""SELECT t.term, t.episode_id, t.weight, t.form, e.feed_id
                     FROM related_terms t JOIN episodes e ON e.id = t.episode_id
-                    WHERE t.term IN ({_marks(len(chunk))}) AND e.feed_id IS NOT ?""",
+                    WHERE t.term IN ({placeholders(len(chunk))}) AND e.feed_id IS NOT ?""",
                 [*chunk, exclude_feed],
             )
             for term, episode_id, weight, form, feed_id in rows:
@@ -537,7 +533,7 @@ class SearchStore(StoreBase):
         for chunk in chunks(list(episode_ids)):
             rows = await self.fetchall(
                 f"""SELECT episode_id, term, weight, form FROM related_terms
-                    WHERE episode_id IN ({_marks(len(chunk))})""",
+                    WHERE episode_id IN ({placeholders(len(chunk))})""",
                 chunk,
             )
             for episode_id, term, weight, form in rows:
@@ -557,7 +553,7 @@ class SearchStore(StoreBase):
             rows = await self.fetchall(
                 f"""SELECT DISTINCT ep.episode_id, p.id, p.name FROM episode_persons ep
                     JOIN persons p ON p.id = ep.person_id
-                    WHERE ep.episode_id IN ({_marks(len(chunk))}) AND ep.role != 'host'
+                    WHERE ep.episode_id IN ({placeholders(len(chunk))}) AND ep.role != 'host'
                       AND NOT EXISTS (SELECT 1 FROM episode_persons h
                                       WHERE h.person_id = ep.person_id AND h.role = 'host')""",
                 chunk,
@@ -570,7 +566,7 @@ class SearchStore(StoreBase):
             rows = await self.fetchall(
                 f"""SELECT DISTINCT ep.person_id, ep.episode_id, e.feed_id
                     FROM episode_persons ep JOIN episodes e ON e.id = ep.episode_id
-                    WHERE ep.person_id IN ({_marks(len(chunk))}) AND ep.role != 'host'""",
+                    WHERE ep.person_id IN ({placeholders(len(chunk))}) AND ep.role != 'host'""",
                 chunk,
             )
             for person_id, episode_id, feed_id in rows:
@@ -595,7 +591,7 @@ class SearchStore(StoreBase):
         for chunk in chunks(sorted(set(episode_ids))):
             rows = await self.fetchall(
                 f"""SELECT episode_id, related_id, same_feed, score, shared_people, shared_terms
-                    FROM related_episodes WHERE episode_id IN ({_marks(len(chunk))})""",
+                    FROM related_episodes WHERE episode_id IN ({placeholders(len(chunk))})""",
                 chunk,
             )
             for row in rows:
@@ -617,7 +613,7 @@ class SearchStore(StoreBase):
         for chunk in chunks(sorted(set(episode_ids))):
             rows = await self.fetchall(
                 f"""SELECT DISTINCT episode_id FROM related_episodes
-                    WHERE related_id IN ({_marks(len(chunk))})""",
+                    WHERE related_id IN ({placeholders(len(chunk))})""",
                 chunk,
             )
             found.update(row[0] for row in rows)

@@ -18,7 +18,7 @@ from bot.models.parsed_feed import (
     TranscriptRef,
 )
 from bot.store.announcement_rows import enqueue_announcements
-from bot.store.base import StoreBase, chunks, now, scalar
+from bot.store.base import StoreBase, chunks, now, placeholders, scalar
 
 
 def person_key(name: str) -> str:
@@ -216,7 +216,7 @@ class CatalogueStore(StoreBase):
                 await db.executemany(
                     f"""INSERT INTO episodes ({", ".join(_EPISODE_FIELDS)}, feed_id, key,
                             first_seen_at, updated_at)
-                        VALUES ({", ".join("?" * len(_EPISODE_FIELDS))}, ?, ?, ?, ?)""",
+                        VALUES ({placeholders(len(_EPISODE_FIELDS))}, ?, ?, ?, ?)""",
                     [(*_episode_values(e), feed_id, e.key, timestamp, timestamp) for e in new],
                 )
                 by_key = {e.key: e for e in new}
@@ -407,7 +407,7 @@ async def _insert_episode_children(db: aiosqlite.Connection, episodes: list[Epis
     ids: dict[str, int] = {}
     keys = list(people)
     for chunk in chunks(keys):
-        marks = ", ".join("?" * len(chunk))
+        marks = placeholders(len(chunk))
         async with db.execute(
             f"SELECT name_key, id FROM persons WHERE name_key IN ({marks})", chunk
         ) as cursor:
