@@ -396,7 +396,7 @@ def _episode_write(
     persons = episode.persons or [*feed.persons, *inferred]
     # "Dr. Ann Lee" and "Ann Lee - Acme" are Ann Lee (bot/ingest/people.py).
     persons = [
-        p if credit_name(p.name) == p.name else dataclasses.replace(p, name=credit_name(p.name))
+        p if (name := credit_name(p.name)) == p.name else dataclasses.replace(p, name=name)
         for p in persons
     ]
     published = int(episode.published.timestamp()) if episode.published else None
