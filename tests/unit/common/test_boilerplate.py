@@ -4,7 +4,6 @@ markers of ads and calls to action that cover a new feed's first episodes."""
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 
@@ -162,11 +161,10 @@ def test_the_engineering_kiosk_feedback_prompt_and_ad_partners_are_learned():
     assert keys["unsere aktuellen werbepartner findest du auf"] > 200
 
 
-def test_the_model_of_an_850_episode_feed_builds_in_under_a_second():
+def test_the_model_of_an_850_episode_feed_learns_its_recurring_line():
+    # How long it takes (budget 1 s) is measured in bench/bench_quality_report.py.
     _, notes = _feed_notes("the-daily")
     assert len(notes) > 800
-    start = time.perf_counter()
     keys = boilerplate.learn(notes)
-    assert time.perf_counter() - start < 1.0
     # "For more information on today's episode, visit nytimes.com/thedaily." on most of them.
     assert keys["for more information on today s episode visit nytimes com thedaily"] > 600
