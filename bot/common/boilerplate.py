@@ -91,14 +91,18 @@ def units(notes_text: str) -> Iterable[str]:
     recurs whole recurs sentence by sentence)."""
     for line in notes_text.split("\n"):
         line = line.strip()
-        if not line:
-            continue
-        if len(line) > 40:
-            sentences = _SENTENCE_SPLIT.split(line)
-            if len(sentences) > 1:
-                yield from sentences
-                continue
-        yield line
+        if line:
+            yield from _sentences(line)
+
+
+def _sentences(line: str) -> list[str]:
+    """A stripped line as its units: its sentences when it is long and holds several,
+    else the line itself (what `learn` keys and `_strip` takes out must be cut alike)."""
+    if len(line) > 40:
+        sentences = _SENTENCE_SPLIT.split(line)
+        if len(sentences) > 1:
+            return sentences
+    return [line]
 
 
 def learn(notes: Iterable[str]) -> dict[str, int]:
@@ -190,21 +194,14 @@ def _strip(
         if not stripped:
             kept.append(line)
             continue
-        if len(stripped) > 40:
-            sentences = _SENTENCE_SPLIT.split(stripped)
-            if len(sentences) > 1:
-                rest = [s for s in sentences if not boiler(s)]
-                if len(rest) < len(sentences):
-                    changed = True
-                    if rest:
-                        kept.append(" ".join(rest))
-                    continue
-                kept.append(line)
-                continue
-        if boiler(stripped):
-            changed = True
+        sentences = _sentences(stripped)
+        rest = [s for s in sentences if not boiler(s)]
+        if len(rest) == len(sentences):
+            kept.append(line)
             continue
-        kept.append(line)
+        changed = True
+        if rest:
+            kept.append(" ".join(rest))
     if not changed:
         return notes_text, False
     return re.sub(r"\n\s*\n(?:\s*\n)+", "\n\n", "\n".join(kept)).strip(), True
