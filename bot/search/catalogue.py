@@ -244,23 +244,23 @@ class Catalogue:
     async def _when_named(
         self, topic: str, guild_id: int | None, episode_id: int | None, limit: int
     ) -> list[Moment]:
-        index, people_scope = await lookup_cache(self._store).scope(guild_id)
+        # One read of the guild's scope serves the name lookup and the searches.
+        index, scope = await lookup_cache(self._store).scope(guild_id)
         people = people_by_word(index, index.people.values())
-        named = person_in_topic(topic, people, people_scope.filter)
+        named = person_in_topic(topic, people, scope.filter)
         if named is not None:
-            moments = await self._when(named.rest, guild_id, episode_id, limit)
+            moments = await self._when(named.rest, scope, episode_id, limit)
             if moments:
                 return person_first(moments, named)
-        return await self._when(topic, guild_id, episode_id, limit)
+        return await self._when(topic, scope, episode_id, limit)
 
     async def _when(
-        self, topic: str, guild_id: int | None, episode_id: int | None, limit: int
+        self, topic: str, scope: Scope, episode_id: int | None, limit: int
     ) -> list[Moment]:
         text = SearchText.parse(topic)
         plan, words = text.plan(), text.words
         if plan is None:
             return []
-        scope = await self._store.scope(guild_id)
         found: list[tuple[FtsHit, MatchTier]] = []
         for expression, loose in ((plan.all, False), (plan.any, True)):
             if expression is None or (loose and found):
