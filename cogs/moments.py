@@ -23,7 +23,7 @@ from bot.common.timefmt import format_timestamp
 from bot.models.episode_views import EpisodeSummary
 from bot.models.moment_views import MomentView, SavedMoment
 from bot.moments.moment_service import MomentService
-from bot.moments.moment_time import MomentTimeError, parse_moment_time
+from bot.moments.moment_time import MomentTimeError, check_within, parse_moment_time
 from bot.search.catalogue import Catalogue
 from bot.ui import moment_cards as cards
 from bot.ui import render
@@ -202,12 +202,15 @@ class MomentsCog(commands.Cog, name=cards.MOMENTS_COG):
         episode = await self.moments.episode(episode_id)
         if episode is None:
             raise UserError("That episode is no longer in the catalogue, so I can't save it.")
+        try:  # the card's second, checked; its passage is not needed to save it
+            check_within(seconds, episode.duration)
+        except MomentTimeError as error:
+            raise UserError(str(error)) from None
         note = cards.note_of(interaction.message)
-        view = await self._moment(episode, str(seconds), note)
         new = await self.moments.save(
             interaction.guild_id, interaction.user.id, episode_id, seconds, note
         )
-        await reply(interaction, cards.saved_message(view, new=new), ephemeral=True)
+        await reply(interaction, cards.saved_message(episode, seconds, new=new), ephemeral=True)
 
     async def share_pressed(
         self, interaction: discord.Interaction, episode_id: int, times: list[int]

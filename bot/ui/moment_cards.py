@@ -419,8 +419,8 @@ def which_episode_message(times: Sequence[int]) -> str:
     )
 
 
-def saved_message(view: MomentView, *, new: bool) -> str:
-    where = f"`{format_timestamp(view.seconds)}` in {render.episode_heading(view.episode, 200)}"
+def saved_message(episode: EpisodeSummary, seconds: int, *, new: bool) -> str:
+    where = f"`{format_timestamp(seconds)}` in {render.episode_heading(episode, 200)}"
     if not new:
         return f"You had already saved {where}. See yours with `/saved`."
     return f"⭐ Saved {where}. See yours with `/saved`."

@@ -308,6 +308,21 @@ async def test_save_works_from_a_rebuilt_button_and_saving_twice_saves_once(bot,
     assert len(await store.saved_moments(GUILD_ID, fake.interaction.user.id)) == 1
 
 
+async def test_save_reads_no_transcript_and_refuses_a_second_past_the_end(bot, store, monkeypatch):
+    async def no_context(*_: Any) -> Any:
+        raise AssertionError("a Save press needs no moment context")
+
+    monkeypatch.setattr(store, "moment_context", no_context)
+    ep = await episode_id(bot, "12")
+    fake = member(bot)
+    fake.interaction.message = None
+    said = await press_dynamic(bot, f"moment:save:{ep}:1030", fake)
+    assert said.ephemeral and "Saved `17:10`" in said.content
+    past = await press_dynamic(bot, f"moment:save:{ep}:9999999", fake)
+    assert past.ephemeral and "Saved" not in past.content and "Sorry" not in past.content
+    assert len(await store.saved_moments(GUILD_ID, fake.interaction.user.id)) == 1
+
+
 async def test_save_survives_a_restart(store, moments_db):
     first = await _bot(store)
     ep = await episode_id(first, "12")
