@@ -480,19 +480,27 @@ class Catalogue:
         """Hits whose words are only in their feed's boilerplate (a mattress ad found by
         "sleep") after all the others: matched in the notes only, and the notes without
         the lines the feed repeats (and ad markers) no longer hold any of the words."""
+        in_notes = {
+            hit.episode.id
+            for hit in hits
+            if hit.start is None and not _holds_any(hit.episode.title, words)
+        }
+        if not in_notes:
+            return hits
+        # One read of the notes of all of them, not one per hit.
+        all_notes = await self._store.notes_texts(sorted(in_notes))
         keys: dict[int, frozenset[str]] = {}
         kept: list[SearchHit] = []
         ads: list[SearchHit] = []
         for hit in hits:
             episode = hit.episode
-            if hit.start is not None or _holds_any(episode.title, words):
+            if episode.id not in in_notes:
                 kept.append(hit)
                 continue
             if episode.feed_id not in keys:
                 state = await self._store.get_state(boilerplate.state_key(episode.feed_id))
                 keys[episode.feed_id] = boilerplate.keys_from_state(state)
-            detail = await self._store.episode_detail(episode.id)
-            notes = detail.notes_text if detail else ""
+            notes = all_notes.get(episode.id, "")
             content, _ = boilerplate.content_and_changed(notes, keys[episode.feed_id])
             if content == notes or _holds_any(content, words):
                 kept.append(hit)

@@ -309,6 +309,17 @@ class SearchStore(StoreBase):
             row["chapters_error"],
         )
 
+    async def notes_texts(self, episode_ids: Sequence[int]) -> dict[int, str]:
+        """The notes text of each of the episodes (those that exist)."""
+        notes: dict[int, str] = {}
+        for chunk in chunks(list(episode_ids)):
+            rows = await self.fetchall(
+                f"SELECT id, notes_text FROM episodes WHERE id IN ({placeholders(len(chunk))})",
+                chunk,
+            )
+            notes.update((row["id"], row["notes_text"] or "") for row in rows)
+        return notes
+
     async def chapter_entries(self, episode_id: int) -> list[ChapterEntry]:
         rows = await self.fetchall(
             """SELECT start, title, source, url, kind FROM chapters WHERE episode_id = ?
