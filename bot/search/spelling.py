@@ -82,7 +82,8 @@ async def respell(store: Store, topic: str) -> Spelling | None:
     unknown = [w for w in typed if len(w) >= MIN_LENGTH and not is_stopword(w) and w.isalpha()]
     if not unknown:
         return None
-    unknown = [w for w in unknown if w not in await store.indexed_words(unknown)]
+    known = await store.indexed_words(unknown)  # one query, not one per word
+    unknown = [w for w in unknown if w not in known]
     if not unknown:
         return None
     vocab = await vocabulary(store)
