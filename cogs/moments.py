@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 
 import discord
 from discord import app_commands
@@ -255,6 +255,16 @@ class MomentsCog(commands.Cog, name=cards.MOMENTS_COG):
             text += " Run `/saved` again to see the rest."
         await reply(interaction, text, ephemeral=True)
 
+    async def saved_page_pressed(self, interaction: discord.Interaction, index: int) -> None:
+        """A /saved ◀ Previous / Next ▶ (after a restart too): that page of the presser's
+        own saved moments, redrawn in place."""
+        if not _own_message(interaction):
+            raise UserError("These are someone else's saved moments: `/saved` shows yours.")
+        view = SavedMomentsView(self.moments, owner_id=interaction.user.id)
+        view.index = index
+        await view.load(interaction.guild_id)
+        await view.show(interaction)
+
     # ------------------------------------------------------------------ /saved
 
     @app_commands.command(name="saved")
@@ -395,8 +405,9 @@ class MomentsCog(commands.Cog, name=cards.MOMENTS_COG):
 
 class SavedMomentsView(BaseView):
     """A member's saved moments, a page at a time, with a remove button for each on the page
-    (private; the page turners are short-lived and the asker's, the remove buttons are
-    `UnsaveMomentButton`'s: they outlive a restart and remove the presser's own)."""
+    (private). Its buttons are answered by persistent items, so they outlive a restart: the
+    page turners by `SavedPageButton`, the remove buttons by `UnsaveMomentButton`; both
+    redraw the presser's own list."""
 
     refusal = "These are someone else's saved moments."
 
@@ -442,23 +453,20 @@ class SavedMomentsView(BaseView):
                 )
             )
         if self.pages > 1:
-            previous: discord.ui.Button[SavedMomentsView] = discord.ui.Button(
-                label="◀ Previous", disabled=self.index == 0, row=1
+            self.add_item(
+                cards.SavedPageTurner(
+                    self.index - 1, "prev", label="◀ Previous", disabled=self.index == 0, row=1
+                )
             )
-            following: discord.ui.Button[SavedMomentsView] = discord.ui.Button(
-                label="Next ▶", disabled=self.index >= self.pages - 1, row=1
+            self.add_item(
+                cards.SavedPageTurner(
+                    self.index + 1,
+                    "next",
+                    label="Next ▶",
+                    disabled=self.index >= self.pages - 1,
+                    row=1,
+                )
             )
-            previous.callback = self._turner(-1)  # type: ignore[method-assign,assignment]
-            following.callback = self._turner(+1)  # type: ignore[method-assign,assignment]
-            self.add_item(previous)
-            self.add_item(following)
-
-    def _turner(self, step: int) -> Callable[[discord.Interaction], Awaitable[None]]:
-        async def turn(interaction: discord.Interaction) -> None:
-            self.index += step
-            await self.show(interaction)
-
-        return turn
 
     async def show(self, interaction: discord.Interaction) -> None:
         self._build()
@@ -508,6 +516,7 @@ async def setup(bot: EpisodeBot) -> None:
         cards.ShareMomentsButton,
         cards.EpisodePicker,
         cards.UnsaveMomentButton,
+        cards.SavedPageButton,
     )
     services = bot.services
     moments = MomentService(services.store, services.catalogue)

@@ -57,6 +57,8 @@ class MomentActions(Protocol):
         self, interaction: discord.Interaction, episode_id: int, seconds: int
     ) -> None: ...
 
+    async def saved_page_pressed(self, interaction: discord.Interaction, index: int) -> None: ...
+
 
 # ---------------------------------------------------------------- the card
 
@@ -310,6 +312,46 @@ class UnsaveMomentButton(
 
 def unsave_id(episode_id: int, seconds: int) -> str:
     return f"moment:unsave:{episode_id}:{seconds}"
+
+
+class SavedPageButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=r"moment:saved:(?P<page>[0-9]{1,4}):(?P<way>prev|next)",
+):
+    """◀ Previous / Next ▶ on a /saved message: shows that page of the presser's own saved
+    moments (after a restart too)."""
+
+    def __init__(self, index: int, way: str):
+        super().__init__(discord.ui.Button(custom_id=saved_page_id(index, way)))
+        self.index = index
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: Any, /
+    ) -> SavedPageButton:
+        return cls(int(match["page"]), match["way"])
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await _act(
+            interaction, "a page button", lambda a: a.saved_page_pressed(interaction, self.index)
+        )
+
+
+def saved_page_id(index: int, way: str) -> str:
+    return f"moment:saved:{max(0, index)}:{way}"
+
+
+class SavedPageTurner(discord.ui.Button[Any]):
+    """A /saved page's ◀ Previous or Next ▶: the custom_id of `SavedPageButton`, which
+    answers its clicks; not dispatchable in the page's view, as `SaveButtonOnPage` says."""
+
+    def __init__(self, index: int, way: str, *, label: str, disabled: bool, row: int):
+        super().__init__(
+            label=label, custom_id=saved_page_id(index, way), disabled=disabled, row=row
+        )
+
+    def is_dispatchable(self) -> bool:
+        return False
 
 
 class RemoveButtonOnPage(discord.ui.Button[Any]):

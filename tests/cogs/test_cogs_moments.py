@@ -359,6 +359,28 @@ async def test_saved_lists_only_your_own_privately_and_remove_takes_one_out(bot,
     assert len(await store.saved_moments(GUILD_ID, fake.interaction.user.id)) == 5
 
 
+async def test_saved_pages_turn_after_a_restart_and_only_for_their_owner(store, moments_db):
+    first = await _bot(store)
+    ep = await episode_id(first, "12")
+    for seconds in (60, 120, 180, 240, 300, 360):
+        await store.save_moment(GUILD_ID, MEMBER_ID, ep, seconds, None)
+    sent = await invoke(first, "saved", member(first))
+    turners = [c for c in sent.view.children if "moment:saved:" in (c.custom_id or "")]
+    assert [(t.label, t.disabled) for t in turners] == [("◀ Previous", True), ("Next ▶", False)]
+    await first.close()
+    second = await _bot(store)
+    presser = member(second)
+    presser.interaction.message = saved_message(sent, owner=MEMBER_ID)
+    await press_dynamic(second, turners[1].custom_id, presser)
+    (page2,) = [s for s in presser.messages() if s.kind == "edit"]
+    assert "Page 2/2" in page2.embeds[0].footer.text and "▶ 1:00" in page2.embeds[0].description
+    other = member(second, user_id=OTHER_MEMBER_ID)
+    other.interaction.message = saved_message(sent, owner=MEMBER_ID)
+    said = await press_dynamic(second, turners[1].custom_id, other)
+    assert said.ephemeral and "/saved" in said.content
+    assert not [s for s in other.messages() if s.kind == "edit"]
+
+
 def saved_message(sent: Sent, *, owner: int) -> Any:
     """The /saved message as a button press carries it: its page, and whose answer it is."""
     message = create_autospec(discord.Message, instance=True)
