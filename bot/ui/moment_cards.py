@@ -9,8 +9,9 @@ Its ⭐ Save button is a `DynamicItem` whose custom_id carries the episode id an
 Share button of a private "Find moment" answer carries the episode and its times
 (`moment:share:123:2050,3723`); the episode picker carries the times
 (`moment:pick:2050,3723`); a /saved Remove button the moment (`moment:unsave:123:2050`),
-taking it out of the presser's own saved moments, after a restart too. They call the
-moments cog through `MomentActions`.
+taking it out of the presser's own saved moments, after a restart too, and its page
+turners the page (`moment:saved:1:next`). They call the moments cog through
+`MomentActions`.
 """
 
 from __future__ import annotations
