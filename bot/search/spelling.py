@@ -10,6 +10,7 @@ the term in more rows). The reply says what was searched instead ("showing resul
 from __future__ import annotations
 
 import re
+import weakref
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
@@ -62,16 +63,18 @@ def _stem_ratio(word: str, term: str, **_: object) -> float:
     return score
 
 
-_cache: dict[int, tuple[int | None, Vocabulary]] = {}
+# Per store, as bot/search/lookup_cache.py keeps its index: weakly, so that a closed store's
+# vocabulary goes with it and a new store at the same address never sees it.
+_cache: weakref.WeakKeyDictionary[Store, tuple[int, Vocabulary]] = weakref.WeakKeyDictionary()
 
 
 async def vocabulary(store: Store) -> Vocabulary:
     generation = await store.lookup_generation()
-    cached = _cache.get(id(store))
+    cached = _cache.get(store)
     if cached is not None and cached[0] == generation:
         return cached[1]
     found = Vocabulary(await store.search_vocabulary())
-    _cache[id(store)] = (generation, found)
+    _cache[store] = (generation, found)
     return found
 
 
