@@ -114,9 +114,9 @@ def moment_card(view: MomentView, *, shared_by: str | None = None) -> discord.Em
     )
     if view.note:
         embed.add_field(name=NOTE_FIELD, value=render.literal(view.note, NOTE_LIMIT), inline=False)
-    footer = [truncate(episode.feed_title, 150)] if episode.feed_title else []
-    if shared_by:
-        footer.append(f"shared by {truncate(shared_by, 80)}")
+    footer = [truncate(render.visible(episode.feed_title), 150)] if episode.feed_title else []
+    if shared_by:  # a member's display name: no bidi override turns the footer around
+        footer.append(f"shared by {truncate(render.visible(shared_by), 80)}")
     if footer:
         embed.set_footer(text=" · ".join(footer))
     return render.fit_embed(embed)

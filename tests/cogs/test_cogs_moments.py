@@ -294,6 +294,14 @@ async def test_share_posts_the_cards_publicly(bot):
     assert "moment:share" not in " ".join(custom_ids(sent))
 
 
+async def test_a_shared_card_shows_the_sharers_name_without_control_characters(bot):
+    ep = await episode_id(bot, "12")
+    sharer = member(bot)
+    sharer.interaction.user.display_name = "mem\u202eber\x07"
+    sent = await press_dynamic(bot, f"moment:share:{ep}:1030", sharer)
+    assert sent.embeds[0].footer.text.endswith("shared by member")
+
+
 # ---------------------------------------------------------------- Save, /saved, /top moments
 
 
