@@ -15,6 +15,7 @@ import dataclasses
 import logging
 import time
 from dataclasses import dataclass
+from typing import Protocol
 
 from bot.common import boilerplate
 from bot.common.plain_text import title_without_number, truncate
@@ -66,14 +67,31 @@ _KIND_ORDER: dict[str, int] = {"chapter": 0, "notes": 1, "transcript": 2, "sound
 _NAME_LIMIT = 100
 
 
+class MomentFusion(Protocol):
+    """A second opinion on /when's answer (the semantic layer, bot/semantic): given the
+    topic and the lexical moments, the moments to show, fused and re-ranked."""
+
+    async def fuse(
+        self,
+        topic: str,
+        lexical: list[Moment],
+        *,
+        guild_id: int | None,
+        episode_id: int | None,
+        limit: int,
+    ) -> list[Moment]: ...
+
+
 class Catalogue:
     """Read-side services over the store. Every lookup is scoped to the feeds a guild sees
     (`guild_id`; None outside a guild: the global feeds only).
 
-    Cheap to create: the autocomplete index is kept by the store, not here."""
+    Cheap to create: the autocomplete index is kept by the store, not here. `fusion`,
+    when given, re-ranks /when's moments with meaning as well as words."""
 
-    def __init__(self, store: Store):
+    def __init__(self, store: Store, *, fusion: MomentFusion | None = None):
         self._store = store
+        self._fusion = fusion
 
     # ------------------------------------------------------------------ resolving
 
@@ -230,6 +248,16 @@ class Catalogue:
         "hessian", for a reply's "showing results for …"); None when as typed."""
         if limit <= 0:
             return [], None
+        moments, spelled = await self._when_lexical(topic, guild_id, episode_id, limit)
+        if self._fusion is not None:
+            moments = await self._fusion.fuse(
+                topic, moments, guild_id=guild_id, episode_id=episode_id, limit=limit
+            )
+        return moments, spelled
+
+    async def _when_lexical(
+        self, topic: str, guild_id: int | None, episode_id: int | None, limit: int
+    ) -> tuple[list[Moment], str | None]:
         moments = await self._when_named(topic, guild_id, episode_id, limit)
         if any(m.match != "any" for m in moments):
             return moments, None
