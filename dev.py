@@ -47,7 +47,7 @@ def main(argv: list[str]) -> int:
 
 
 def ensure_venv() -> None:
-    """Create .venv and install the project with its test and bench extras, if needed."""
+    """Create .venv and install the project with its test, bench and semantic extras, if needed."""
     wanted = hashlib.sha256(
         b"".join((ROOT / name).read_bytes() for name in ("pyproject.toml", "constraints.txt"))
     ).hexdigest()
@@ -68,7 +68,7 @@ def ensure_venv() -> None:
             "--constraint",
             ROOT / "constraints.txt",
             "--editable",
-            f"{ROOT}[test,bench]",
+            f"{ROOT}[test,bench,semantic]",
         ]
     )
     STAMP.write_text(wanted)
