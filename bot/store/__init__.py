@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from bot.store.announcement_rows import AnnouncementStore
 from bot.store.base import QueryTooSlow, StoreBase, StoreError, load_migrations
+from bot.store.embedding_rows import EmbeddingStore
 from bot.store.episode_reads import SearchStore
 from bot.store.episode_writes import (
     CatalogueStore,
@@ -18,6 +19,7 @@ from bot.store.episode_writes import (
 )
 from bot.store.lease_rows import LeaseStore
 from bot.store.moment_rows import MomentStore
+from bot.store.result_counts import ResultCountStore
 from bot.store.state_rows import StateStore
 from bot.store.transcript_rows import TranscriptStore
 
@@ -29,6 +31,8 @@ class Store(
     TranscriptStore,
     MomentStore,
     LeaseStore,
+    EmbeddingStore,
+    ResultCountStore,
     SearchStore,
     StoreBase,
 ):
