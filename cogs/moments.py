@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import weakref
 from collections.abc import Sequence
 
 import discord
@@ -49,7 +50,11 @@ class MomentsCog(commands.Cog, name=cards.MOMENTS_COG):
         self.catalogue = catalogue
         self.find_menu = app_commands.ContextMenu(name=FIND_MOMENT, callback=self.find_moment)
         self.resolve_channel = bot.resolve_channel  # a channel by id (tests give their own)
-        self._thread_locks: dict[tuple[int, int], asyncio.Lock] = {}
+        # Weak: a lock lives while a /discuss holds or waits for it, so a bot that runs for
+        # years does not keep one per episode and server ever asked about.
+        self._thread_locks: weakref.WeakValueDictionary[tuple[int, int], asyncio.Lock] = (
+            weakref.WeakValueDictionary()
+        )
 
     async def cog_load(self) -> None:
         self.bot.tree.add_command(self.find_menu)

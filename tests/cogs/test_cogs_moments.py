@@ -554,6 +554,14 @@ async def test_two_members_asking_at_once_get_one_thread(bot, world):
     assert len(world.threads) == 1
 
 
+async def test_discuss_keeps_no_lock_once_answered(bot, world):
+    # A bot that runs for years must not keep a lock per episode and server ever asked.
+    here = world.text_channel()
+    await asyncio.gather(discuss(bot, world, "12", here=here), discuss(bot, world, "12", here=here))
+    await discuss(bot, world, "#12", here=here)
+    assert len(bot.get_cog("Moments")._thread_locks) == 0
+
+
 async def test_a_deleted_thread_is_replaced(bot, world):
     here = world.text_channel()
     await discuss(bot, world, "12", here=here)
