@@ -34,6 +34,7 @@ from bot.ingest.passages import timed_passages
 from bot.ingest.people import credit_name, infer_feed_guests
 from bot.models.parsed_feed import Chapter, ParsedEpisode, ParsedFeed, Person
 from bot.related.scoring import RelatedRefresh
+from bot.search.languages import detect, language_code
 from bot.search.lookup_cache import lookup_cache
 from bot.store import EpisodeWrite, FeedRecord, Store, StoredEpisodeState
 
@@ -354,6 +355,12 @@ def _prepare(body: bytes, source: str) -> tuple[ParsedFeed, list[EpisodeWrite]]:
     keys = assign_keys(feed.episodes)
     numbers = infer_numbers(feed.episodes)
     notes = [html_to_text(e.notes_html) for e in feed.episodes]
+    if not language_code(feed.language):
+        # No usable `<language>`: read it from the text, so that search stems the feed's
+        # words in its own language (bot/search/languages.py). Stored as the feed's.
+        texts = [feed.title, feed.description]
+        texts += [t for e, n in zip(feed.episodes, notes, strict=True) for t in (e.title, n)]
+        feed.language = detect(texts) or feed.language
     guests = _inferred_guests(feed, notes)
     writes: dict[str, EpisodeWrite] = {}
     for episode, key, number, text, inferred in zip(

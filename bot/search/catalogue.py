@@ -32,7 +32,7 @@ from bot.models.episode_views import (
     SearchHit,
     Suggestion,
 )
-from bot.search.fts_query import SearchText, coverage, fold, is_phrase_match
+from bot.search.fts_query import QueryPlan, SearchText, coverage, fold, is_phrase_match
 from bot.search.fts_query import words as fold_words
 from bot.search.lookup import (
     MAX_CHOICES,
@@ -45,7 +45,7 @@ from bot.search.lookup import (
     person_value,
 )
 from bot.search.lookup_cache import lookup_cache
-from bot.search.spelling import respell, shown_as
+from bot.search.spelling import respell, scoped_variants, shown_as
 from bot.search.topic_people import people_by_word, person_first, person_in_topic
 from bot.store import QueryTooSlow, Store
 from bot.store.episode_reads import FtsHit, Scope
@@ -286,17 +286,17 @@ class Catalogue:
         self, topic: str, scope: Scope, episode_id: int | None, limit: int
     ) -> list[Moment]:
         text = SearchText.parse(topic)
-        plan, words = text.plan(), text.words
-        if plan is None:
+        words = text.words
+        plans = await self._plans(text, scope)
+        if not plans:
             return []
         found: list[tuple[FtsHit, MatchTier]] = []
-        for expression, loose in ((plan.all, False), (plan.any, True)):
-            if expression is None or (loose and found):
+        for loose in (False, True):
+            if loose and found:
                 continue
-            phrase = None if loose else plan.phrase
             # Partial matches: a wider pool, re-ranked by coverage below.
             pool = 3 * limit if loose else limit
-            found, cut = await self._moments(expression, phrase, scope, episode_id, pool)
+            found, cut = await self._moments_of(plans, loose, episode_id, pool)
             if cut is not None and not found:
                 # The looser "any word" tier would cost more, not less.
                 raise _too_slow(cut)
@@ -310,8 +310,8 @@ class Catalogue:
                     ((hit, "any") for hit, _ in found if _covers_enough(hit, words)),
                     key=lambda item: -coverage(item[0].text, words),
                 )[:limit]
-        if plan.any is not None and any(tier != "any" for _, tier in found):
-            found = await self._past_previews(found, plan.any, words, scope)
+        if any(tier != "any" for _, tier in found):
+            found = await self._past_previews(found, plans, words)
         missing = [hit.episode_id for hit, _ in found if hit.summary is None]
         summaries = await self._store.episode_summaries(missing) if missing else {}
         moments = []
@@ -334,9 +334,8 @@ class Catalogue:
     async def _past_previews(
         self,
         found: list[tuple[FtsHit, MatchTier]],
-        loose: str,
+        plans: list[tuple[Scope, QueryPlan]],
         words: tuple[str, ...],
-        scope: Scope,
     ) -> list[tuple[FtsHit, MatchTier]]:
         """A host's opening that lists the hour's topics ("coming up: coral bleaching,
         marine heatwaves, ...") holds every word of each topic but is not where it is
@@ -349,9 +348,19 @@ class Catalogue:
             return found
         later = {h.episode_id for h, t in found if t != "any" and not _is_opening(h)}
         inserted: dict[int, tuple[FtsHit, MatchTier]] = {}
-        for episode in sorted(openings - later)[:PREVIEW_EPISODES]:
+        looked_into = sorted(openings - later)[:PREVIEW_EPISODES]
+        feed_of: dict[int, int] = {}
+        if len(plans) > 1:  # the part (language) of each episode's feed
+            summaries = await self._store.episode_summaries(looked_into)
+            feed_of = {e: summary.feed_id for e, summary in summaries.items()}
+        for episode in looked_into:
+            scope, plan = next(
+                ((s, p) for s, p in plans if feed_of.get(episode) in s.feed_ids), plans[0]
+            )
+            if plan.any is None:
+                continue
             try:
-                hits, _ = await self._moments(loose, None, scope, episode, 10)
+                hits, _ = await self._moments(plan.any, None, scope, episode, 10)
             except QueryTooSlow:
                 continue
             candidates = [h for h, _ in hits if h.start is not None and not _is_opening(h)]
@@ -376,6 +385,51 @@ class Catalogue:
             )
             ordered[last + 1 : last + 1] = moved
         return ordered
+
+    async def _plans(self, text: SearchText, scope: Scope) -> list[tuple[Scope, QueryPlan]]:
+        """What to run, per part of the scope: a part's feeds share a language whose forms
+        of the words are searched (bot/search/spelling.scoped_variants); one part for most
+        catalogues. [] when there is nothing to search."""
+        if not text.words:
+            return []
+        plans = []
+        for part, variants in await scoped_variants(self._store, text.words, scope):
+            plan = text.plan(variants)
+            if plan is not None:
+                plans.append((part, plan))
+        return plans
+
+    async def _moments_of(
+        self,
+        plans: list[tuple[Scope, QueryPlan]],
+        loose: bool,
+        episode_id: int | None,
+        limit: int,
+    ) -> tuple[list[tuple[FtsHit, MatchTier]], float | None]:
+        """`_moments` of one match tier over every part of the scope, merged as `_moments`
+        orders them (phrase matches first, timed before episode-level, by source, by bm25)."""
+        merged: list[tuple[FtsHit, MatchTier]] = []
+        cut: float | None = None
+        for scope, plan in plans:
+            expression = plan.any if loose else plan.all
+            if expression is None:
+                continue
+            found, stopped = await self._moments(
+                expression, None if loose else plan.phrase, scope, episode_id, limit
+            )
+            cut = stopped if stopped is not None else cut
+            if len(plans) == 1:
+                return found, cut
+            merged += found
+        merged.sort(key=lambda item: -item[0].score)
+        merged.sort(
+            key=lambda item: (
+                item[1] != "phrase",
+                item[0].start is None,
+                _KIND_ORDER.get(item[0].kind, 9),
+            )
+        )
+        return merged[:limit], cut
 
     async def _moments(
         self,
@@ -452,20 +506,29 @@ class Catalogue:
         above the others; any word is only a last resort, when all words match nothing.
         SearchTooSlow when the store stopped the search at its time budget."""
         text = SearchText.parse(query)
-        plan = text.plan()
-        if plan is None or limit <= 0:
+        if not text.words or limit <= 0:
             return []
         scope = await self._store.scope(guild_id)
+        plans = await self._plans(text, scope)
+        if not plans:
+            return []
         ranked: list[tuple[int, float, str, float | None, MatchTier]] = []
         summaries: dict[int, EpisodeSummary] = {}
-        for expression, loose in ((plan.all, False), (plan.any, True)):
-            if expression is None or (loose and ranked):
+        for loose in (False, True):
+            if loose and ranked:
                 continue
-            phrase = None if loose else plan.phrase
-            try:
-                episodes, chapters = await self._store.search_hits(expression, scope, limit=limit)
-            except QueryTooSlow as stopped:
-                raise _too_slow(stopped.budget) from None
+            phrase = None if loose else plans[0][1].phrase
+            episodes, chapters = [], []
+            for part, plan in plans:
+                expression = plan.any if loose else plan.all
+                if expression is None:
+                    continue
+                try:
+                    found = await self._store.search_hits(expression, part, limit=limit)
+                except QueryTooSlow as stopped:
+                    raise _too_slow(stopped.budget) from None
+                episodes += found[0]
+                chapters += found[1]
             # bm25 values of two indexes are not on one scale, and bm25's column weights
             # saturate: a title match is a fixed bonus, the rest is bm25 relative to the
             # best of its own index for this query.

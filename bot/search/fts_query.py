@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 # Longer input is cut: nobody searches with a paragraph, and each word costs a doclist.
@@ -122,18 +122,33 @@ class SearchText:
     def only_common_words(self) -> bool:
         return all(is_stopword(w) for w in self.words)
 
-    def plan(self) -> QueryPlan | None:
-        """The expressions to run (None when there are no words)."""
+    def plan(self, variants: Mapping[str, Sequence[str]] | None = None) -> QueryPlan | None:
+        """The expressions to run (None when there are no words). `variants`: index terms
+        that also count as a word (its forms in the feeds' languages, its accented
+        spelling: bot/search/languages.py), ORed with it."""
         if not self.words:
             return None
+        forms = variants or {}
         if len(self.words) == 1 and len(self.phrase) <= 1:
-            return QueryPlan(_quote(self.words[0]), None, None)
-        every = " ".join(_quote(w) for w in self.words)
+            return QueryPlan(_group(self.words[0], forms.get(self.words[0], ())), None, None)
+        # FTS5 joins a parenthesised group to the rest only with an explicit AND.
+        every = (" AND " if forms else " ").join(_group(w, forms.get(w, ())) for w in self.words)
         loose = None
         if len(self.words) > 1 and not self.only_common_words:
             # "the OR who" would match everything: common words never stand alone.
-            loose = " OR ".join(_quote(w) for w in self.words)
+            loose = " OR ".join(_group(w, forms.get(w, ())) for w in self.words)
         return QueryPlan(every, self.phrase, loose)
+
+
+def _group(word: str, variants: Sequence[str]) -> str:
+    """A word and its variants as one FTS5 term: `"w"`, or `("w" OR "v" OR "s" *)` (a
+    variant ending in `*` is a prefix: a stem, bot/search/languages.py)."""
+    if not variants:
+        return _quote(word)
+    atoms = [_quote(word)] + [
+        _quote(v[:-1]) + " *" if v.endswith("*") else _quote(v) for v in variants if v.strip("*")
+    ]
+    return "(" + " OR ".join(atoms) + ")"
 
 
 def _quote(text: str) -> str:

@@ -11,13 +11,24 @@ from __future__ import annotations
 
 import re
 import weakref
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 
 from bot.search.fts_query import fold, is_stopword
 from bot.search.fts_query import words as split_words
+from bot.search.languages import (
+    MAX_FORMS,
+    MIN_STEM,
+    MarkedTerms,
+    index_prefix,
+    language_code,
+    same_stem,
+    stem,
+)
 from bot.store import Store
+from bot.store.episode_reads import Scope
 
 MIN_LENGTH = 4  # shorter words are too close to too many others
 SCORE_CUTOFF = 72.0
@@ -76,6 +87,82 @@ async def vocabulary(store: Store) -> Vocabulary:
     found = Vocabulary(await store.search_vocabulary())
     _cache[store] = (generation, found)
     return found
+
+
+@dataclass(slots=True)
+class _Forms:
+    languages: dict[int, str | None]  # feed id -> ISO 639-1 code (None: not known)
+    marked: MarkedTerms | None = None  # read on the first non-ASCII word searched
+
+
+_forms: weakref.WeakKeyDictionary[Store, tuple[int, _Forms]] = weakref.WeakKeyDictionary()
+
+
+async def _word_forms(store: Store) -> _Forms:
+    generation = await store.lookup_generation()
+    cached = _forms.get(store)
+    if cached is not None and cached[0] == generation:
+        return cached[1]
+    stored = await store.feed_languages()
+    found = _Forms({feed_id: language_code(value) for feed_id, value in stored.items()})
+    _forms[store] = (generation, found)
+    return found
+
+
+async def scoped_variants(
+    store: Store, words: Sequence[str], scope: Scope
+) -> list[tuple[Scope, dict[str, list[str]]]]:
+    """The other forms to search each of `words` by (bot/search/languages.py), per part
+    of the scope: the feeds of a language whose Snowball stems widen a word search it by
+    the stem as a prefix (only those feeds: "starter" is not "Start" in an English show),
+    and every feed by the word's spellings with the diacritics the index kept. One part
+    (the whole scope) when no language widens anything."""
+    forms = await _word_forms(store)
+    marked: dict[str, list[str]] = {}
+    if any(not w.isascii() for w in words):
+        if forms.marked is None:
+            forms.marked = MarkedTerms(await store.marked_terms())
+        marked = {
+            w: found for w in words if not w.isascii() and (found := forms.marked.spellings(w))
+        }
+    feeds: dict[str, set[int]] = {}
+    for feed_id, code in forms.languages.items():
+        if code is not None and scope.contains(feed_id):
+            feeds.setdefault(code, set()).add(feed_id)
+    parts: list[tuple[Scope, dict[str, list[str]]]] = []
+    widened: set[int] = set()
+    for code in sorted(feeds):
+        stems = {w: await _forms_in(store, w, code) for w in words}
+        if not any(stems.values()):
+            continue
+        variants = {w: [*stems[w], *marked.get(w, [])] for w in words}
+        parts.append((Scope(frozenset(feeds[code]), everything=False), _nonempty(variants)))
+        widened |= feeds[code]
+    if not parts:
+        return [(scope, marked)]
+    rest = (scope.feed_ids if not scope.everything else frozenset(forms.languages)) - widened
+    if rest:
+        parts.append((Scope(frozenset(rest), everything=False), marked))
+    return parts
+
+
+async def _forms_in(store: Store, word: str, code: str) -> list[str]:
+    """The index terms that are forms of `word` in language `code` (bot/search/languages),
+    read from the vocabulary range the word's stem starts, most frequent first."""
+    stemmed = stem(word, code)
+    if stemmed is None or len(stemmed) < MIN_STEM or not stemmed.isalpha():
+        return []
+    prefix = index_prefix(word, stemmed)
+    if len(prefix) < MIN_STEM - 1:
+        return []
+    counts = await store.terms_starting(prefix)
+    forms = same_stem(word, counts, code)
+    forms.sort(key=lambda t: -counts[t])
+    return forms[:MAX_FORMS]
+
+
+def _nonempty(variants: dict[str, list[str]]) -> dict[str, list[str]]:
+    return {w: v for w, v in variants.items() if v}
 
 
 async def respell(store: Store, topic: str) -> Spelling | None:

@@ -200,6 +200,52 @@ class SearchStore(StoreBase):
                     counts[term] = counts.get(term, 0) + count
         return counts
 
+    async def marked_terms(self) -> dict[str, int]:
+        """The index terms with non-ASCII characters (those the tokenizer kept diacritics
+        on, Greek for one), with their row counts: a range of the vocabulary (every
+        non-ASCII term sorts after the ASCII ones), so an English catalogue reads little."""
+        counts: dict[str, int] = {}
+        async with self._reading(None) as conn:
+            for name in self._VOCABULARY_INDEXES:
+                vocab = f"vocab_{name}"
+                await conn.execute(
+                    f'CREATE VIRTUAL TABLE IF NOT EXISTS temp."{vocab}" '
+                    f"USING fts5vocab(main, '{name}', 'row')"
+                )
+                rows = await conn.execute_fetchall(
+                    f'SELECT term, doc FROM temp."{vocab}" WHERE term >= char(128)'
+                )
+                for term, count in rows:
+                    counts[term] = counts.get(term, 0) + count
+        return counts
+
+    async def terms_starting(self, prefix: str) -> dict[str, int]:
+        """The index terms that start with `prefix`, with their row counts: a range of
+        the vocabulary, read without scanning the rest of it."""
+        if not prefix:
+            return {}
+        above = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+        counts: dict[str, int] = {}
+        async with self._reading(None) as conn:
+            for name in self._VOCABULARY_INDEXES:
+                vocab = f"vocab_{name}"
+                await conn.execute(
+                    f'CREATE VIRTUAL TABLE IF NOT EXISTS temp."{vocab}" '
+                    f"USING fts5vocab(main, '{name}', 'row')"
+                )
+                rows = await conn.execute_fetchall(
+                    f'SELECT term, doc FROM temp."{vocab}" WHERE term >= ? AND term < ?',
+                    (prefix, above),
+                )
+                for term, count in rows:
+                    counts[term] = counts.get(term, 0) + count
+        return counts
+
+    async def feed_languages(self) -> dict[int, str | None]:
+        """Each feed's language as stored (its `<language>`, or the one detected at import)."""
+        rows = await self.fetchall("SELECT id, language FROM feeds")
+        return {row[0]: row[1] for row in rows}
+
     async def indexed_words(self, words: Iterable[str]) -> set[str]:
         """Those of `words` that some searched index holds (as the tokenizer reads them:
         any form of the word)."""

@@ -411,7 +411,7 @@ class TranscriptStore(StoreBase):
         return await self._moments(
             [expression],
             [expression],
-            max(1, len(_QUOTED_TERM.findall(expression))),
+            _term_count(expression),
             (where, list(params)),
             episode_id=episode_id,
             limit=limit,
@@ -595,6 +595,16 @@ _PASSAGES_IN_RANGE = """
               AND p.episode_id = ?
         LIMIT ?)"""
 _QUOTED_TERM = re.compile(r'"(?:[^"]|"")+"')
+# A parenthesised group of a word's forms (`("w" OR "v" OR "s" *)`): one term of the topic.
+_TERM_GROUP = re.compile(r'\((?:[^()"]|"(?:[^"]|"")*")*\)')
+
+
+def _term_count(expression: str) -> int:
+    """How many of the topic's terms an expression holds: each quoted word, a group of
+    one word's forms counting once."""
+    return max(1, len(_QUOTED_TERM.findall(_TERM_GROUP.sub('"w"', expression))))
+
+
 _QUOTED_TEXT = re.compile(r'"((?:[^"]|"")+)"')
 
 

@@ -1,0 +1,106 @@
+"""Search in the feed's own language (issue 12, item 4): a word finds its other forms by
+the Snowball stemmer of the feed's language, a word typed without accents finds it with
+them in any script, and a feed that declares no language is read for one at import."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.search.catalogue import Catalogue
+from bot.search.languages import detect, language_code, same_stem, strip_marks
+from bot.store import Store
+from tests.support.catalogues import Item, import_feeds, rss
+
+
+def _feed(folder: Path, name: str, title: str, items: list[Item], language: str | None) -> Path:
+    text = rss(title, items)
+    if language:
+        text = text.replace("<channel>", f"<channel><language>{language}</language>", 1)
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+GERMAN = [
+    Item("Mechanische Tastatur im Test", "de1", number=1, days=1,
+         notes="Wir bauen eine Tastatur aus Einzelteilen und löten die Schalter selbst."),
+    Item("Gehalt verhandeln", "de2", number=2, days=2,
+         notes="Wie spricht man im Jahresgespräch über das Gehalt und die nächste Stufe?"),
+    Item("Der Start ins Studium", "de3", number=3, days=3,
+         notes="Die Startseite der Uni und der erste Tag auf dem Campus."),
+]  # fmt: skip
+ENGLISH = [
+    Item("Sourdough at home", "en1", number=1, days=1,
+         notes="We keep a sourdough starter alive for a month and bake with it every day."),
+    Item("Starting a bakery", "en2", number=2, days=2,
+         notes="What it takes to start a small bakery and what we would do again."),
+]  # fmt: skip
+GREEK = [
+    Item("Καλημέρα από την Αθήνα", "el1", number=1, days=1,
+         notes="Συζητάμε για τη θάλασσα, τα νησιά και το καλοκαίρι στην Ελλάδα."),
+    Item("Ο καιρός του χειμώνα", "el2", number=2, days=2,
+         notes="Βροχή και χιόνι στα βουνά της Ελλάδας, και τι σημαίνει για τους αγρότες."),
+]  # fmt: skip
+
+
+@pytest.fixture
+async def catalogue(tmp_path):
+    feeds = [
+        _feed(tmp_path, "de.xml", "Technik Kiosk", GERMAN, "de-DE"),
+        _feed(tmp_path, "en.xml", "Crumb Talk", ENGLISH, "en"),
+        _feed(tmp_path, "el.xml", "Ελληνικά Νέα", GREEK, None),  # detected
+    ]
+    path = tmp_path / "languages.db"
+    await import_feeds(path, *feeds)
+    async with await Store.open(path) as store:
+        yield Catalogue(store)
+
+
+async def _titles(catalogue: Catalogue, topic: str) -> list[str]:
+    return [m.episode.title for m in await catalogue.when(topic, guild_id=None)]
+
+
+async def test_a_german_plural_finds_the_singular_in_a_german_feed(catalogue):
+    assert (await _titles(catalogue, "Tastaturen"))[:1] == ["Mechanische Tastatur im Test"]
+    assert (await _titles(catalogue, "Gehälter"))[:1] == ["Gehalt verhandeln"]
+
+
+async def test_a_stem_never_reaches_into_a_compound_or_another_languages_feed(catalogue):
+    # "starter" is "start" to the German stemmer: the English show's starter is found as
+    # typed, and neither "Start" nor "Startseite" of the German show comes with it.
+    titles = await _titles(catalogue, "sourdough starter")
+    assert titles and set(titles) == {"Sourdough at home"}
+
+
+async def test_greek_typed_without_accents_finds_it_with_them(catalogue):
+    assert (await _titles(catalogue, "καλημερα"))[:1] == ["Καλημέρα από την Αθήνα"]
+    hits = await catalogue.search("ΚΑΙΡΟΣ χειμωνα", guild_id=None)
+    assert [h.episode.title for h in hits] == ["Ο καιρός του χειμώνα"]
+
+
+async def test_a_feed_without_a_language_is_read_for_one_at_import(catalogue):
+    languages = await catalogue._store.feed_languages()
+    assert sorted(filter(None, map(language_code, languages.values()))) == ["de", "el", "en"]
+
+
+@pytest.mark.parametrize(
+    ("texts", "code"),
+    [
+        (["Wir sprechen heute über die Zukunft der Arbeit und was das für uns heißt."] * 3, "de"),
+        (["Hablamos de la historia de la ciudad y de los que la construyeron."] * 3, "es"),
+        (["We talk about the history of the city and the people who built it."] * 3, "en"),
+        (["Transformer GPU CUDA Kubernetes Docker"] * 3, None),
+    ],
+)
+def test_detect_counts_each_languages_function_words(texts, code):
+    assert detect(texts) == code
+
+
+def test_forms_share_the_stem_and_survive_the_index_stemming_again():
+    terms = ["tastatur", "tastaturen", "tastaturlayout", "startseite"]
+    assert same_stem("Tastaturen", terms, "de") == ["tastatur"]
+    assert same_stem("Tastatur", terms, "de") == ["tastaturen"]
+    assert same_stem("Tastatur", terms, "en") == []  # English: the index's porter does it
+    assert strip_marks("Καλημέρα") == "καλημερα"
