@@ -32,7 +32,14 @@ from bot.models.episode_views import (
     SearchHit,
     Suggestion,
 )
-from bot.search.fts_query import QueryPlan, SearchText, coverage, fold, is_phrase_match
+from bot.search.fts_query import (
+    QueryPlan,
+    SearchText,
+    coverage,
+    fold,
+    held_words,
+    is_phrase_match,
+)
 from bot.search.fts_query import words as fold_words
 from bot.search.lookup import (
     MAX_CHOICES,
@@ -45,7 +52,7 @@ from bot.search.lookup import (
     person_value,
 )
 from bot.search.lookup_cache import lookup_cache
-from bot.search.spelling import respell, scoped_variants, shown_as
+from bot.search.spelling import respell, scoped_variants, shown_as, word_weights
 from bot.search.topic_people import people_by_word, person_first, person_in_topic
 from bot.store import QueryTooSlow, Store
 from bot.store.episode_reads import FtsHit, Scope
@@ -302,12 +309,13 @@ class Catalogue:
                 raise _too_slow(cut)
             if cut is not None:
                 log.warning("/when %r: a source took too long; answering without it", topic)
-            if loose:
+            if loose and found:
                 # Partial matches only when they hold most of the topic (`_covers_enough`),
                 # by how many of its words they hold, then as ranked: two of three words
                 # before one rare word. Otherwise: nothing found.
+                weights = await word_weights(self._store, words)
                 found = sorted(
-                    ((hit, "any") for hit, _ in found if _covers_enough(hit, words)),
+                    ((hit, "any") for hit, _ in found if _covers_enough(hit, words, weights)),
                     key=lambda item: -coverage(item[0].text, words),
                 )[:limit]
         if any(tier != "any" for _, tier in found):
@@ -704,14 +712,17 @@ OPENING = 90.0
 PREVIEW_EPISODES = 3
 
 
-def _covers_enough(hit: FtsHit, words: tuple[str, ...]) -> bool:
+def _covers_enough(hit: FtsHit, words: tuple[str, ...], weights: dict[str, float]) -> bool:
     """Whether a partial ("any word") match is worth showing: it holds at least two of
-    the topic's distinctive words and at least half of them. One word of three
-    ("computing" for "quantum computing", "rye" for "rye whiskey distilling") is not the
-    topic; measured on bench/bench_relevance.py, this answers 16 of 23 negatives with
-    nothing at all (5 before) for 2 points of top-1."""
-    held = coverage(hit.text, words)
-    return held >= 2 and 2 * held >= len(words)
+    the topic's distinctive words, at least half of them, and at least half of the
+    topic's weight (`word_weights`: the rarer a word, the more it weighs). One word of
+    three ("computing" for "quantum computing") is not the topic, nor are the two common
+    words of "graph neural networks for molecules" without the two that say what it is."""
+    held = held_words(hit.text, words)
+    if len(held) < 2 or 2 * len(held) < len(words):
+        return False
+    total = sum(weights.get(w, 1.0) for w in words)
+    return 2 * sum(weights.get(w, 1.0) for w in held) >= total
 
 
 def _says(title: str, phrase: tuple[str, ...]) -> bool:

@@ -242,6 +242,11 @@ def coverage(highlighted: str, words: Sequence[str]) -> int:
     """How many of the distinct `words` a hit highlighted for them holds (read from the
     highlight markers, like `is_phrase_match`): what ranks "any word" matches, so that a
     passage with two of three words comes before one with a single rare word."""
+    return len(held_words(highlighted, words))
+
+
+def held_words(highlighted: str, words: Sequence[str]) -> list[str]:
+    """Those of `words` (distinct) that a hit highlighted for them holds."""
     marked: set[str] = set()
     inside = False
     for match in _MARKED_TOKEN.finditer(highlighted):
@@ -252,4 +257,4 @@ def coverage(highlighted: str, words: Sequence[str]) -> int:
             inside = False
         elif inside:
             marked.add(fold(token))
-    return sum(1 for word in {fold(w) for w in words} if any(_same_word(t, word) for t in marked))
+    return [word for word in dict.fromkeys(words) if any(_same_word(t, fold(word)) for t in marked)]

@@ -140,6 +140,11 @@ def stem(word: str, code: str) -> str | None:
     return _stemmer(algorithm).stemWord(strip_marks(word)) if algorithm else None
 
 
+def index_term(word: str) -> str:
+    """The term the index holds for an English-stemmed word (its porter stem)."""
+    return _stemmer("porter").stemWord(word) if word.isascii() else word
+
+
 def index_prefix(word: str, stemmed: str) -> str:
     """The start every index term of a form of `word` shares: the index holds porter
     stems, which may cut a German or Spanish word shorter than its Snowball stem."""

@@ -9,10 +9,11 @@ the term in more rows). The reply says what was searched instead ("showing resul
 
 from __future__ import annotations
 
+import math
 import re
 import weakref
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
 
@@ -23,6 +24,7 @@ from bot.search.languages import (
     MIN_STEM,
     MarkedTerms,
     index_prefix,
+    index_term,
     language_code,
     same_stem,
     stem,
@@ -93,6 +95,7 @@ async def vocabulary(store: Store) -> Vocabulary:
 class _Forms:
     languages: dict[int, str | None]  # feed id -> ISO 639-1 code (None: not known)
     marked: MarkedTerms | None = None  # read on the first non-ASCII word searched
+    rows: dict[str, int] = field(default_factory=dict)  # index term -> rows holding it
 
 
 _forms: weakref.WeakKeyDictionary[Store, tuple[int, _Forms]] = weakref.WeakKeyDictionary()
@@ -163,6 +166,18 @@ async def _forms_in(store: Store, word: str, code: str) -> list[str]:
 
 def _nonempty(variants: dict[str, list[str]]) -> dict[str, list[str]]:
     return {w: v for w, v in variants.items() if v}
+
+
+async def word_weights(store: Store, words: Sequence[str]) -> dict[str, float]:
+    """How distinctive each word is in the catalogue: 1 / ln(2 + rows holding its index
+    term), so a rare word weighs most and "learning" in a machine-learning show little. Read from the vocabulary (cached per catalogue generation)."""
+    forms = await _word_forms(store)
+    terms = {w: index_term(fold(w)) for w in words}
+    missing = [t for t in set(terms.values()) if t not in forms.rows]
+    if missing:
+        forms.rows.update(await store.term_rows(missing))
+    # A word nothing holds weighs as one held once: unknown is not more telling than rare.
+    return {w: 1 / math.log(2 + max(1, forms.rows.get(t, 0))) for w, t in terms.items()}
 
 
 async def respell(store: Store, topic: str) -> Spelling | None:

@@ -241,6 +241,23 @@ class SearchStore(StoreBase):
                     counts[term] = counts.get(term, 0) + count
         return counts
 
+    async def term_rows(self, terms: Iterable[str]) -> dict[str, int]:
+        """How many rows of the searched indexes hold each index term (0 for none)."""
+        counts = dict.fromkeys(terms, 0)
+        async with self._reading(None) as conn:
+            for name in self._VOCABULARY_INDEXES:
+                vocab = f"vocab_{name}"
+                await conn.execute(
+                    f'CREATE VIRTUAL TABLE IF NOT EXISTS temp."{vocab}" '
+                    f"USING fts5vocab(main, '{name}', 'row')"
+                )
+                for term in counts:
+                    rows = await conn.execute_fetchall(
+                        f'SELECT doc FROM temp."{vocab}" WHERE term = ?', (term,)
+                    )
+                    counts[term] += sum(row[0] for row in rows)
+        return counts
+
     async def feed_languages(self) -> dict[int, str | None]:
         """Each feed's language as stored (its `<language>`, or the one detected at import)."""
         rows = await self.fetchall("SELECT id, language FROM feeds")
