@@ -170,7 +170,8 @@ def _nonempty(variants: dict[str, list[str]]) -> dict[str, list[str]]:
 
 async def word_weights(store: Store, words: Sequence[str]) -> dict[str, float]:
     """How distinctive each word is in the catalogue: 1 / ln(2 + rows holding its index
-    term), so a rare word weighs most and "learning" in a machine-learning show little. Read from the vocabulary (cached per catalogue generation)."""
+    term), so a rare word weighs most and "learning" in a machine-learning show little.
+    Read from the vocabulary (cached per catalogue generation)."""
     forms = await _word_forms(store)
     terms = {w: index_term(fold(w)) for w in words}
     missing = [t for t in set(terms.values()) if t not in forms.rows]
