@@ -350,13 +350,16 @@ def guests(detail: EpisodeDetail) -> list[str]:
 def episode_card(detail: EpisodeDetail) -> discord.Embed:
     """The `/episode` card: linked title, number, date, duration, summary, guests, chapters."""
     episode = detail.episode
+    badge = _badge(episode)
+    # The Episode field shows the number: the title does not repeat it ("12: …" → "…").
+    title = short_title(episode) if badge else episode.title
     embed = discord.Embed(
-        title=literal(episode.title, EMBED_TITLE_LIMIT),
+        title=literal(title, EMBED_TITLE_LIMIT),
         url=_episode_url(episode, EMBED_URL_LIMIT),
         description=literal(card_summary(detail.notes_text), SUMMARY_LIMIT + 100) or None,
         colour=ACCENT,
     )
-    if badge := _badge(episode):  # an unnumbered episode has none: no "Episode: Episode"
+    if badge:  # an unnumbered episode has none: no "Episode: Episode"
         embed.add_field(name="Episode", value=literal(badge, 200), inline=True)
     if date := discord_date(episode.published_at):
         embed.add_field(name="Published", value=date, inline=True)

@@ -188,7 +188,7 @@ def test_short_title_drops_the_type_the_badge_shows(title, kind, short):
 
 def test_card_shows_title_link_number_date_length_guests_and_chapters():
     embed = render.episode_card(detail())
-    assert embed.title == "12: Zoë Harlan-Miyata on Infinitely Wide Neural Networks"
+    assert embed.title == "Zoë Harlan-Miyata on Infinitely Wide Neural Networks"  # #12 below
     assert embed.url == "https://example.com/episodes/12"
     fields = {f.name: f.value for f in embed.fields}
     assert fields["Episode"] == "#12"
@@ -542,6 +542,26 @@ def test_a_label_that_only_repeats_the_title_is_dropped():
 def test_a_label_the_title_starts_with_is_shown_once():
     episode = summary(title="E7: Roots and shoots", number=None, number_label="E7")
     assert render.episode_heading(episode) == "E7 · Roots and shoots"
+
+
+@pytest.mark.parametrize(
+    ("title", "number", "shown"),
+    [
+        ("12: Moths at night", 12, "Moths at night"),
+        ("#12 Moths at night", 12, "Moths at night"),
+        ("Ep. 12 – Moths at night", 12, "Moths at night"),
+        ("Episode 12 - Moths at night", 12, "Moths at night"),
+        ("Folge 12: Nachtfalter", 12, "Nachtfalter"),
+        ("13: Moths at night", 12, "13: Moths at night"),  # another number: the feed's words
+        ("1984: the year of the moth", None, "1984: the year of the moth"),
+        ("12 Monkeys, reviewed", 12, "12 Monkeys, reviewed"),  # a number that is the title
+    ],
+)
+def test_the_card_title_does_not_repeat_the_number_its_episode_field_shows(title, number, shown):
+    embed = render.episode_card(detail(episode=summary(title=title, number=number)))
+    assert embed.title == shown
+    fields = {f.name: f.value for f in embed.fields}
+    assert fields.get("Episode") == (f"#{number}" if number is not None else None)
 
 
 def test_an_unnumbered_episode_card_has_no_episode_episode_field():
