@@ -195,6 +195,10 @@ class Importer:
             updated=updated,
         )
         await self._store.set_state(boilerplate.state_key(feed_id), json.dumps(learned))
+        # What search reads of the notes: without that boilerplate, for every episode of the
+        # feed (a line becomes boilerplate as it recurs: older episodes change too).
+        searched = await asyncio.to_thread(_search_notes, writes, learned)
+        await self._store.save_search_notes(feed_id, searched)
         clock.lap("store")
         # Related episodes are derived data: only the new and updated ones (and the lists
         # they can enter) are recomputed, unless the import changed much of the feed.
@@ -370,6 +374,16 @@ def _prepare(body: bytes, source: str) -> tuple[ParsedFeed, list[EpisodeWrite]]:
             continue
         writes[key] = _episode_write(episode, key, number, feed, text, inferred)
     return feed, list(writes.values())
+
+
+def _search_notes(writes: list[EpisodeWrite], learned: dict[str, int]) -> dict[str, str | None]:
+    """By episode key, the notes search reads: without the feed's boilerplate and ad
+    markers (bot/common/boilerplate.py), or None when there is none to take out."""
+    found: dict[str, str | None] = {}
+    for write in writes:
+        content, changed = boilerplate.content_and_changed(write.notes_text, learned)
+        found[write.key] = content if changed else None
+    return found
 
 
 def _inferred_guests(feed: ParsedFeed, notes: list[str]) -> list[list[Person]]:

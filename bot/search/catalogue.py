@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -423,7 +424,7 @@ class Catalogue:
             if expression is None:
                 continue
             found, stopped = await self._moments(
-                expression, None if loose else plan.phrase, scope, episode_id, limit
+                expression, None if loose else plan.phrase, scope, episode_id, limit, plan.terms
             )
             cut = stopped if stopped is not None else cut
             if len(plans) == 1:
@@ -446,6 +447,7 @@ class Catalogue:
         scope: Scope,
         episode_id: int | None,
         limit: int,
+        terms: tuple[str, ...] = (),
     ) -> tuple[list[tuple[FtsHit, MatchTier]], float | None]:
         """One expression's moments, ranked: phrase matches before the others; within
         each, timed sources in `_KIND_ORDER`, each by bm25; episode-level matches last.
@@ -469,9 +471,16 @@ class Catalogue:
         timed: list[tuple[FtsHit, MatchTier]] = []
         # Timed moments: chapters and note passages (with soundbites) in one statement,
         # transcript passages in another; `_KIND_ORDER` ranks them at equal precision.
-        for source in (self._store.timed_hits, self._store.transcript_hits):
+        for source in ("timed", "transcript"):
             try:
-                hits = await source(expression, scope, episode_id=episode_id, limit=wanted)
+                if source == "timed":
+                    hits: Sequence[FtsHit | TranscriptMoment] = await self._store.timed_hits(
+                        expression, scope, episode_id=episode_id, limit=wanted
+                    )
+                else:  # with the topic's words: segment scoring
+                    hits = await self._store.transcript_hits(
+                        expression, scope, episode_id=episode_id, limit=wanted, terms=terms
+                    )
             except QueryTooSlow as stopped:
                 cut = stopped.budget
                 continue

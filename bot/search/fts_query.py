@@ -92,6 +92,7 @@ class QueryPlan:
     all: str
     phrase: tuple[str, ...] | None
     any: str | None
+    terms: tuple[str, ...] = ()  # one expression per word (with its forms)
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,15 +130,16 @@ class SearchText:
         if not self.words:
             return None
         forms = variants or {}
+        terms = tuple(_group(w, forms.get(w, ())) for w in self.words)
         if len(self.words) == 1 and len(self.phrase) <= 1:
-            return QueryPlan(_group(self.words[0], forms.get(self.words[0], ())), None, None)
+            return QueryPlan(terms[0], None, None, terms)
         # FTS5 joins a parenthesised group to the rest only with an explicit AND.
-        every = (" AND " if forms else " ").join(_group(w, forms.get(w, ())) for w in self.words)
+        every = (" AND " if forms else " ").join(terms)
         loose = None
         if len(self.words) > 1 and not self.only_common_words:
             # "the OR who" would match everything: common words never stand alone.
-            loose = " OR ".join(_group(w, forms.get(w, ())) for w in self.words)
-        return QueryPlan(every, self.phrase, loose)
+            loose = " OR ".join(terms)
+        return QueryPlan(every, self.phrase, loose, terms)
 
 
 def _group(word: str, variants: Sequence[str]) -> str:

@@ -248,6 +248,23 @@ class CatalogueStore(StoreBase):
                 await enqueue_announcements(db, new_ids, timestamp)
         return new_ids
 
+    async def save_search_notes(self, feed_id: int, notes: dict[str, str | None]) -> int:
+        """Set what search reads of each episode's notes (by episode key; None: the notes
+        as they are), where it changed; returns how many episodes changed. The full-text
+        index follows by trigger (migration 0010)."""
+        rows = await self.fetchall(
+            "SELECT id, key, search_notes FROM episodes WHERE feed_id = ?", (feed_id,)
+        )
+        changes = [
+            (notes[row["key"]], row["id"])
+            for row in rows
+            if row["key"] in notes and notes[row["key"]] != row["search_notes"]
+        ]
+        if changes:
+            async with self.transaction() as db:
+                await db.executemany("UPDATE episodes SET search_notes = ? WHERE id = ?", changes)
+        return len(changes)
+
     # ------------------------------------------------------------------ export
 
     async def export_rows(self) -> AsyncIterator[dict[str, Any]]:

@@ -1,8 +1,9 @@
 """How the moments query ranks the passages it reads: pure functions over FTS5
 `highlight()` text (stdlib only), private to the store's SQL engine.
 
-`passage_score` scores a highlighted passage, `collapse_nearby` keeps one hit per minute,
-and `trim_quote` cuts a passage down around its first highlight.
+`passage_score` scores a highlighted passage, `segment_score` weighs it with its
+neighbours, `collapse_nearby` keeps one hit per minute, and `trim_quote` cuts a passage
+down around its first highlight.
 """
 
 from __future__ import annotations
@@ -55,6 +56,39 @@ def passage_score(text: str, term_count: int, start: str, end: str) -> float:
             best = max(best, run)
         together = 1.0 if best >= min(term_count, len(matched)) and len(matched) > 1 else 0.4
     return round(coverage * coverage * (0.55 * together + 0.45 * density), 6)
+
+
+# A passage's segment: its neighbours (ids are consecutive in an episode) that start at
+# most this many seconds before or after it (untimed passages: SEGMENT_REACH on each side).
+SEGMENT_SECONDS = 75.0
+SEGMENT_REACH = 3
+
+
+def segment_score(
+    own: float, held: dict[int, tuple[float | None, set[int]]], rowid: int, term_count: int
+) -> float:
+    """A passage's score with its neighbours: `held` maps the episode's passage ids to
+    their start and the indexes of the topic's terms each holds. The segment (neighbours
+    within SEGMENT_SECONDS) scores by how much of the topic it holds between its passages
+    (squared, as `passage_score`'s coverage) and how many of them speak of it (support,
+    up to four); the passage keeps its own score (`own`, from `passage_score`), weighed by
+    that support: a passing mention alone keeps 0.7 of it, one inside a discussion all.
+    """
+    centre = held.get(rowid)
+    start = centre[0] if centre else None
+    speaking = []
+    for other in range(rowid - SEGMENT_REACH, rowid + SEGMENT_REACH + 1):
+        entry = held.get(other)
+        if entry is None:
+            continue
+        if start is not None and entry[0] is not None and abs(entry[0] - start) > SEGMENT_SECONDS:
+            continue
+        speaking.append(entry[1])
+    covered: set[int] = set().union(*speaking) if speaking else set()
+    coverage = min(1.0, len(covered) / max(1, term_count))
+    support = min(1.0, len(speaking) / 4)
+    segment = 0.6 * coverage * coverage * support
+    return round(max(own * (0.7 + 0.3 * support), segment), 6)
 
 
 def collapse_nearby(

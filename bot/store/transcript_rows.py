@@ -46,7 +46,12 @@ from bot.models.episode_views import HIGHLIGHT_END, HIGHLIGHT_START
 from bot.models.parsed_feed import TranscriptRef
 from bot.models.transcript_passage import Passage
 from bot.store.base import StoreBase, now, visible_feeds
-from bot.store.passage_ranking import collapse_nearby, passage_score, trim_quote
+from bot.store.passage_ranking import (
+    collapse_nearby,
+    passage_score,
+    segment_score,
+    trim_quote,
+)
 
 if TYPE_CHECKING:
     from bot.store.episode_reads import Scope
@@ -58,6 +63,10 @@ QUOTE_WIDTH = 220  # visible characters of a quote (Discord embed fields allow 1
 _ROWS_PER_EPISODE = 400  # a 4-hour episode saying a word every minute still fits
 _SCORE_ON_LOOP = 200  # passages scored on the event loop at most; more in a worker thread
 _MIN_CANDIDATE_EPISODES = 8
+# A sponsor read runs about this long from its first marked passage ("this episode is
+# brought to you by…"); a last ad chapter is taken to run this long.
+SPONSOR_READ = 75.0
+AD_CHAPTER = 120.0
 
 # The expression that builds an episode's document for transcript_episodes_fts. Inserts
 # and deletes must use the same text (the index is contentless): always this expression.
@@ -401,12 +410,23 @@ class TranscriptStore(StoreBase):
         )
 
     async def transcript_hits(
-        self, expression: str, scope: Scope, *, episode_id: int | None = None, limit: int = 25
+        self,
+        expression: str,
+        scope: Scope,
+        *,
+        episode_id: int | None = None,
+        limit: int = 25,
+        terms: Sequence[str] = (),
     ) -> list[TranscriptMoment]:
         """`topic_moments` for one FTS5 expression built by `bot.search.fts_query` (one match
         tier: phrase, all words or any word) within a `Scope`: the shape of the other
         /when sources (`chapter_hits`, `passage_hits`). The moments carry
-        `kind="transcript"` and the speaker."""
+        `kind="transcript"` and the speaker.
+
+        `terms`, one FTS5 expression per word of the topic (with its forms), turn on
+        segment scoring: a stretch of neighbouring passages that holds the topic between
+        them counts (`passage_ranking.segment_score`), so a topic discussed over several
+        passages beats a passing mention of all its words in one."""
         where, params = scope.sql("e.feed_id")
         return await self._moments(
             [expression],
@@ -417,6 +437,7 @@ class TranscriptStore(StoreBase):
             limit=limit,
             per_episode=2,
             marks=(HIGHLIGHT_START, HIGHLIGHT_END),
+            terms=list(terms),
         )
 
     async def _moments(
@@ -430,6 +451,7 @@ class TranscriptStore(StoreBase):
         limit: int,
         per_episode: int,
         marks: tuple[str, str],
+        terms: list[str] | None = None,
     ) -> list[TranscriptMoment]:
         where, params = scope
         if limit <= 0:
@@ -454,7 +476,10 @@ class TranscriptStore(StoreBase):
             candidates = await self._candidate_episodes(
                 episode_queries, where, params, max(wanted, _MIN_CANDIDATE_EPISODES)
             )
-        found = await self._best_passages(candidates, passage_queries, term_count, marks)
+        ads = await self._ad_spans([c.episode_id for c in candidates])
+        found = await self._best_passages(candidates, passage_queries, term_count, marks, ads)
+        if terms and len(terms) > 1:
+            await self._score_segments(candidates, found, terms, marks, ads)
         moments: list[TranscriptMoment] = []
         for candidate in candidates:
             best = collapse_nearby(
@@ -522,16 +547,117 @@ class TranscriptStore(StoreBase):
         )
         return int(row[0]) if row else 0
 
+    async def _score_segments(
+        self,
+        candidates: list[_Candidate],
+        found: dict[int, list[TranscriptMoment]],
+        terms: list[str],
+        marks: tuple[str, str],
+        ads: dict[int, list[tuple[float, float]]],
+    ) -> None:
+        """Segment scoring, in place: which of the topic's `terms` each passage of the
+        candidate episodes holds is read from the index (rowids only, no highlight: cheap
+        even for a common word), every found passage is re-scored with its neighbours
+        (`segment_score`), and the centre of each episode's best segment joins them
+        (highlighted for any of the terms), to be kept if it ranks among the best."""
+        arms, params = [], []
+        for candidate in candidates[:_SEGMENT_EPISODES]:
+            for index, term in enumerate(terms):
+                arms.append(_TERM_ROWS)
+                params += [candidate.episode_id, index, term]
+                params += [candidate.first_id, candidate.last_id, _ROWS_PER_EPISODE]
+        rows = await self.fetchall(" UNION ALL ".join(arms), params, budget=self.search_budget)
+        held: dict[int, dict[int, tuple[float | None, set[int]]]] = {}
+        for episode, index, rowid, start in rows:
+            held.setdefault(episode, {}).setdefault(rowid, (start, set()))[1].add(index)
+        centres: list[tuple[int, int, float]] = []
+        for episode, passages in held.items():
+            moments = found.get(episode, [])
+            for position, moment in enumerate(moments):
+                moments[position] = replace(
+                    moment,
+                    score=segment_score(moment.score, passages, moment.passage_id, len(terms)),
+                )
+            best = max(passages, key=lambda rowid: segment_score(0.0, passages, rowid, len(terms)))
+            score = segment_score(0.0, passages, best, len(terms))
+            # A candidate beside the found passages: the episode's best few are kept.
+            if score > 0 and all(m.passage_id != best for m in moments):
+                centres.append((episode, best, score))
+        if not centres:
+            return
+        any_term = " OR ".join(terms)
+        arms, params = [], []
+        for episode, rowid, _ in centres:
+            arms.append(_PASSAGES_IN_RANGE)
+            params += [*marks, any_term, rowid, rowid, episode, 1]
+        scores = {rowid: score for _, rowid, score in centres}
+        for row in await self.fetchall(" UNION ALL ".join(arms), params, budget=self.search_budget):
+            if row["sponsor"] or _inside(row["start"], ads.get(row["episode_id"])):
+                continue
+            found.setdefault(row["episode_id"], []).append(
+                TranscriptMoment(
+                    row["episode_id"],
+                    row["id"],
+                    row["start"],
+                    row["end"],
+                    row["speaker"],
+                    row["text"],
+                    scores[row["id"]],
+                )
+            )
+
+    async def _ad_spans(self, episode_ids: list[int]) -> dict[int, list[tuple[float, float]]]:
+        """The stretches of these episodes that are ads, in seconds: their ad chapters
+        (to the next chapter), and the sponsor reads of their transcripts (the passages
+        migration 0010 marks `sponsor`, a read running from its first mark to
+        SPONSOR_READ seconds past its last). One statement, on a partial index."""
+        if not episode_ids:
+            return {}
+        marks = ", ".join("?" * len(episode_ids))
+        rows = await self.fetchall(
+            f"""SELECT episode_id, start, next_start, 'chapter' AS source FROM (
+                    SELECT episode_id, kind, start,
+                           lead(start) OVER (PARTITION BY episode_id ORDER BY position)
+                               AS next_start
+                    FROM chapters WHERE episode_id IN ({marks}))
+                WHERE kind = 'ad'
+                UNION ALL
+                SELECT episode_id, start, NULL, 'read' FROM transcript_passages
+                WHERE episode_id IN ({marks}) AND sponsor AND start IS NOT NULL
+                ORDER BY 1, 2""",
+            [*episode_ids, *episode_ids],
+            budget=self.search_budget,
+        )
+        spans: dict[int, list[tuple[float, float]]] = {}
+        for row in rows:
+            start = float(row["start"])
+            if row["source"] == "chapter":
+                end = row["next_start"] if row["next_start"] is not None else start + AD_CHAPTER
+                spans.setdefault(row["episode_id"], []).append((start, float(end)))
+                continue
+            episode = spans.setdefault(row["episode_id"], [])
+            last = episode[-1] if episode else None
+            if last is not None and start <= last[1]:
+                # The read's closing call to action ("use the code…"): the same read.
+                episode[-1] = (last[0], max(last[1], start + SPONSOR_READ / 2))
+            else:
+                episode.append((start, start + SPONSOR_READ))
+        return spans
+
     async def _best_passages(
         self,
         candidates: list[_Candidate],
         queries: list[str],
         term_count: int,
         marks: tuple[str, str],
+        ads: dict[int, list[tuple[float, float]]] | None = None,
     ) -> dict[int, list[TranscriptMoment]]:
         """Stage 2: the matching passages of each candidate episode, scored; one statement
         for all the episodes (a seek into each one's id range). Episodes with no passage
-        matching the first query try the next, if any."""
+        matching the first query try the next, if any. Passages inside an ad (`ads`, by
+        episode: ad chapters and sponsor reads) are left out: a mattress read does not
+        answer "sleep"."""
+        ads = ads or {}
         start_mark, end_mark = marks
         found: dict[int, list[TranscriptMoment]] = {}
         waiting = list(candidates)
@@ -554,6 +680,8 @@ class TranscriptStore(StoreBase):
 
             def score(rows: list[aiosqlite.Row] = rows) -> None:
                 for row in rows:
+                    if row["sponsor"] or _inside(row["start"], ads.get(row["episode_id"])):
+                        continue
                     found.setdefault(row["episode_id"], []).append(
                         TranscriptMoment(
                             row["episode_id"],
@@ -588,12 +716,21 @@ class _Candidate:
 # a seek into the passage index, so this costs the episode's matches, not the catalogue's.
 _PASSAGES_IN_RANGE = """
     SELECT * FROM (
-        SELECT p.episode_id, p.id, p.start, p.end, p.speaker,
+        SELECT p.episode_id, p.id, p.start, p.end, p.speaker, p.sponsor,
                highlight(transcript_fts, 0, ?, ?) AS text
         FROM transcript_fts JOIN transcript_passages p ON p.id = transcript_fts.rowid
         WHERE transcript_fts MATCH ? AND transcript_fts.rowid BETWEEN ? AND ?
               AND p.episode_id = ?
         LIMIT ?)"""
+# Which passages of one episode hold one term of the topic: rowids only (a member of a
+# UNION ALL, one per episode and term), for segment scoring.
+_TERM_ROWS = """
+    SELECT * FROM (
+        SELECT ? AS episode_id, ? AS term, f.rowid, p.start
+        FROM transcript_fts f JOIN transcript_passages p ON p.id = f.rowid
+        WHERE transcript_fts MATCH ? AND f.rowid BETWEEN ? AND ? LIMIT ?)"""
+# Episodes whose segments are scored: the best ranked (the list shows few others).
+_SEGMENT_EPISODES = 8
 _QUOTED_TERM = re.compile(r'"(?:[^"]|"")+"')
 # A parenthesised group of a word's forms (`("w" OR "v" OR "s" *)`): one term of the topic.
 _TERM_GROUP = re.compile(r'\((?:[^()"]|"(?:[^"]|"")*")*\)')
@@ -606,6 +743,10 @@ def _term_count(expression: str) -> int:
 
 
 _QUOTED_TEXT = re.compile(r'"((?:[^"]|"")+)"')
+
+
+def _inside(start: float | None, spans: list[tuple[float, float]] | None) -> bool:
+    return start is not None and spans is not None and any(a <= start < b for a, b in spans)
 
 
 def _quoted(word: str) -> str:

@@ -49,7 +49,7 @@ SWIFT_FACTS = (
 )
 
 
-async def test_a_search_found_only_in_an_ad_comes_after_the_real_matches(tmp_path):
+async def test_a_search_never_finds_an_episode_by_its_ad(tmp_path):
     ad = "Tonight's rest is on Driftwood Mattresses: better sleep, delivered to your door."
     items = [
         Item(f"{topic.title()}", f"n{n}", number=n, days=n, notes=f"{text}\n{ad}")
@@ -69,10 +69,14 @@ async def test_a_search_found_only_in_an_ad_comes_after_the_real_matches(tmp_pat
     async with await Store.open(path) as store:
         hits = await Catalogue(store).search("sleep", guild_id=None)
     titles = [h.episode.title for h in hits]
-    # "Swifts" holds the word in its own notes; the others only in the ad (which its
-    # shorter notes would otherwise rank first: bm25 favours short documents).
-    assert titles[0] == "Swifts"
-    assert set(titles[1:]) == {"Owls", "Moths", "Bats"}
+    # "Swifts" holds the word in its own notes; the others only in the ad, which the
+    # index leaves out (migration 0010): they are not found at all.
+    assert titles == ["Swifts"]
+    async with await Store.open(path) as store:
+        moments = await Catalogue(store).when("mattresses", guild_id=None)
+        stored = await store.fetchall("SELECT notes_text FROM episodes")
+    assert moments == []
+    assert all("Driftwood Mattresses" in row[0] for row in stored)  # the notes, unchanged
 
 
 async def test_a_feeds_learned_boilerplate_goes_with_the_feed(tmp_path):

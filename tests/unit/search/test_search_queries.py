@@ -34,11 +34,20 @@ def test_words_become_all_words_with_the_phrase_first_then_any_word():
         all='"learning" "rates"',
         phrase=("learning", "rates"),
         any='"learning" OR "rates"',
+        terms=('"learning"', '"rates"'),
     )
 
 
 def test_one_word_is_just_that_word():
-    assert SearchText.parse("Warmup").plan() == QueryPlan('"warmup"', None, None)
+    assert SearchText.parse("Warmup").plan() == QueryPlan('"warmup"', None, None, ('"warmup"',))
+
+
+def test_a_word_with_forms_is_one_group_of_them():
+    plan = SearchText.parse("Tastaturen bauen").plan({"tastaturen": ["tastatur"]})
+    assert plan is not None
+    assert plan.all == '("tastaturen" OR "tastatur") AND "bauen"'
+    assert plan.any == '("tastaturen" OR "tastatur") OR "bauen"'
+    assert plan.terms == ('("tastaturen" OR "tastatur")', '"bauen"')
 
 
 def test_stopwords_are_dropped_but_kept_inside_a_phrase():

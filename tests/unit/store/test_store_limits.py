@@ -56,8 +56,10 @@ def dolor_file(tmp_path_factory) -> Path:
     """Five ordinary episodes that say "dolor" once, and one whose notes say nothing else
     (the newest)."""
     folder = tmp_path_factory.mktemp("dolor")
+    # Each its own sentence: a line on every episode would be boilerplate, not searched.
+    words = ["consectetur", "adipiscing", "elit", "tempor", "incididunt"]
     items = [
-        Item(f"Episode {n}", f"e{n}", notes=f"Lorem ipsum dolor sit amet, part {n}.", days=n)
+        Item(f"Episode {n}", f"e{n}", notes=f"Lorem ipsum dolor {words[n - 1]}.", days=n)
         for n in range(1, 6)
     ]
     items.append(Item("Nothing but dolor", "spam", notes=DOLOR, days=10))
