@@ -86,8 +86,8 @@ async def test_a_store_from_before_the_migration_searches_its_notes_until_reimpo
     )
     raw.execute(
         """INSERT INTO episodes (id, feed_id, key, title, notes_text, content_hash,
-               first_seen_at, updated_at)
-           VALUES (1, 1, 'k', 'Owls', 'Owls hunt at night. Sponsored by Driftwood beds.', 'h', 0, 0)"""
+               first_seen_at, updated_at) VALUES (1, 1, 'k', 'Owls', ?, 'h', 0, 0)""",
+        ("Owls hunt at night. Sponsored by Driftwood beds.",),
     )
     raw.executemany(
         "INSERT INTO chapters (episode_id, position, start, title, source, kind) "
