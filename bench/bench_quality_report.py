@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import re
 import sqlite3
 import sys
@@ -41,8 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bot.common import boilerplate
 from bot.ingest.fetch import Fetcher
 from bot.ingest.importer import Importer
-from bot.models.related_types import Document
-from bot.related.scoring import document_terms, refresh_feed
+from bot.related.scoring import refresh_feed
 from bot.search.catalogue import Catalogue
 from bot.search.fts_query import STOPWORDS, fold
 from bot.search.lookup_cache import lookup_cache
@@ -69,7 +69,7 @@ FILLERS = frozenset(
     able add bad big bit better call come could end feel give good great hard help keep
     kind left let lot might need new next nice old part plus put real send set show skip
     start still stuff sure take thing think time today try turn use want way week well
-    what whole work year
+    what whole work year episode episodes edition special teaser trailer bonus part
     """.split()  # noqa: SIM905
 )
 _CONTRACTION = re.compile(r"['’](?:ll|re|ve|d|m|s|t)$|n['’]t$", re.I)
@@ -184,9 +184,10 @@ async def report(limit: int | None, kept: Path | None, rescore: bool) -> None:
                     )
                     slots += len(related)
                     listed = {item.episode.id for item in related}
+                    # as many as the list can hold: 5 slots for 9 such others is no miss
                     others = subjects.get(episode_id, set())
-                    subject_pairs += len(others)
-                    subject_listed += len(others & listed)
+                    subject_pairs += min(len(others), RELATED_SLOTS)
+                    subject_listed += min(len(others & listed), RELATED_SLOTS)
                     for item in related:
                         all_reasons.update(item.shared_terms[:3])
                         if item.episode.feed_id == feed_id:
@@ -266,7 +267,8 @@ async def report(limit: int | None, kept: Path | None, rescore: bool) -> None:
     print(
         f"Episodes sharing a title or chapter-title phrase with at most {SUBJECT_MAX - 1}"
         f" others of their show: {subject_listed} of {subject_pairs} such others listed"
-        f" by /related ({100 * subject_listed / max(1, subject_pairs):.0f}%)."
+        f" by /related ({100 * subject_listed / max(1, subject_pairs):.0f}%; at most"
+        f" {RELATED_SLOTS} an episode)."
     )
     print()
     print(learning_time())
@@ -299,18 +301,46 @@ def feed_segments(raw: sqlite3.Connection) -> dict[int, frozenset[str]]:
     return {feed_id: frozenset(keys) for feed_id, keys in found.items()}
 
 
+_TITLE_RUN = re.compile(r"[^\w \t'’-]+")
+_TITLE_WORD = re.compile(r"[^\W\d_][^\W_]*(?:['’-][^\W_]+)*")
+# Function words of the feeds' other languages, as written ("für andere" is no subject).
+FUNCTION_WORDS = frozenset(
+    """
+    für über wer wen wem vom beim zum zur andere anderen eigene kleine große sollte kann
+    mehr unser unsere dich dir mich uns ihr ihre seine diese dieser jeder alle etwas
+    dann weil warum ohne gegen durch wird werden hat haben sind aber wenn dass nur
+    man geht gibt deine dein meine mein welche eines einer einem
+    avec sans sont mais comme cette pero como más muy sobre también och eller inte
+    """.split()  # noqa: SIM905
+)
+
+
+def title_phrases(text: str) -> set[str]:
+    """Two adjacent words of a title, neither a stopword, a filler or shorter than 3
+    letters, never across punctuation: the report's own reading of a subject."""
+    found = set()
+    for run in _TITLE_RUN.split(text):
+        words = [w.lower() for w in _TITLE_WORD.findall(run)]
+        for a, b in itertools.pairwise(words):
+            if all(
+                len(w) >= 3 and w not in STOPWORDS and w not in FILLERS and w not in FUNCTION_WORDS
+                for w in (a, b)
+            ):
+                found.add(fold(f"{a} {b}"))
+    return found
+
+
 def feed_subjects(raw: sqlite3.Connection) -> dict[int, set[int]]:
     """Per episode, the others of its show that share a two-word phrase of its title or
     chapter titles which at most `SUBJECT_MAX` episodes of the show have."""
-    chapters: dict[int, list[str]] = {}
+    texts: dict[int, list[str]] = {}
     for episode_id, title in raw.execute("SELECT episode_id, title FROM chapters"):
-        chapters.setdefault(episode_id, []).append(title)
+        texts.setdefault(episode_id, []).append(title)
     having: dict[tuple[int, str], set[int]] = {}
     for episode_id, feed_id, title in raw.execute("SELECT id, feed_id, title FROM episodes"):
-        doc = Document(episode_id, feed_id, title, chapters.get(episode_id, []), "")
-        for key in document_terms(doc):
-            if " " in key:
-                having.setdefault((feed_id, key), set()).add(episode_id)
+        for text in (title, *texts.get(episode_id, ())):
+            for phrase in title_phrases(text):
+                having.setdefault((feed_id, phrase), set()).add(episode_id)
     found: dict[int, set[int]] = {}
     for episodes in having.values():
         if 2 <= len(episodes) <= SUBJECT_MAX:

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import heapq
+import json
 import logging
 import math
 import re
@@ -57,12 +58,28 @@ REASON_TERMS = 3  # shared terms shown as the reason
 # A guest on this many of one feed's episodes is a regular (a panelist tagged as a guest),
 # and no reason to link episodes: every other episode of theirs would be "related".
 REGULAR_GUEST_EPISODES = 6
+REGULAR_GUEST_SHARE = 0.15  # ... or on this share of a feed's episodes (4 at least)
 # Two episodes of a feed whose titles or chapter titles share a phrase of two meaningful
 # words ("Apache Mesos", "weight decay") are about the same subject: linked for it, with
 # the phrase as the first reason — when the phrase is in few of the feed's signatures
 # (a recurring segment or series name is in many).
 SUBJECT_BONUS = 0.3
 SUBJECT_MAX_EPISODES = 12
+SUBJECT_RESERVE = 6  # such phrases kept in a signature beyond its SIGNATURE_SIZE terms
+# Another show's episode is listed only for a shared real guest (a full name) or a shared
+# subject: a phrase of both episodes' titles or chapter titles, prominent in both
+# signatures (this weight at least, of 1) and on few episodes of either show. A shared
+# word, first name or a similarity of prose is no reason to leave the show.
+CROSS_SUBJECT_WEIGHT = 0.15
+# A chapter title (or its part before ":"/" - ") on this share of a feed's episodes with
+# chapters (and at least SEGMENT_MIN of them) is a segment ("Housekeeping", "Pre-show",
+# "Listener mail"), whose words are no topic of that feed.
+SEGMENT_SHARE = 0.1
+SEGMENT_MIN = 3
+# Phrases every kind of show says, no subject.
+_GENERIC_PHRASES = frozenset(
+    ("deep dive", "sneak peek", "sneak peak", "happy birthday", "long term", "short term")
+)
 
 # How much a word counts, by where it appears.
 TITLE_WEIGHT = 3.0
@@ -86,7 +103,7 @@ _GENERIC = frozenset(
     announcement segment
     question questions answer answers special best live latest interview twitter call calls
     still skip might maybe we'll we're you'll i'm it's that's there's pre-show preshow
-    housekeeping sponsor sponsors feedback mailbag
+    housekeeping sponsor sponsors feedback mailbag topic topics chapter chapters
     """.split()  # noqa: SIM905
         # Dates in titles ("Bombcast 12 Feb", "Fredag 3 mars") link episodes by the calendar.
         + """
@@ -101,6 +118,40 @@ _GENERIC = frozenset(
     måndag tisdag onsdag torsdag fredag lördag söndag hur
     """.split()  # noqa: SIM905
     )
+)
+# Words that are no topic alone ("big", "send", "need"), though a phrase may hold one
+# ("Big Bang", "climate change"): verbs, adjectives and adverbs of any talk.
+_WEAK_ALONE_WORDS = """
+    able add added adds another around away bad big bigger biggest almost already always
+    work works worked working bit bits better best
+    ask asked asks become becomes bring brings call called came cause change come coming
+    could different does done during easy end ends enough ever every feel feels felt fine
+    give gives given giving gone good got hard help helps hold keep keeps kept kind knew
+    later least left less little long longer mean meant need needs never nice old once
+    own plus put puts rather ready real right run runs said same saw seem seems send sends
+    set sets shown side since small soon start started starts stay stop sure take takes
+    taken taking tell told took tried tries try trying turn turned turns use used uses
+    using want wanted wants whole wrong yet edition everybody anybody somebody else ago
+    boy girl guy guys man men woman women thing story stories season deep dive
+    bisschen mal halt eigentlich gibt geht heute immer wieder einfach genau viel viele
+    ganz schon dabei doch neue neuen neues
+"""
+# Function words of the other languages of podcast notes that STOPWORDS lacks, as written
+# (lower case, accents kept: "für" is one, "fur" is a topic): "für andere", "beim
+# Recruiting" are no phrases.
+_FUNCTION_WORDS = frozenset(
+    """
+    für über wer wen wem vom beim zum zur ans ins andere anderen anderer eigene eigenen
+    eigener kleine kleinen große großen grosse sollte sollten soll kann können könnte
+    muss müssen mehr weniger unser unsere unseren euch dich dir mich uns ihr ihre ihren
+    seine seinen diese dieser dieses diesem jeder jede jedes alle allem allen etwas
+    nichts dann weil warum ohne gegen durch zwischen wird werden wurde hat haben hatte
+    sind aber wenn dass nur wirklich welche welcher wieso weshalb jetzt hier dort sehr
+    gut gute guten neu richtig wichtig wichtige heißt
+    avec sans chez sont mais comme cette leur leurs très aussi tout tous toute
+    pero como más muy sobre también este esta estos todo todos cuando donde
+    och eller inte också efter utan vara hade eftersom
+    """.split()  # noqa: SIM905
 )
 _URL = re.compile(
     r"(?:https?://|www\.)\S+|\S+@\S+\.\w+|\b[\w.-]+\.(?:com|org|net|fm|io|dev|de|co|uk|ly|me|tv)"
@@ -138,6 +189,8 @@ _TLD = re.compile(r"\.(?:com|org|net|fm|io|dev|de|co|uk|ly|me|tv)\b", re.IGNOREC
 _RUN_BREAK = re.compile(r"[^\w \t'’-]+")
 _WORD = re.compile(r"[^\W\d_][^\W_]*(?:['’-][^\W_]+)*")
 _POSSESSIVE = re.compile(r"['’]s$")
+# "we'll", "didn't", "you've": a contraction is never a topic, whatever the pronoun.
+_CONTRACTION = re.compile(r"['’](?:ll|re|ve|d|m|t)$|n['’]t$")
 
 
 _KEYS: dict[str, str] = {}  # word -> key ("" when not meaningful); a vocabulary is small
@@ -159,12 +212,25 @@ def term_key(word: str) -> str:
     return key
 
 
+_WEAK_ALONE = frozenset(term_key(word) for word in _WEAK_ALONE_WORDS.split())
+
+
 def _meaningful_key(word: str) -> str:
     """`term_key(word)`, or "" for words that say nothing (cached: this runs per word)."""
     key = _KEYS.get(word)
     if key is None:
         key = term_key(word)
-        if len(key) < 3 or key in STOPWORDS or key in _GENERIC or key.isdigit():
+        lower = word.lower()
+        if (
+            lower in STOPWORDS  # "goes" is a stopword, its key "goe" is not; "für" is one
+            or lower in _GENERIC
+            or lower in _FUNCTION_WORDS
+            or len(key) < 3
+            or key in STOPWORDS
+            or key in _GENERIC
+            or key.isdigit()
+            or _CONTRACTION.search(key)
+        ):
             key = ""
         else:
             form = _POSSESSIVE.sub("", word)
@@ -192,21 +258,28 @@ def term_form(key: str) -> str:
 Counts = dict[str, float]  # term -> weighted count in one episode
 
 
-def document_keys(doc: Document, boiler: frozenset[str] = frozenset()) -> set[str]:
+def document_keys(
+    doc: Document, boiler: frozenset[str] = frozenset(), names: frozenset[str] = frozenset()
+) -> set[str]:
     """The distinct terms of an episode (what document frequencies count)."""
-    return set(document_terms(doc, boiler))
+    return set(document_terms(doc, boiler, names))
 
 
-def document_terms(doc: Document, boiler: frozenset[str] = frozenset()) -> Counts:
+def document_terms(
+    doc: Document, boiler: frozenset[str] = frozenset(), names: frozenset[str] = frozenset()
+) -> Counts:
     """Words of an episode weighted by where they appear, and the two-word phrases of
     its title and chapter titles (phrases of prose are mostly noise, and costly).
 
     `boiler`: the lines its feed repeats (bot/common/boilerplate.py), left out of the
-    notes — a sponsor read on a tenth of the episodes links them by the sponsor's name."""
+    notes — a sponsor read on a tenth of the episodes links them by the sponsor's name.
+    `names`: first names (`first_name_keys`), no term when capitalised ("Claire" links
+    nothing, "claire de lune" may), though a phrase may start with one ("Claire Evans"),
+    as it may with a word in `_WEAK_ALONE` ("big bang")."""
     counts: Counts = {}
-    _add_text(counts, doc.title, TITLE_WEIGHT)
+    _add_text(counts, doc.title, TITLE_WEIGHT, names)
     for chapter in doc.chapters:
-        _add_text(counts, chapter, CHAPTER_WEIGHT)
+        _add_text(counts, chapter, CHAPTER_WEIGHT, names)
     notes = boilerplate.learned_removed(doc.notes, boiler) if boiler else doc.notes
     if _maybe_boilerplate(notes):
         notes = "\n".join(line for line in notes.split("\n") if not _maybe_boilerplate(line))
@@ -214,11 +287,12 @@ def document_terms(doc: Document, boiler: frozenset[str] = frozenset()) -> Count
         notes = _URL.sub(" ", notes)
     # Counted per distinct word first (in C): notes are most of the text.
     keys = _KEYS
+    weak = _WEAK_ALONE
     for word, n in Counter(_WORD.findall(notes)).items():
         key = keys.get(word)
         if key is None:
             key = _meaningful_key(word)
-        if key:
+        if key and key not in weak and not (key in names and word[0].isupper()):
             counts[key] = counts.get(key, 0.0) + n * NOTES_WEIGHT
     return counts
 
@@ -228,12 +302,15 @@ def _maybe_boilerplate(text: str) -> bool:
     return any(marker in lowered for marker in _BOILERPLATE_MARKERS)
 
 
-def _add_text(counts: Counts, text: str, weight: float) -> None:
+def _add_text(
+    counts: Counts, text: str, weight: float, names: frozenset[str] = frozenset()
+) -> None:
     if "://" in text or "www." in text or "@" in text or _TLD.search(text):
         text = _URL.sub(" ", text)
     # Runs of words with nothing but spaces between them: phrases never cross punctuation.
     for run in _RUN_BREAK.split(text):
         previous = ""
+        previous_alone = False
         for word in _WORD.findall(run):
             key = _KEYS.get(word)
             if key is None:
@@ -241,18 +318,23 @@ def _add_text(counts: Counts, text: str, weight: float) -> None:
             if not key:
                 previous = ""
                 continue
-            counts[key] = counts.get(key, 0.0) + weight
-            if previous:
+            alone = key not in _WEAK_ALONE and not (key in names and word[0].isupper())
+            if alone:
+                counts[key] = counts.get(key, 0.0) + weight
+            if previous and (alone or previous_alone):
                 phrase = f"{previous} {key}"
                 counts[phrase] = counts.get(phrase, 0.0) + weight
-            previous = key
+            previous, previous_alone = key, alone
 
 
 def name_keys(names: Iterable[str]) -> frozenset[str]:
-    """The terms of names that say nothing about an episode: the show's title, its hosts."""
+    """The terms of names that say nothing about an episode: the show's title, its hosts;
+    and each name run together after a space (" giantbombcast"; no term starts with one),
+    for `_names_only`."""
     counts: Counts = {}
     for name in names:
         _add_text(counts, name, 1.0)
+        counts[" " + "".join(term_key(w) for w in _WORD.findall(name))] = 1.0
     return frozenset(counts)
 
 
@@ -276,7 +358,12 @@ def signature(
         weight = idf.get(key)
         if weight is None:
             frequency = max(df.get(key, 1), 1)
-            if key in exclude or is_boilerplate(frequency, episodes) or _names_only(key, exclude):
+            if (
+                key in exclude
+                or is_boilerplate(frequency, episodes)
+                or _names_only(key, exclude)
+                or key in _GENERIC_PHRASES
+            ):
                 weight = 0.0
             else:
                 weight = math.log(1 + episodes / frequency)
@@ -287,6 +374,18 @@ def signature(
                 tf = _TF[count] = 1 + math.log(count)
             scored.append((tf * weight, key))
     kept = heapq.nlargest(SIGNATURE_SIZE, scored)
+    if len(scored) > SIGNATURE_SIZE:
+        # A phrase of the titles few episodes share ("Apache Kafka") stays, however much
+        # else the notes say: it is what links the episodes on one subject.
+        floor = kept[-1][0]
+        kept += heapq.nlargest(
+            SUBJECT_RESERVE,
+            (
+                (weight, key)
+                for weight, key in scored
+                if weight < floor and " " in key and df.get(key, 1) <= SUBJECT_MAX_EPISODES
+            ),
+        )
     norm = math.sqrt(sum(weight * weight for weight, _ in kept)) or 1.0
     return {key: SignatureTerm(weight / norm, term_form(key)) for weight, key in kept}
 
@@ -306,6 +405,11 @@ class Candidate:
     def score(self) -> float:
         return self.similarity + GUEST_BONUS * min(len(self.people), 2)
 
+    def crosses_well(self) -> bool:
+        """Whether another show's episode has a link worth leaving the show for: a shared
+        guest with a full name, or a shared subject (see `score_in_memory`)."""
+        return bool(self.subjects) or any(len(name.split()) >= 2 for name in self.people)
+
 
 def reasons(candidate: Candidate) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The shared people, and the few shared terms worth showing, strongest first: not
@@ -313,12 +417,18 @@ def reasons(candidate: Candidate) -> tuple[tuple[str, ...], tuple[str, ...]]:
     name_words = {term_key(w) for name in candidate.people for w in _WORD.findall(name)}
     shown: list[tuple[str, str]] = []  # key, form
     subjects = [(_subject_key(form), form) for form in candidate.subjects]
+    # A phrase a fan recognises ("weight decay") before single words, each by weight.
     ranked = sorted(candidate.terms, key=lambda t: -t[0])[: REASON_TERMS * 4]
+    ranked.sort(key=lambda t: " " not in t[2])
     for _, form, key in [(0.0, form, key) for key, form in subjects] + ranked:
         parts = set(key.split(" "))
         if parts <= name_words:
             continue
         if any(parts <= set(other.split(" ")) for other, _ in shown):
+            continue
+        chained = _chain(shown, key, form)
+        if chained is not None:  # "domain driven" + "driven design": one subject
+            shown[chained[0]] = chained[1]
             continue
         absorbed = [i for i, (other, _) in enumerate(shown) if set(other.split(" ")) <= parts]
         if absorbed:  # the phrase takes the place of its first word shown
@@ -327,6 +437,23 @@ def reasons(candidate: Candidate) -> tuple[tuple[str, ...], tuple[str, ...]]:
         else:
             shown.append((key, form))
     return tuple(candidate.people), tuple(form for _, form in shown[:REASON_TERMS])
+
+
+def _chain(shown: list[tuple[str, str]], key: str, form: str) -> tuple[int, tuple[str, str]] | None:
+    """Where a phrase continues one shown ("domain driven" then "driven design"): its
+    place and the longer phrase, or None."""
+    if " " not in key:
+        return None
+    first, _, last = key.partition(" ")
+    first_form, _, last_form = form.partition(" ")
+    for i, (other, other_form) in enumerate(shown):
+        if " " not in other or len(other.split(" ")) > 3:
+            continue
+        if other.rsplit(" ", 1)[1] == first:
+            return i, (f"{other} {last}", f"{other_form} {last_form}")
+        if other.split(" ", 1)[0] == last:
+            return i, (f"{first} {other}", f"{first_form} {other_form}")
+    return None
 
 
 def _subject_key(form: str) -> str:
@@ -346,7 +473,10 @@ def best_lists(
     for candidate in candidates:
         if candidate.episode_id == episode_id or candidate.score <= 0:
             continue
-        (same if candidate.feed_id == feed_id else other).append(candidate)
+        if candidate.feed_id == feed_id:
+            same.append(candidate)
+        elif candidate.crosses_well():
+            other.append(candidate)
     rows = []
     for group in (same, other):
         group.sort(key=lambda c: (-c.score, -c.episode_id))
@@ -416,13 +546,11 @@ def score_in_memory(
                 sums[other] = sums.get(other, 0.0) + own * weight
             if " " in key:
                 # Phrases come from titles and chapter titles only (`document_terms`).
-                same_feed = [e for e, _, _ in posting if feed_of.get(e) == feed and e != target]
-                if 0 < len(same_feed) < SUBJECT_MAX_EPISODES:
-                    for other in same_feed:
-                        found = subjects.setdefault(other, [])
-                        if len(found) < 2:
-                            sums[other] = sums.get(other, 0.0) + SUBJECT_BONUS
-                        found.append(term.form)
+                for other in _subject_sharers(target, feed, own, posting, feed_of):
+                    found = subjects.setdefault(other, [])
+                    if len(found) < 2:
+                        sums[other] = sums.get(other, 0.0) + SUBJECT_BONUS
+                    found.append(term.form)
         sums.pop(target, None)
         same = [e for e in sums if feed_of[e] == feed]
         other_feeds = [e for e in sums if feed_of[e] != feed]
@@ -444,23 +572,60 @@ def score_in_memory(
     return Scores(found_all, shared)
 
 
+def _subject_sharers(
+    target: int,
+    feed: int,
+    own: float,
+    posting: Sequence[tuple[int, float, str]],
+    feed_of: dict[int, int],
+) -> list[int]:
+    """The episodes a phrase of the target's titles makes about the same subject: those
+    of its show when few of the show's episodes have it, and those of another show when
+    the phrase is prominent in both signatures and few of either show's episodes have it."""
+    per_feed = Counter(feed_of.get(e) for e, _, _ in posting)
+    if per_feed[feed] > SUBJECT_MAX_EPISODES:
+        return []
+    prominent = own >= CROSS_SUBJECT_WEIGHT
+    return [
+        other
+        for other, weight, _ in posting
+        if other != target
+        and (
+            feed_of.get(other) == feed
+            or (
+                prominent
+                and weight >= CROSS_SUBJECT_WEIGHT
+                and per_feed[feed_of.get(other)] <= SUBJECT_MAX_EPISODES
+            )
+        )
+    ]
+
+
 def add_guests(
     found: dict[int, dict[int, Candidate]],
     guests: dict[int, list[tuple[int, str]]],
     episodes_of: dict[int, list[tuple[int, int]]],
+    feed_sizes: dict[int, int] | None = None,
 ) -> None:
     """Add the shared guests to each target's candidates.
 
     `guests`: episode -> (person id, name) of its guests; `episodes_of`: person ->
-    (episode, feed) of every episode they are a guest on."""
+    (episode, feed) of every episode they are a guest on; `feed_sizes`: episodes of the
+    feeds whose size is known, where a guest on `REGULAR_GUEST_SHARE` of them is a
+    regular too. A one-word name ("Claire") is nobody two episodes can be said to share."""
+    sizes = feed_sizes or {}
     regulars = set()
     for person_id, credits in episodes_of.items():
         per_feed = Counter(feed for _, feed in credits)
-        if per_feed and max(per_feed.values()) >= REGULAR_GUEST_EPISODES:
+        if any(
+            n >= REGULAR_GUEST_EPISODES
+            or (feed in sizes and n >= max(4, REGULAR_GUEST_SHARE * sizes[feed]))
+            for feed, n in per_feed.items()
+        ):
             regulars.add(person_id)
     for target, candidates in found.items():
         for person_id, name in guests.get(target, ()):
-            if person_id in regulars:
+            if person_id in regulars or len(name.split()) < 2:
                 continue  # a panelist tagged as a guest: not what two episodes share
             for other, other_feed in episodes_of.get(person_id, ()):
                 if other == target:
@@ -532,8 +697,9 @@ class RelatedRefresh:
         if not full and updated_ids:
             docs = await store.related_documents(episode_ids=updated_ids)
             boiler = await feed_boilerplate(store, feed_id)  # as the terms were counted
+            words = await FeedWords.load(store, feed_id)
             before = await asyncio.to_thread(
-                lambda: {d.episode_id: document_keys(d, boiler) for d in docs}
+                lambda: {d.episode_id: document_keys(d, boiler, words.names) for d in docs}
             )
         return cls(store, feed_id, list(updated_ids), before, full)
 
@@ -551,8 +717,9 @@ class RelatedRefresh:
         changed_set = set(changed)
         docs = await store.related_documents(episode_ids=changed)
         boiler = await feed_boilerplate(store, feed_id)
+        words = await FeedWords.load(store, feed_id)
         counts = await asyncio.to_thread(
-            lambda: {d.episode_id: document_terms(d, boiler) for d in docs}
+            lambda: {d.episode_id: document_terms(d, boiler, words.names) for d in docs}
         )
         keysets = {episode_id: set(terms) for episode_id, terms in counts.items()}
         wanted = set().union(*keysets.values(), *self._before.values())
@@ -564,7 +731,7 @@ class RelatedRefresh:
             deltas.update(keys)
         df = {term: feed.df.get(term, 0) + deltas.get(term, 0) for term in wanted}
         episodes = feed.episodes + len(new_ids)
-        exclude = name_keys(await store.feed_names(feed_id))
+        exclude = name_keys(await store.feed_names(feed_id)) | words.segments
         signatures = await asyncio.to_thread(
             lambda: {
                 d.episode_id: signature(counts[d.episode_id], df, episodes, exclude) for d in docs
@@ -577,7 +744,7 @@ class RelatedRefresh:
         scores = score_in_memory(signatures, feed_of, postings, signatures)
         found = scores.found
         guests, episodes_of = await store.guests_of(list(signatures))
-        add_guests(found, guests, episodes_of)
+        add_guests(found, guests, episodes_of, {feed_id: episodes})
         lists = {e: best_lists(e, feed_id, found[e].values(), scores.shared) for e in signatures}
 
         # Offer each changed episode to the lists it may enter: those of the episodes it
@@ -585,7 +752,9 @@ class RelatedRefresh:
         offers: dict[int, list[RelatedRow]] = defaultdict(list)
         for target, candidates in found.items():
             for candidate in candidates.values():
-                if candidate.episode_id not in changed_set:
+                if candidate.episode_id in changed_set:
+                    continue
+                if candidate.feed_id == feed_id or candidate.crosses_well():
                     offers[candidate.episode_id].append(
                         row_for(
                             candidate.episode_id,
@@ -664,14 +833,17 @@ async def refresh_feed(store: Store, feed_id: int) -> None:
     list; and offer its episodes to the lists of other feeds' episodes (whose old entries
     for them are dropped: an episode that changed may no longer belong there)."""
     docs = await store.related_documents(feed_id=feed_id)
-    exclude = name_keys(await store.feed_names(feed_id))
     boiler = await feed_boilerplate(store, feed_id)
+    names = first_name_keys(name for _, _, name, _ in (await store.lookup_rows()).credits)
+    words = FeedWords(names, segment_keys(docs))
+    await words.save(store, feed_id)
+    exclude = name_keys(await store.feed_names(feed_id)) | words.segments
 
     def signatures_of_feed() -> tuple[Counter[str], dict[int, Signature]]:
         df: Counter[str] = Counter()
         counts = {}
         for doc in docs:
-            counts[doc.episode_id] = terms = document_terms(doc, boiler)
+            counts[doc.episode_id] = terms = document_terms(doc, boiler, names)
             df.update(terms.keys())
         idf: dict[str, float] = {}
         return df, {
@@ -688,7 +860,7 @@ async def refresh_feed(store: Store, feed_id: int) -> None:
     scores = await asyncio.to_thread(score_in_memory, signatures, feed_of, postings, signatures)
     found = scores.found
     guests, episodes_of = await store.guests_of(list(signatures))
-    add_guests(found, guests, episodes_of)
+    add_guests(found, guests, episodes_of, {feed_id: len(docs)})
     lists = await asyncio.to_thread(
         lambda: {e: best_lists(e, feed_id, found[e].values(), scores.shared) for e in signatures}
     )
@@ -696,7 +868,7 @@ async def refresh_feed(store: Store, feed_id: int) -> None:
     offers: dict[int, list[RelatedRow]] = defaultdict(list)
     for target, candidates in found.items():
         for candidate in candidates.values():
-            if candidate.feed_id != feed_id:
+            if candidate.feed_id != feed_id and candidate.crosses_well():
                 offers[candidate.episode_id].append(
                     row_for(
                         candidate.episode_id,
@@ -718,9 +890,80 @@ async def refresh_feed(store: Store, feed_id: int) -> None:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class FeedWords:
+    """What a feed's terms leave out besides its boilerplate, fixed at its last whole
+    computation so that later incremental ones count terms the same way: the first names
+    of the catalogue's people (`first_name_keys`) and the feed's segment names
+    (`segment_keys`)."""
+
+    names: frozenset[str] = frozenset()
+    segments: frozenset[str] = frozenset()
+
+    @staticmethod
+    def state_key(feed_id: int) -> str:
+        return f"related_words:{feed_id}"
+
+    @classmethod
+    async def load(cls, store: Store, feed_id: int) -> FeedWords:
+        stored = await store.get_state(cls.state_key(feed_id))
+        if not stored:
+            return cls()
+        data = json.loads(stored)
+        return cls(frozenset(data.get("names", ())), frozenset(data.get("segments", ())))
+
+    async def save(self, store: Store, feed_id: int) -> None:
+        value = {"names": sorted(self.names), "segments": sorted(self.segments)}
+        await store.set_state(self.state_key(feed_id), json.dumps(value))
+
+
+def first_name_keys(names: Iterable[str]) -> frozenset[str]:
+    """The first names of people with a full name ("Claire" of "Claire Evans"): alone and
+    capitalised, such a word is a person nobody can tell apart, not a topic."""
+    keys = set()
+    for name in names:
+        words = _WORD.findall(name)
+        if len(words) >= 2 and words[0][:1].isupper():
+            key = term_key(words[0])
+            if len(key) >= 3:
+                keys.add(key)
+    return frozenset(keys)
+
+
+_SEGMENT_HEAD = re.compile(r"\s*[:|–—]\s*|\s+-\s+")
+
+
+def segment_keys(docs: Sequence[Document]) -> frozenset[str]:
+    """The terms of a feed's segment names: chapter titles (whole, or their part before
+    ":" or " - ", as "Sponsor: Acme") on `SEGMENT_SHARE` of its episodes with chapters."""
+    chaptered = [doc for doc in docs if doc.chapters]
+    seen: Counter[str] = Counter()
+    for doc in chaptered:
+        titles = set()
+        for chapter in doc.chapters:
+            for part in (chapter, _SEGMENT_HEAD.split(chapter, maxsplit=1)[0]):
+                if key := " ".join(term_key(word) for word in _WORD.findall(part)):
+                    titles.add(key)
+        seen.update(titles)
+    floor = max(SEGMENT_MIN, SEGMENT_SHARE * len(chaptered))
+    counts: Counts = {}
+    for title, n in seen.items():
+        if n >= floor:
+            _add_text(counts, title, 1.0)
+    return frozenset(counts)
+
+
 def _names_only(key: str, exclude: frozenset[str]) -> bool:
-    """A phrase of name words only, in any order ("bombcast giant" of "Giant Bombcast")."""
-    return " " in key and all(part in exclude for part in key.split(" "))
+    """A phrase of name words only, in any order ("bombcast giant" of "Giant Bombcast"),
+    or the start of a name run together ("giant bomb" of "Giant Bombcast")."""
+    if " " not in key:
+        return False
+    if all(part in exclude for part in key.split(" ")):
+        return True
+    joined = key.replace(" ", "")
+    return len(joined) >= 6 and any(
+        name[0] == " " and name[1:].startswith(joined) for name in exclude
+    )
 
 
 async def feed_boilerplate(store: Store, feed_id: int) -> frozenset[str]:
