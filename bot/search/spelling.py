@@ -58,9 +58,12 @@ class Vocabulary:
         candidates = [t for t in self.by_letter.get(word[:1], ()) if -6 <= len(t) - len(word) <= 3]
         if not candidates:
             return None
-        found = process.extract(
-            word, candidates, scorer=_stem_ratio, score_cutoff=SCORE_CUTOFF, limit=5
-        )
+        # The typed word and its own stem ("difusion" -> "difus" ~ "diffus"): terms are stems.
+        found = []
+        for typed in dict.fromkeys((word, index_term(word))):
+            found += process.extract(
+                typed, candidates, scorer=_stem_ratio, score_cutoff=SCORE_CUTOFF, limit=5
+            )
         if not found:
             return None
         best = max(found, key=lambda item: (round(item[1]), self.counts.get(item[0], 0)))

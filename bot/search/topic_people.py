@@ -19,7 +19,9 @@ from bot.search.fts_query import words as split_words
 from bot.search.lookup import IndexedPerson
 
 # Possessives and the words that join a name to its topic: left out of what is looked for.
-_LINKS = frozenset({"s", "said", "says", "say", "on", "about", "talks", "talking", "explains"})
+_LINKS = frozenset(
+    {"s", "said", "says", "say", "on", "about", "talks", "talking", "explains", "asks", "asked"}
+)
 
 
 @dataclass(frozen=True, slots=True)

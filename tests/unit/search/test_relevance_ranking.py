@@ -38,6 +38,7 @@ async def catalogue(example_file):
         ("what Zoë said about depth", "what depth"),
         ("Zoe Harlan-Miyata depth", "depth"),
         ("zoe harlan miyata on kernels", "kernels"),
+        ("Zoë asks about depth", "depth"),
     ],
 )
 def test_a_person_named_in_a_topic_is_taken_out_of_it(topic, rest):
@@ -69,6 +70,13 @@ async def test_a_typo_is_respelled_from_the_catalogue_and_said(catalogue):
     moments, shown = await catalogue.when_spelled("parametrisatons", guild_id=None)
     assert shown == "parametrisations"
     assert moments and moments[0].episode.number == 12 and moments[0].match != "any"
+
+
+async def test_a_typo_is_compared_by_its_stem_too(catalogue):
+    # "difusion" is far from the index's term "diffus" as typed, close as a stem ("difus").
+    moments, shown = await catalogue.when_spelled("difusion weather", guild_id=None)
+    assert shown == "diffusion weather"
+    assert moments and moments[0].episode.number == 20
 
 
 async def test_known_words_are_not_respelled(catalogue):
