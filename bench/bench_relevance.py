@@ -24,11 +24,19 @@ every topic of the hour; transcripts in bench/relevance/transcripts) and the fix
 of FIXTURE_FEEDS (read in place from ../shared/fixtures/feeds, never copied). Printed per kind and
 overall: top-1, top-3, MRR (of the first right answer in the first 25), and for negatives
 the "nothing found" rate — nothing answered, or only the results labelled as partial
-matches ("closest partial matches": match tier "any") — and the share answered with
+matches ("closest partial matches": match tier "any", or "related" from the meaning
+layer) — and the share answered with
 nothing at all. `--show` lists each miss;
 `--no-partial` scores as if partial matches were never shown.
 
+`--semantic MODEL` turns /when's meaning layer on (bot/semantic; needs the `semantic`
+extra): every passage, notes passage and chapter title is embedded with the model2vec
+model MODEL (a folder, e.g. one distilled from all-MiniLM-L6-v2 into bench/out/) and the
+moments nearest the topic are fused with the lexical ones. `--floor` and `--sure` override
+its score floors (for tuning: bot/semantic/semantic_search.py).
+
     .venv/bin/python bench/bench_relevance.py [--show] [--no-partial] [--kind KIND] [--json OUT]
+        [--semantic MODEL [--floor SCORE] [--sure SCORE]]
 """
 
 from __future__ import annotations
@@ -48,7 +56,7 @@ sys.path.insert(0, str(ROOT))
 
 from bot.ingest.fetch import Fetcher  # noqa: E402
 from bot.ingest.importer import Importer  # noqa: E402
-from bot.models.episode_views import EpisodeSummary  # noqa: E402
+from bot.models.episode_views import PARTIAL_TIERS, EpisodeSummary  # noqa: E402
 from bot.search.catalogue import Catalogue  # noqa: E402
 from bot.search.fts_query import fold  # noqa: E402
 from bot.store import Store  # noqa: E402
@@ -125,10 +133,10 @@ async def answer(
     else:
         moments = await catalogue.when(row["query"], guild_id=None, limit=LIMIT)
         items = [(m.episode, m.start, m.match) for m in moments]
-    confident = any(match != "any" for _, _, match in items)
+    confident = any(match not in PARTIAL_TIERS for _, _, match in items)
     answered = "confident" if confident else ("partial" if items else "empty")
     if not partial:  # what members would get if partial matches were never shown
-        items = [item for item in items if item[2] != "any"]
+        items = [item for item in items if item[2] not in PARTIAL_TIERS]
     rank = None
     answers = [(row["expect"], row["window"])] if row.get("expect") else []
     answers += [(other["expect"], other.get("window")) for other in row.get("also", ())]
@@ -191,6 +199,10 @@ async def run(args: argparse.Namespace) -> None:
         results: list[tuple[Row, int | None, str]] = []
         async with await Store.open(path) as store:
             catalogue = Catalogue(store)
+            layer = None
+            if args.semantic:
+                layer = await semantic_layer(store, args.semantic, args.floor, args.sure)
+                catalogue = Catalogue(store, fusion=layer)
             for row in rows:
                 rank, answered, top = await answer(catalogue, row, partial=not args.no_partial)
                 results.append((row, rank, answered))
@@ -199,12 +211,32 @@ async def run(args: argparse.Namespace) -> None:
                     print(f"MISS {row['id']} [{row['kind']}] {row['query']!r} rank={rank}")
                     for line in top:
                         print("     ", line)
+            if layer is not None:
+                await layer.close()
     names = ", ".join(p.name.split("__")[-1] for p in feeds())
     print(f"\nRelevance: {len(rows)} labelled queries over {names} (built in {built:.1f} s)\n")
     print(table(results))
     if args.json:
         ranks = [{"id": r["id"], "rank": k, "answered": a} for r, k, a in results]
         await asyncio.to_thread(Path(args.json).write_text, json.dumps(ranks), "utf-8")
+
+
+async def semantic_layer(store: Store, model: str, floor: float | None, sure: float | None) -> Any:
+    """The meaning layer over the built store, every row embedded first (timed)."""
+    from bot.semantic.embedder import Embedder
+    from bot.semantic.semantic_layer import SemanticLayer
+
+    embedder = Embedder.load(model)
+    layer = SemanticLayer.with_embedder(store, embedder)
+    assert layer.backlog is not None and layer.search is not None
+    started = time.perf_counter()
+    count = await layer.backlog.run_pass(thorough=True)
+    print(f"semantic: {count} vectors of {model} in {time.perf_counter() - started:.1f} s")
+    if floor is not None:
+        layer.search.floor = floor
+    if sure is not None:
+        layer.search.sure = sure
+    return layer
 
 
 def main() -> None:
@@ -215,6 +247,9 @@ def main() -> None:
         "--no-partial", action="store_true", help="count partial matches as not shown"
     )
     parser.add_argument("--json", help="write each query's rank to this file")
+    parser.add_argument("--semantic", metavar="MODEL", help="turn the meaning layer on")
+    parser.add_argument("--floor", type=float, help="the meaning layer's lowest score shown")
+    parser.add_argument("--sure", type=float, help="the meaning layer's confident score")
     asyncio.run(run(parser.parse_args()))
 
 

@@ -128,6 +128,10 @@ class EpisodeBot(commands.AutoShardedBot):
             await self.services.close()
 
     async def setup_hook(self) -> None:
+        if self.services.semantic is not None:
+            # The model loads and the backlog embeds in the background; /when searches
+            # words only until then.
+            self.services.semantic.start_soon()
         for extension in self._extensions_to_load:
             await self.load_extension(extension)
         log.info("loaded %d cogs", len(self._extensions_to_load))

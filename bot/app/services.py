@@ -16,8 +16,10 @@ has one sender), shared by the poller loop and the admin commands.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from bot.announce.announcer import Announcer, ResolveChannel
 from bot.announce.poller import Poller
@@ -27,6 +29,11 @@ from bot.ingest.importer import Importer
 from bot.search.catalogue import Catalogue
 from bot.store import Store
 from bot.transcripts.transcript_sync import FeedTranscripts, TranscriptSync
+
+if TYPE_CHECKING:
+    from bot.semantic.semantic_layer import SemanticLayer
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, eq=False)
@@ -44,6 +51,7 @@ class Services:
     announcer: Announcer
     transcripts: FeedTranscripts
     owned_fetchers: tuple[Fetcher, ...] = ()  # made here, closed by `close()`
+    semantic: SemanticLayer | None = None  # EMBEDDING_MODEL: /when's meaning layer
 
     @classmethod
     def build(
@@ -87,10 +95,11 @@ class Services:
             bot_user_id=bot_user_id,
             poll_interval_minutes=settings.poll_interval_minutes,
         )
+        semantic = semantic_layer(settings, store)
         return cls(
             settings=settings,
             store=store,
-            catalogue=Catalogue(store),
+            catalogue=Catalogue(store, fusion=semantic),
             fetcher=fetcher,
             importer=importer,
             guard=guard,
@@ -98,6 +107,7 @@ class Services:
             announcer=announcer,
             transcripts=transcripts,
             owned_fetchers=owned,
+            semantic=semantic,
         )
 
     async def close(self) -> None:
@@ -105,5 +115,25 @@ class Services:
         Safe to call more than once."""
         await self.announcer.close()
         await self.transcripts.close()
+        if self.semantic is not None:
+            await self.semantic.close()
         for fetcher in self.owned_fetchers:
             await fetcher.close()
+
+
+def semantic_layer(settings: Settings, store: Store) -> SemanticLayer | None:
+    """/when's meaning layer when EMBEDDING_MODEL names a model, else None. Its modules
+    (numpy, model2vec) are imported only then; without the extra, one log line says so
+    and /when searches words only."""
+    if not settings.embedding_model:
+        return None
+    try:
+        from bot.semantic.semantic_layer import SemanticLayer
+    except ImportError as exc:
+        log.warning(
+            "EMBEDDING_MODEL is set but the semantic extra is missing (%s): "
+            "pip install 'episode-bot[semantic]'; /when searches words only",
+            exc,
+        )
+        return None
+    return SemanticLayer(store, settings.embedding_model)

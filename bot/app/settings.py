@@ -38,6 +38,7 @@ VARIABLES = (
     "BACKUP_KEEP",
     "SHARD_COUNT",
     "SHARD_IDS",
+    "EMBEDDING_MODEL",
 )
 
 
@@ -64,6 +65,8 @@ class Settings:
     backup_keep: int = DEFAULT_BACKUP_KEEP
     shard_count: int | None = None  # None: Discord's recommendation
     shard_ids: tuple[int, ...] | None = None  # None: every shard of shard_count
+    # /when's meaning layer: a model2vec model (a folder or a hub name); None: off.
+    embedding_model: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -134,6 +137,7 @@ class Settings:
             backup_keep=int(keep_text),
             shard_count=shard_count,
             shard_ids=shard_ids,
+            embedding_model=text("EMBEDDING_MODEL") or None,
         )
 
 

@@ -11,7 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-MatchTier = Literal["phrase", "all", "any"]  # how a query matched: phrase, all words, any word
+# How a query matched: as a phrase, all words, any word (a partial match); or, from /when's
+# semantic layer (bot/semantic, never /search), by meaning: "meaning" is about the topic in
+# other words, "related" only near it (a partial match, shown as a closest match).
+MatchTier = Literal["phrase", "all", "any", "meaning", "related"]
+PARTIAL_TIERS: frozenset[str] = frozenset({"any", "related"})
 
 HIGHLIGHT_START = "\x02"
 HIGHLIGHT_END = "\x03"

@@ -1,0 +1,124 @@
+"""An in-memory prefilter over every stored vector: one bit a dimension (its sign).
+
+Hamming distance between sign codes tracks the angle between vectors, so the few hundred
+codes nearest the topic's hold its nearest vectors with few exceptions; those candidates
+are then scored exactly from the stored bytes (bot/semantic/semantic_fusion.py). 32 bytes
+a passage at 256 dimensions (plus 12 of id and feed): 2M passages take ~100 MB, and a scan of
+them ~10 ms (bench/bench_semantic.py), in blocks that stay in the CPU cache.
+
+The codes are kept word-major (`_codes[w]` is word w of every row) so that a block is a
+contiguous slice of each word. Rows are only appended; a vector deleted from the store
+stays here until `reset` (the exact scoring finds it gone and skips it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
+
+_BLOCK = 32768  # rows scored at a time: the block's temporaries stay in cache
+_GROWTH = 1.5
+
+IntArray = npt.NDArray[np.int64]
+
+
+def sign_codes(vectors: npt.NDArray[np.floating] | npt.NDArray[np.int8]) -> npt.NDArray[np.uint64]:
+    """Each row's sign bits, packed into 64-bit words (padded with zero bits), word-major:
+    shape (words, rows)."""
+    rows, dims = vectors.shape
+    words = max(1, -(-dims // 64))
+    bits = np.zeros((rows, words * 64), dtype=bool)
+    bits[:, :dims] = vectors > 0
+    packed = np.packbits(bits, axis=1).view(np.uint64)  # (rows, words)
+    return np.ascontiguousarray(packed.T)
+
+
+class VectorIndex:
+    """Sign codes of the stored vectors, with their ids and feeds."""
+
+    def __init__(self, dims: int):
+        self.dims = dims
+        self.words = max(1, -(-dims // 64))
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget every row (the stored vectors were dropped: another model)."""
+        self.size = 0
+        self.loaded_upto = 0  # the newest stored vector id held
+        self._ids: IntArray = np.zeros(0, np.int64)
+        self._feeds: npt.NDArray[np.int32] = np.zeros(0, np.int32)
+        self._codes: npt.NDArray[np.uint64] = np.zeros((self.words, 0), np.uint64)
+
+    def add(self, rows: Sequence[tuple[int, int, int, bytes]]) -> None:
+        """Append stored rows (id, episode_id, feed_id, vector bytes), oldest first."""
+        if not rows:
+            return
+        count = len(rows)
+        raw = np.frombuffer(b"".join(row[3] for row in rows), dtype=np.int8)
+        codes = sign_codes(raw.reshape(count, -1)[:, : self.dims])
+        self._reserve(self.size + count)
+        end = self.size + count
+        self._ids[self.size : end] = [row[0] for row in rows]
+        self._feeds[self.size : end] = [row[2] for row in rows]
+        self._codes[:, self.size : end] = codes
+        self.size = end
+        self.loaded_upto = max(self.loaded_upto, int(rows[-1][0]))
+
+    def _reserve(self, needed: int) -> None:
+        capacity = len(self._ids)
+        if needed <= capacity:
+            return
+        capacity = max(needed, int(capacity * _GROWTH), 1024)
+        ids = np.zeros(capacity, np.int64)
+        ids[: self.size] = self._ids[: self.size]
+        self._ids = ids
+        feeds = np.zeros(capacity, np.int32)
+        feeds[: self.size] = self._feeds[: self.size]
+        self._feeds = feeds
+        codes = np.zeros((self.words, capacity), np.uint64)
+        codes[:, : self.size] = self._codes[:, : self.size]
+        self._codes = codes
+
+    def nearest(
+        self,
+        query: npt.NDArray[np.float32],
+        count: int,
+        *,
+        feeds: frozenset[int] | None = None,
+    ) -> list[int]:
+        """Ids of about `count` rows whose codes are nearest the query's (ties at the
+        cut included), among the rows of `feeds` (None: all)."""
+        size = self.size
+        if size == 0 or count <= 0:
+            return []
+        code = sign_codes(query.reshape(1, -1))[:, 0]
+        distances = self._distances(code, size)
+        if feeds is not None:
+            allowed = np.zeros(int(self._feeds[:size].max(initial=0)) + 1, dtype=bool)
+            wanted = [f for f in feeds if f < len(allowed)]
+            allowed[wanted] = True
+            distances[~allowed[self._feeds[:size]]] = np.iinfo(np.uint16).max
+        # The cut distance from a histogram: cheaper than a partial sort of millions.
+        histogram = np.bincount(distances, minlength=self.words * 64 + 1)
+        cut = int(np.searchsorted(np.cumsum(histogram), count))
+        rows = np.flatnonzero(distances <= min(cut, self.words * 64))
+        if len(rows) > 2 * count:  # many ties at the cut: the first of them
+            rows = rows[np.argsort(distances[rows], kind="stable")[: 2 * count]]
+        return [int(i) for i in self._ids[rows]]
+
+    def _distances(self, code: npt.NDArray[np.uint64], size: int) -> npt.NDArray[np.uint16]:
+        distances = np.empty(size, np.uint16)
+        scratch = np.empty(min(size, _BLOCK), np.uint64)
+        counts = np.empty(min(size, _BLOCK), np.uint8)
+        for start in range(0, size, _BLOCK):
+            end = min(size, start + _BLOCK)
+            n = end - start
+            into = distances[start:end]
+            into[:] = 0
+            for word in range(self.words):
+                np.bitwise_xor(self._codes[word, start:end], code[word], out=scratch[:n])
+                np.bitwise_count(scratch[:n], out=counts[:n])
+                np.add(into, counts[:n], out=into)
+        return distances
