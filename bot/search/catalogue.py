@@ -572,6 +572,18 @@ class Catalogue:
             ordered = sorted(
                 best.items(), key=lambda item: (not item[1].phrase, -item[1].score, -item[0])
             )
+            if loose and ordered:
+                # Partial matches as /when's: only those holding most of the topic (its
+                # rare words weigh more), by the weight of the words they hold.
+                weights = await word_weights(self._store, text.words)
+                held = {
+                    episode_id: _held_in_hit(entry.snippet, summaries.get(episode_id), text.words)
+                    for episode_id, entry in ordered
+                }
+                ordered = sorted(
+                    (item for item in ordered if _enough(held[item[0]], text.words, weights)),
+                    key=lambda item: -sum(weights.get(w, 1.0) for w in held[item[0]]),
+                )
             for episode_id, entry in ordered[:limit]:
                 tier: MatchTier = "any" if loose else ("phrase" if entry.phrase else "all")
                 ranked.append((episode_id, entry.score, entry.snippet, entry.start, tier))
@@ -727,7 +739,18 @@ def _covers_enough(hit: FtsHit, words: tuple[str, ...], weights: dict[str, float
     topic's weight (`word_weights`: the rarer a word, the more it weighs). One word of
     three ("computing" for "quantum computing") is not the topic, nor are the two common
     words of "graph neural networks for molecules" without the two that say what it is."""
-    held = held_words(hit.text, words)
+    return _enough(held_words(hit.text, words), words, weights)
+
+
+def _held_in_hit(snippet: str, summary: EpisodeSummary | None, words: tuple[str, ...]) -> list[str]:
+    """The topic's words a /search hit holds: highlighted in its snippet, or in its title."""
+    held = held_words(snippet, words)
+    if summary is not None:
+        held += [w for w in words if w not in held and _holds_any(summary.title, (w,))]
+    return held
+
+
+def _enough(held: list[str], words: tuple[str, ...], weights: dict[str, float]) -> bool:
     if len(held) < 2 or 2 * len(held) < len(words):
         return False
     total = sum(weights.get(w, 1.0) for w in words)

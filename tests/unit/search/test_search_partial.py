@@ -9,7 +9,7 @@ import pytest
 
 from bot.search.catalogue import Catalogue
 from bot.store import Store
-from tests.support.catalogues import example_store_file
+from tests.support.catalogues import Item, example_store_file, import_feeds, write_feed
 
 
 @pytest.fixture(scope="module")
@@ -41,3 +41,22 @@ async def test_a_partial_match_holding_the_rare_words_is_still_offered(catalogue
     moments = await catalogue.when("infinite-width honeybees", guild_id=None)
     assert moments and all(m.match == "any" for m in moments)
     assert {m.episode.number for m in moments[:2]} == {12, 21}
+
+
+async def test_search_partial_matches_by_how_much_of_the_topic_they_hold(tmp_path):
+    items = [
+        Item("Burning Man", "b1", number=1, days=1, notes="A week of burnout in the desert."),
+        Item("Open source burnout", "b2", number=2, days=2,
+             notes="Why volunteers who keep open source projects running stop."),
+        Item("Hardware", "b3", number=3, days=3, notes="Maintainers of open hardware."),
+        Item("Compilers", "b4", number=4, days=4, notes="Parsing, with an open mind."),
+    ]  # fmt: skip
+    path = tmp_path / "partial.db"
+    await import_feeds(path, write_feed(tmp_path, "partial.xml", "Partial Show", items))
+    async with await Store.open(path) as store:
+        hits = await Catalogue(store).search("open source maintainers burnout", guild_id=None)
+    # Nothing holds every word: partial matches, the one holding three of the four words
+    # first; one word ("Burning Man", "Compilers") is not the topic.
+    titles = [h.episode.title for h in hits]
+    assert titles[0] == "Open source burnout" and {h.match for h in hits} == {"any"}
+    assert "Burning Man" not in titles and "Compilers" not in titles
