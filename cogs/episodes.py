@@ -24,6 +24,8 @@ from bot.ui.views import (
     EPISODES_COG,
     EpisodeCardButton,
     ExpiredPagesButton,
+    PagedAnswer,
+    PageTurnButton,
     Paginator,
     episode_card_view,
 )
@@ -33,6 +35,10 @@ log = logging.getLogger(__name__)
 
 class EpisodesCog(commands.Cog, name=EPISODES_COG):
     """Looking up episodes: the card, chapters, related episodes, the newest, a guest's."""
+
+    # Paged answers this cog rebuilds for `PageTurnButton`: chapters (key: the episode's
+    # id) and a guest's episodes (key: the name asked for).
+    page_kinds = ("c", "g")
 
     def __init__(self, catalogue: Catalogue):
         self.catalogue = catalogue
@@ -77,8 +83,10 @@ class EpisodesCog(commands.Cog, name=EPISODES_COG):
         if not chapters:
             await reply(interaction, render.no_chapters_message(detail), ephemeral=True)
             return
-        pages = render.chapter_pages(detail.episode, chapters)
-        await Paginator(pages, owner_id=interaction.user.id).start(interaction, ephemeral=ephemeral)
+        pages = render.chapter_list(detail.episode, chapters)
+        await Paginator(pages, owner_id=interaction.user.id, kind="c", key=str(episode_id)).start(
+            interaction, ephemeral=ephemeral
+        )
 
     # ------------------------------------------------------------------ /related
 
@@ -139,8 +147,8 @@ class EpisodesCog(commands.Cog, name=EPISODES_COG):
         if person is None or not person.episodes:
             suggestions = await self.catalogue.complete_person(name, guild_id=interaction.guild_id)
             raise UserError(render.person_not_found_message(name, suggestions))
-        pages = render.guest_pages(person)
-        await Paginator(pages, owner_id=interaction.user.id).start(interaction)
+        pages = render.guest_list(person)
+        await Paginator(pages, owner_id=interaction.user.id, kind="g", key=name).start(interaction)
 
     @guest.autocomplete("name")
     async def _guest_name(
@@ -152,6 +160,23 @@ class EpisodesCog(commands.Cog, name=EPISODES_COG):
         except Exception:
             log.exception("person autocomplete failed for %r", current[:100])
             return []
+
+    # ------------------------------------------------------------------ page turns
+
+    async def load_pages(
+        self, interaction: discord.Interaction, kind: str, key: str
+    ) -> PagedAnswer | None:
+        """A paged answer rebuilt for a page turn (`PageSources`); None when it can't be."""
+        if kind == "c" and key.isdigit():
+            detail = await self.catalogue.episode_detail(int(key), guild_id=interaction.guild_id)
+            chapters = await self.catalogue.chapters(int(key)) if detail else []
+            if detail is None or not chapters:
+                return None
+            return PagedAnswer(render.chapter_list(detail.episode, chapters))
+        if kind == "g" and key:
+            person = await self.catalogue.person(key, guild_id=interaction.guild_id)
+            return PagedAnswer(render.guest_list(person)) if person and person.episodes else None
+        return None
 
     # ------------------------------------------------------------------ helpers
 
@@ -165,6 +190,6 @@ class EpisodesCog(commands.Cog, name=EPISODES_COG):
 
 async def setup(bot: EpisodeBot) -> None:
     """Load the cog with the bot's catalogue; register the buttons that outlive a process:
-    the card's, and the answer to page buttons whose pages are gone."""
-    bot.add_dynamic_items(EpisodeCardButton, ExpiredPagesButton)
+    the card's, the page turners', and the answer to old page buttons whose pages are gone."""
+    bot.add_dynamic_items(EpisodeCardButton, PageTurnButton, ExpiredPagesButton)
     await bot.add_cog(EpisodesCog(bot.services.catalogue))

@@ -8,6 +8,7 @@ bottom render what it found. Every reply is ephemeral.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
 import discord
 from discord import app_commands
@@ -27,10 +28,9 @@ from bot.app.tree import UserError
 from bot.common.plain_text import truncate
 from bot.store import Store
 from bot.store.announcement_rows import OPEN_STATES, AnnounceSettings, GuildFeed
-from bot.store.base import chunks
-from bot.ui.render import literal
+from bot.ui.render import PagedList, literal
 from bot.ui.replies import reply
-from bot.ui.views import Paginator
+from bot.ui.views import PagedAnswer, PageTurnButton, Paginator
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +46,9 @@ class FeedsCog(
     group_description="Follow podcast feeds in this server (Manage Server)",
 ):
     """The `/feed` group."""
+
+    # Paged answers this cog rebuilds for `PageTurnButton`: /feed list (the guild's).
+    page_kinds = ("f",)
 
     def __init__(self, store: Store, poller: Poller, announcer: Announcer) -> None:
         self.store = store
@@ -126,12 +129,24 @@ class FeedsCog(
     @app_commands.checks.has_permissions(manage_guild=True)
     async def list_feeds(self, interaction: discord.Interaction) -> None:
         """Feeds, episode counts, last poll, last error, status; announcement status."""
-        guild_id = _guild_id(interaction)
+        pages = await self._feed_list(_guild_id(interaction))
+        await Paginator(pages, owner_id=interaction.user.id, kind="f").start(
+            interaction, ephemeral=True
+        )
+
+    async def _feed_list(self, guild_id: int) -> PagedList[tuple[str, str]]:
         feeds = await self.store.guild_feeds(guild_id)
         settings = await self.store.announce_settings(guild_id)
         counts = await self.store.delivery_counts(guild_id)
-        pages = feed_list_pages(feeds, settings, counts)
-        await Paginator(pages, owner_id=interaction.user.id).start(interaction, ephemeral=True)
+        return feed_list(feeds, settings, counts)
+
+    async def load_pages(
+        self, interaction: discord.Interaction, kind: str, key: str
+    ) -> PagedAnswer | None:
+        """The feed list rebuilt for a page turn (`PageSources`), as it is now."""
+        if kind != "f" or interaction.guild_id is None:
+            return None
+        return PagedAnswer(await self._feed_list(interaction.guild_id))
 
     # ------------------------------------------------------------------ /feed refresh
 
@@ -244,29 +259,44 @@ def feed_list_pages(
 ) -> list[discord.Embed]:
     """`/feed list` as embeds of a few feeds each (pages), the first one saying where
     announcements go and whether something is wrong there."""
-    pages: list[discord.Embed] = []
-    groups = list(chunks(feeds, FEEDS_PER_PAGE)) or [[]]
-    for number, group in enumerate(groups, start=1):
+    return feed_list(feeds, settings, counts).pages()
+
+
+def feed_list(
+    feeds: list[GuildFeed], settings: AnnounceSettings | None, counts: dict[str, int]
+) -> PagedList[tuple[str, str]]:
+    """`feed_list_pages` as pages to draw: a field per feed, FEEDS_PER_PAGE a page."""
+    status = announce_status(settings, counts)
+    if not feeds:
+        status += "\n\nNo feeds yet: add one with `/feed add`."
+    fields = [(_name(feed), feed_field(feed)) for feed in feeds]
+
+    def draw(group: Sequence[tuple[str, str]], index: int, total: int) -> discord.Embed:
         embed = discord.Embed(title="Feeds in this server")
-        if number == 1:
-            embed.description = announce_status(settings, counts)
-            if not feeds:
-                embed.description += "\n\nNo feeds yet: add one with `/feed add`."
-        for feed in group:
-            scope = "global (FEEDS)" if feed.is_global else "added here"
-            polled = f"<t:{feed.last_polled_at}:R>" if feed.last_polled_at else "never"
-            lines = [
-                f"{feed.episode_count} episodes · {scope}",
-                f"Last poll: {polled} · {feed_status(feed)}",
-            ]
-            if feed.last_error:
-                lines.append(f"Last error: {literal(feed.last_error, 300)}")
-            lines.append(truncate(feed.url, 300))
-            embed.add_field(name=_name(feed), value=truncate("\n".join(lines), 1024), inline=False)
-        if len(groups) > 1:
-            embed.set_footer(text=f"Page {number} of {len(groups)}")
-        pages.append(embed)
-    return pages
+        if index == 0:
+            embed.description = status
+        for name, value in group:
+            embed.add_field(name=name, value=value, inline=False)
+        if total > 1:
+            embed.set_footer(text=f"Page {index + 1} of {total}")
+        return embed
+
+    starts = tuple(range(0, max(1, len(fields)), FEEDS_PER_PAGE))
+    return PagedList(tuple(fields), starts, draw)
+
+
+def feed_field(feed: GuildFeed) -> str:
+    """A feed's line in /feed list: episodes, where from, last poll, status, error, URL."""
+    scope = "global (FEEDS)" if feed.is_global else "added here"
+    polled = f"<t:{feed.last_polled_at}:R>" if feed.last_polled_at else "never"
+    lines = [
+        f"{feed.episode_count} episodes · {scope}",
+        f"Last poll: {polled} · {feed_status(feed)}",
+    ]
+    if feed.last_error:
+        lines.append(f"Last error: {literal(feed.last_error, 300)}")
+    lines.append(truncate(feed.url, 300))
+    return truncate("\n".join(lines), 1024)
 
 
 def announce_status(settings: AnnounceSettings | None, counts: dict[str, int]) -> str:
@@ -320,4 +350,5 @@ def refresh_message(outcomes: list[PollOutcome], titles: dict[int | None, list[s
 
 async def setup(bot: EpisodeBot) -> None:
     services = bot.services
+    bot.add_dynamic_items(PageTurnButton)  # its page turns, after a restart too
     await bot.add_cog(FeedsCog(services.store, services.poller, services.announcer))

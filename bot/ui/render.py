@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 from urllib.parse import urlsplit
 
 import discord
@@ -407,13 +408,53 @@ def join_within(items: Sequence[str], separator: str, limit: int) -> str:
 # ---------------------------------------------------------------- paged lists
 
 
+_Item = TypeVar("_Item")
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class PagedList(Generic[_Item]):
+    """A long answer kept as what its pages are drawn from, not as the pages: its rows
+    (rendered lines or fields: short strings), where each page starts, and how a page of
+    rows is drawn. A page turner keeps this and draws the page shown at each turn."""
+
+    rows: tuple[_Item, ...]
+    starts: tuple[int, ...]  # the index of each page's first row
+    draw: Callable[[Sequence[_Item], int, int], discord.Embed]  # (rows, page, page count)
+
+    @property
+    def count(self) -> int:
+        return len(self.starts)
+
+    def span(self, index: int) -> range:
+        """The rows of page `index`, as indexes into `rows`."""
+        end = self.starts[index + 1] if index + 1 < len(self.starts) else len(self.rows)
+        return range(self.starts[index], end)
+
+    def page(self, index: int) -> discord.Embed:
+        span = self.span(index)
+        return self.draw(self.rows[span.start : span.stop], index, self.count)
+
+    def pages(self) -> list[discord.Embed]:
+        """Every page drawn (for tests and `episode-bot ask`; the bot draws one at a time)."""
+        return [self.page(index) for index in range(self.count)]
+
+
+def _paged(
+    rows: Sequence[_Item],
+    groups: Sequence[Sequence[_Item]],
+    draw: Callable[[Sequence[_Item], int, int], discord.Embed],
+) -> PagedList[_Item]:
+    starts, at = [], 0
+    for group in groups:
+        starts.append(at)
+        at += len(group)
+    return PagedList(tuple(rows), tuple(starts), draw)
+
+
 def paginate(lines: Sequence[str], per_page: int, budget: int = PAGE_BUDGET) -> list[list[str]]:
     """Lines grouped into pages of at most `per_page` lines and `budget` characters."""
     lines = [line if len(line) <= budget else truncate(line, budget) for line in lines]
     return _group(lines, per_page, budget, lambda line: len(line) + 1)
-
-
-_Item = TypeVar("_Item")
 
 
 def _group(
@@ -442,18 +483,19 @@ def _page_footer(index: int, total: int, *extra: str) -> str:
     return truncate(" · ".join(parts), FOOTER_ROOM)
 
 
-def _line_pages(
+def _line_list(
     title: str, lines: Sequence[str], per_page: int, *footer: str, url: str | None = None
-) -> list[discord.Embed]:
-    """A list of lines as embeds of `per_page` lines (fewer when long); empty without lines."""
-    pages = paginate(lines, per_page)
-    embeds = []
-    for index, page in enumerate(pages):
+) -> PagedList[str]:
+    """A list of lines in pages of `per_page` lines (fewer when long); no page without lines."""
+    groups = paginate(lines, per_page)
+
+    def draw(page: Sequence[str], index: int, total: int) -> discord.Embed:
         embed = discord.Embed(title=title, url=url, description="\n".join(page), colour=ACCENT)
-        if text := _page_footer(index, len(pages), *footer):
+        if text := _page_footer(index, total, *footer):
             embed.set_footer(text=text)
-        embeds.append(fit_embed(embed))
-    return embeds
+        return fit_embed(embed)
+
+    return _paged([line for group in groups for line in group], groups, draw)
 
 
 def chapter_line(episode: EpisodeSummary, chapter: ChapterEntry, title_limit: int = 200) -> str:
@@ -475,9 +517,16 @@ def chapter_pages(
     episode: EpisodeSummary, chapters: Sequence[ChapterEntry], per_page: int = CHAPTERS_PER_PAGE
 ) -> list[discord.Embed]:
     """The chapter list, one embed per page; empty when there are no chapters."""
+    return chapter_list(episode, chapters, per_page).pages()
+
+
+def chapter_list(
+    episode: EpisodeSummary, chapters: Sequence[ChapterEntry], per_page: int = CHAPTERS_PER_PAGE
+) -> PagedList[str]:
+    """The chapter list as pages to draw; no page when there are no chapters."""
     count = f"{len(chapters)} chapter{'s' if len(chapters) != 1 else ''}"
     playable = web_url(jump_link(0, audio_url=episode.audio_url, link=episode.link))
-    return _line_pages(
+    return _line_list(
         "Chapters · " + episode_heading(episode, EMBED_TITLE_LIMIT - len("Chapters · ")),
         [chapter_line(episode, c) for c in chapters],
         per_page,
@@ -553,6 +602,21 @@ def moment_pages(
     """`/when` answers: the best moments first, `per_page` fields a page. `capped`: the
     list was cut at a limit, so its length is not the number of moments there are.
     `searched`: the respelled topic searched instead of the one typed (a typo), said first."""
+    return moment_list(
+        topic, moments, scope=scope, per_page=per_page, capped=capped, searched=searched
+    ).pages()
+
+
+def moment_list(
+    topic: str,
+    moments: Sequence[Moment],
+    *,
+    scope: EpisodeSummary | None = None,
+    per_page: int = MOMENTS_PER_PAGE,
+    capped: bool = False,
+    searched: str | None = None,
+) -> PagedList[tuple[str, str]]:
+    """`moment_pages` as pages to draw; page `i` shows the moments of `span(i)`."""
     title = f"When did they talk about “{literal(topic.strip(), 100)}”?"
     where = f"In {episode_heading(scope, 300)}" if scope else "Across the catalogue"
     count = _count(len(moments), "moment", capped) + ", best first"
@@ -562,7 +626,7 @@ def moment_pages(
         description = f"{respelled_line(topic, searched)}\n{description}"
     if moments and all(m.match == "any" for m in moments):
         description += "\nNothing has all of those words together; these have some of them."
-    return _field_pages(
+    return _field_list(
         title=title,
         description=description,
         fields=[moment_field(m, show_feed=several) for m in moments],
@@ -607,8 +671,11 @@ def search_field(hit: SearchHit, *, show_feed: bool = False) -> tuple[str, str]:
     return episode_heading(episode), value
 
 
-def _count(shown: int, noun: str, capped: bool) -> str:
-    """ "3 episodes", or "Top 25 episodes (more match…)" for a list cut at its limit."""
+def _count(shown: int, noun: str, capped: bool, total: int | None = None) -> str:
+    """ "3 episodes"; for a list cut at its limit "Top 25 of 475 episodes" when the total is
+    known, else "Top 25 episodes (more match…)": never a capped count as a total."""
+    if total is not None and total > shown:
+        return f"Top {shown} of {total:,} {noun}s"
     plural = f"{noun}{'s' if shown != 1 else ''}"
     if capped:
         return f"Top {shown} {plural} (more match: add words to narrow it down)"
@@ -616,15 +683,33 @@ def _count(shown: int, noun: str, capped: bool) -> str:
 
 
 def search_pages(
-    query: str, hits: Sequence[SearchHit], per_page: int = HITS_PER_PAGE, *, capped: bool = False
+    query: str,
+    hits: Sequence[SearchHit],
+    per_page: int = HITS_PER_PAGE,
+    *,
+    capped: bool = False,
+    total: int | None = None,
 ) -> list[discord.Embed]:
     """`/search` answers: matching episodes with highlighted snippets, paged. `capped`: the
-    hits were cut at a limit (the count then says "Top N", never a total it does not know)."""
-    count = _count(len(hits), "episode", capped) + ", best match first"
+    hits were cut at a limit (the count then says "Top N", never a total it does not know);
+    `total`: how many episodes match in all, when counted ("Top 25 of 475")."""
+    return search_list(query, hits, per_page, capped=capped, total=total).pages()
+
+
+def search_list(
+    query: str,
+    hits: Sequence[SearchHit],
+    per_page: int = HITS_PER_PAGE,
+    *,
+    capped: bool = False,
+    total: int | None = None,
+) -> PagedList[tuple[str, str]]:
+    """`search_pages` as pages to draw."""
+    count = _count(len(hits), "episode", capped, total) + ", best match first"
     several = spans_shows([h.episode for h in hits])
     if hits and all(h.match == "any" for h in hits):
         count += "\nNo episode has all of those words; these have some of them."
-    return _field_pages(
+    return _field_list(
         title=f"Search: “{literal(query.strip(), 100)}”",
         description=count,
         fields=[search_field(h, show_feed=several) for h in hits],
@@ -640,23 +725,23 @@ def nothing_found_message(query: str) -> str:
     )
 
 
-def _field_pages(
+def _field_list(
     *, title: str, description: str, fields: Sequence[tuple[str, str]], per_page: int
-) -> list[discord.Embed]:
-    """Fields as embeds of `per_page` fields, fewer when they would not fit in one embed
-    (so that `fit_embed` never has to drop one)."""
+) -> PagedList[tuple[str, str]]:
+    """Fields in pages of `per_page` fields, fewer when they would not fit in one embed
+    (so that `fit_embed` never has to drop one); one page even without fields."""
     budget = EMBED_TOTAL_LIMIT - len(title) - len(description) - FOOTER_ROOM
     chunks = _group(fields, per_page, budget, lambda field: len(field[0]) + len(field[1]))
-    chunks = chunks or [[]]
-    pages = []
-    for index, chunk in enumerate(chunks):
+
+    def draw(chunk: Sequence[tuple[str, str]], index: int, total: int) -> discord.Embed:
         embed = discord.Embed(title=title, description=description, colour=ACCENT)
         for name, value in chunk:
             embed.add_field(name=name, value=value, inline=False)
-        if footer := _page_footer(index, len(chunks)):
+        if footer := _page_footer(index, total):
             embed.set_footer(text=footer)
-        pages.append(fit_embed(embed))
-    return pages
+        return fit_embed(embed)
+
+    return _paged(fields, chunks or [[]], draw)
 
 
 # ---------------------------------------------------------------- related, latest, guest
@@ -715,12 +800,19 @@ def latest_embed(episodes: Sequence[EpisodeSummary]) -> discord.Embed:
 
 def guest_pages(person: PersonEpisodes, per_page: int = EPISODES_PER_PAGE) -> list[discord.Embed]:
     """`/guest`: the episodes with that person, newest first, paged."""
+    return guest_list(person, per_page).pages()
+
+
+def guest_list(person: PersonEpisodes, per_page: int = EPISODES_PER_PAGE) -> PagedList[str]:
+    """`guest_pages` as pages to draw (one page, if empty, naming the person)."""
     title = literal(f"Episodes with {person.name}", EMBED_TITLE_LIMIT)
     count = f"{len(person.episodes)} episode{'s' if len(person.episodes) != 1 else ''}"
     several = spans_shows(person.episodes)
     lines = [episode_line(e, show_feed=several) for e in person.episodes]
-    pages = _line_pages(title, lines, per_page, count, ", ".join(person.roles))
-    return pages or [discord.Embed(title=title, colour=ACCENT)]
+    paged = _line_list(title, lines, per_page, count, ", ".join(person.roles))
+    if paged.count:
+        return paged
+    return PagedList((), (0,), lambda rows, index, total: discord.Embed(title=title, colour=ACCENT))
 
 
 # ---------------------------------------------------------------- when nothing matched

@@ -12,6 +12,8 @@ import html
 import re
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
+from unittest.mock import create_autospec
 
 import discord
 import pytest
@@ -20,10 +22,16 @@ from discord import app_commands
 from bot.app.tree import APOLOGY, UserError
 from bot.search.catalogue import Catalogue
 from bot.store import Store
-from bot.ui import render
+from bot.ui import render, views
 from bot.ui.episode_options import complete_episode
 from bot.ui.replies import NO_MENTIONS
-from bot.ui.views import BaseView, EpisodeCardButton, ExpiredPagesButton, Paginator
+from bot.ui.views import (
+    BaseView,
+    EpisodeCardButton,
+    ExpiredPagesButton,
+    PageTurnButton,
+    Paginator,
+)
 from tests.support.catalogues import store_file
 from tests.support.cog_calls import (
     AUDIO,
@@ -39,7 +47,7 @@ from tests.support.cog_calls import (
     press,
     started_bot,
 )
-from tests.support.fake_interactions import OTHER_MEMBER_ID, fake_interaction
+from tests.support.fake_interactions import MEMBER_ID, OTHER_MEMBER_ID, fake_interaction
 
 # ---------------------------------------------------------------- a hostile feed
 
@@ -137,7 +145,8 @@ async def test_episode_card_shows_what_a_member_needs(bot):
     sent = await invoke(bot, "episode", member(bot), query="12")
     assert not sent.ephemeral
     (card,) = sent.embeds
-    assert card.title == "12: Zoë Harlan-Miyata on Infinitely Wide Neural Networks"
+    # The feed's title is "12: Zoë …"; the Episode field shows #12, the title not again.
+    assert card.title == "Zoë Harlan-Miyata on Infinitely Wide Neural Networks"
     assert card.url == "https://example.com/episodes/12"
     fields = {f.name: f.value for f in card.fields}
     assert fields["Episode"] == "#12"
@@ -169,7 +178,8 @@ async def test_episode_card_buttons_carry_the_episode_in_their_custom_id(bot):
 @pytest.mark.parametrize("query", ["12", "#12", "ep 12", "Infinitely Wide", "infinitly wide"])
 async def test_episode_accepts_numbers_title_words_and_typos(bot, query):
     sent = await invoke(bot, "episode", member(bot), query=query)
-    assert sent.embeds[0].title.startswith("12: ")
+    assert sent.embeds[0].title.startswith("Zoë Harlan-Miyata on ")
+    assert {f.name: f.value for f in sent.embeds[0].fields}["Episode"] == "#12"
 
 
 async def test_episode_accepts_what_its_own_autocomplete_offered(bot):
@@ -179,7 +189,7 @@ async def test_episode_accepts_what_its_own_autocomplete_offered(bot):
         offered = await Catalogue(bot.store).resolve_episode(choice.value, guild_id=None)
         assert offered.episode is not None, choice
         sent = await invoke(bot, "episode", member(bot), query=choice.value)
-        assert sent.embeds[0].title == render.literal(offered.episode.title, 256)
+        assert sent.embeds[0].title == render.literal(render.short_title(offered.episode), 256)
 
 
 async def test_an_unknown_episode_is_an_ephemeral_not_found_with_close_matches(bot):
@@ -266,50 +276,115 @@ async def test_long_chapter_lists_are_paged_for_the_member_who_asked(hostile_bot
     assert back.last.embeds[0].footer.text.startswith("Page 1/8")
 
 
-async def test_page_buttons_are_disabled_when_the_paginator_times_out(hostile_bot):
-    asker = member(hostile_bot)
-    sent = await invoke(hostile_bot, "chapters", asker, episode="4")
-    await sent.view.on_timeout()
-    edit = asker.last
-    assert edit.kind == "edit_original"
-    assert edit.allowed_mentions is NO_MENTIONS
-    buttons = [c for row in edit.view.to_components() for c in row["components"]]
-    assert buttons and all(b["disabled"] for b in buttons)
+def page_turn(custom_id: str) -> tuple[type[Any], Any]:
+    """The persistent item discord.py would hand a click on `custom_id` to."""
+    for item in (PageTurnButton, ExpiredPagesButton):
+        match = item.__discord_ui_compiled_template__.fullmatch(custom_id)
+        if match is not None:
+            return item, match
+    raise AssertionError(f"no persistent item answers {custom_id!r}")
 
 
-async def test_old_page_buttons_say_the_pages_expired_after_a_restart(hostile_bot, hostile_store):
-    sent = await invoke(hostile_bot, "chapters", member(hostile_bot), episode="4")
-    view = sent.view
-    next_id = view.next_page.custom_id
-    match = ExpiredPagesButton.__discord_ui_compiled_template__.fullmatch(next_id)
-    assert match is not None
-    base = discord.ui.Button(custom_id=next_id, label="Next ▶")
-
-    # While the page turner lives, it answers its own buttons; the fallback stands aside.
-    same_process = member(hostile_bot)
-    item = await ExpiredPagesButton.from_custom_id(same_process.interaction, base, match)
-    assert not await item.interaction_check(same_process.interaction)
-
-    restarted = await started_bot(hostile_store)
-    assert ExpiredPagesButton in restarted.registered_dynamic_items
-    clicker = member(restarted)
-    item = await ExpiredPagesButton.from_custom_id(clicker.interaction, base, match)
+async def click_page(bot, custom_id: str, clicker, *, asked_by: int = MEMBER_ID) -> None:
+    """A page button clicked as discord.py dispatches it once no view listens (always, for
+    pagers): to the dynamic item, on a message that answered `asked_by`."""
+    message = create_autospec(discord.Message, instance=True)
+    message.interaction_metadata.user.id = asked_by
+    clicker.interaction.message = message
+    item_class, match = page_turn(custom_id)
+    item = await item_class.from_custom_id(clicker.interaction, discord.ui.Button(), match)
     assert await item.interaction_check(clicker.interaction)
     await item.callback(clicker.interaction)
+
+
+async def test_pagers_are_not_kept_by_discord_py_their_buttons_are_persistent(hostile_bot):
+    sent = await invoke(hostile_bot, "chapters", member(hostile_bot), episode="4")
+    view = sent.view
+    assert isinstance(view, Paginator) and view.is_finished()  # drawn, never listened to
+    assert PageTurnButton in hostile_bot.registered_dynamic_items
+    ids = [view.previous_page.custom_id, view.next_page.custom_id]
+    assert all(page_turn(i)[0] is PageTurnButton for i in ids)
+    assert all(len(i) <= render.CUSTOM_ID_LIMIT for i in ids)
+
+
+async def test_a_page_turn_draws_the_page_from_the_kept_rows(hostile_bot):
+    sent = await invoke(hostile_bot, "chapters", member(hostile_bot), episode="4")
+    turn = member(hostile_bot)
+    await click_page(hostile_bot, sent.view.next_page.custom_id, turn)
+    assert turn.last.kind == "edit"
+    assert_acceptable(turn.last)
+    assert turn.last.embeds[0].footer.text.startswith("Page 2/8")
+    assert lines_of(turn.last)[0].startswith("`15:00` [Chapter 15 about \\_underscores\\_")
+    labels = [c["label"] for row in turn.last.view.to_components() for c in row["components"]]
+    assert labels == ["◀ Previous", "2/8", "Next ▶"]
+    # The next page's buttons turn on from there, and back.
+    back = member(hostile_bot)
+    await click_page(hostile_bot, turn.last.view.previous_page.custom_id, back)
+    assert back.last.embeds[0].footer.text.startswith("Page 1/8")
+
+
+async def test_only_the_asker_turns_the_pages(hostile_bot):
+    sent = await invoke(hostile_bot, "chapters", member(hostile_bot), episode="4")
+    stranger = member(hostile_bot, user_id=OTHER_MEMBER_ID)
+    await click_page(hostile_bot, sent.view.next_page.custom_id, stranger)
+    (answer,) = stranger.messages()
+    assert answer.ephemeral and answer.content == "Only the person who asked can turn these pages."
+
+
+async def test_chapter_pages_turn_after_a_restart_rebuilt_from_the_store(
+    hostile_bot, hostile_store
+):
+    sent = await invoke(hostile_bot, "chapters", member(hostile_bot), episode="4")
+    restarted = await started_bot(hostile_store)  # nothing of the old process is kept
+    turn = member(restarted)
+    await click_page(restarted, sent.view.next_page.custom_id, turn)
+    assert turn.last.kind == "edit"
+    assert turn.last.embeds[0].footer.text.startswith("Page 2/8 · 120 chapters")
+    assert lines_of(turn.last)[0].startswith("`15:00` [Chapter 15 about")
+
+
+async def test_search_pages_turn_after_a_restart(bot, example_store):
+    sent = await invoke(bot, "search", member(bot), query="the")
+    view = sent.view
+    assert isinstance(view, Paginator) and len(view.pages) >= 2
+    restarted = await started_bot(example_store)
+    turn = member(restarted)
+    await click_page(restarted, view.next_page.custom_id, turn)
+    assert turn.last.kind == "edit"
+    assert [f.name for f in turn.last.embeds[0].fields] == [f.name for f in view.pages[1].fields]
+
+
+async def test_search_pages_of_a_query_too_long_to_keep_expire_after_a_restart(bot, example_store):
+    query = "the " + "learning " * 12  # longer than a custom_id can carry
+    sent = await invoke(bot, "search", member(bot), query=query)
+    view = sent.view
+    assert isinstance(view, Paginator) and len(view.pages) >= 2
+    same_process = member(bot)
+    await click_page(bot, view.next_page.custom_id, same_process)
+    assert same_process.last.kind == "edit"  # kept in memory: it turns
+    restarted = await started_bot(example_store)
+    clicker = member(restarted)
+    await click_page(restarted, view.next_page.custom_id, clicker)
+    assert clicker.last.ephemeral and "expired" in clicker.last.content
+
+
+async def test_pages_left_by_an_older_version_say_they_expired(bot):
+    clicker = member(bot)
+    await click_page(bot, "pages:0123456789abcdef:next", clicker)
     (answer,) = clicker.messages()
     assert_acceptable(answer)
     assert answer.ephemeral and "expired" in answer.content
 
 
-async def test_pages_that_timed_out_are_expired_too(hostile_bot):
-    sent = await invoke(hostile_bot, "chapters", member(hostile_bot), episode="4")
-    await sent.view.on_timeout()
-    match = ExpiredPagesButton.__discord_ui_compiled_template__.fullmatch(
-        sent.view.previous_page.custom_id
-    )
-    clicker = member(hostile_bot)
-    item = await ExpiredPagesButton.from_custom_id(clicker.interaction, discord.ui.Button(), match)
-    assert await item.interaction_check(clicker.interaction)
+async def test_only_the_most_recent_answers_are_kept_in_memory(hostile_bot):
+    first = await invoke(hostile_bot, "chapters", member(hostile_bot), episode="4")
+    for _ in range(views.PAGE_CACHE_SIZE + 20):
+        await invoke(hostile_bot, "chapters", member(hostile_bot), episode="4")
+    assert len(views._RECENT_PAGES[hostile_bot]) == views.PAGE_CACHE_SIZE
+    # The oldest answer was dropped: its pages are rebuilt from the store when turned.
+    turn = member(hostile_bot)
+    await click_page(hostile_bot, first.view.next_page.custom_id, turn)
+    assert turn.last.embeds[0].footer.text.startswith("Page 2/8")
 
 
 # ---------------------------------------------------------------- the card's buttons
