@@ -22,6 +22,7 @@ Every inferred person has role "guest" and `inferred=True`.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -420,7 +421,7 @@ def infer_guests(
     `inferred=True`. The weak forms count here; `infer_feed_guests` (what the importer
     uses) also asks that the feed use them as a habit."""
     evidence = guest_evidence(title, notes_text, show_title=show_title, hosts=hosts)
-    return _guests(evidence, weak=True)
+    return _guests(evidence, weak=True, title=title, notes=notes_text)
 
 
 def infer_feed_guests(
@@ -482,7 +483,10 @@ def infer_feed_guests(
     regulars = {key for key, n in named.items() if n >= floor}
     if regulars:
         found = [[e for e in evidence if _fold(e.name) not in regulars] for evidence in found]
-    return [_guests(evidence, weak=habit) for evidence in found]
+    return [
+        _guests(evidence, weak=habit, title=title, notes=notes)
+        for evidence, (title, notes) in zip(found, episodes, strict=True)
+    ]
 
 
 def _swap_talk_hosts(evidence: list[GuestEvidence], hosts: set[str]) -> list[GuestEvidence]:
@@ -498,23 +502,45 @@ def _swap_talk_hosts(evidence: list[GuestEvidence], hosts: set[str]) -> list[Gue
     return kept
 
 
-_CREDIT_SUFFIX = re.compile(r"\s+[-–—|]\s+.*$|\s*\([^()]*\)\s*$|,\s+.*$")
+_CREDIT_SUFFIX = re.compile(r"\s+[-–—|]\s+(.*)$|\s*\(([^()]*)\)\s*$|,\s+(.*)$")
+
+
+def split_credit(name: str) -> tuple[str, str | None]:
+    """A credited name without the honorific before it and the affiliation after it, and
+    what was cut, as the credit's detail: "Dr. Ann Lee" is ("Ann Lee", "Dr."), "Ann Lee -
+    Acme Corp" ("Ann Lee", "Acme Corp"), "Ann Lee (Acme)" and "Ann Lee, CTO at Acme"
+    alike. A name that would be left too short (or that is not read as a name) is kept as
+    written, with no detail."""
+    text = " ".join(name.split())
+    tokens = text.split(" ")
+    titles: list[str] = []
+    while len(tokens) > 2 and tokens[0].casefold() in _HONORIFICS:
+        titles.append(tokens.pop(0))
+    text = " ".join(tokens)
+    details = [" ".join(titles)] if titles else []
+    match = _CREDIT_SUFFIX.search(text)
+    if match is not None:
+        bare = text[: match.start()]
+        if len(bare.split()) >= 2 and clean_name(bare) == bare:
+            text = bare
+            details.append(next(part for part in match.groups() if part is not None).strip())
+    return text, ", ".join(part for part in details if part) or None
 
 
 def credit_name(name: str) -> str:
-    """A credited name without the honorific before it and the affiliation after it, so
-    that one person is one person: "Dr. Ann Lee", "Ann Lee - Acme Corp", "Ann Lee (Acme)"
-    and "Ann Lee, CTO at Acme" are all "Ann Lee". A name that would be left too short
-    (or that is not read as a name) is kept as written."""
-    text = " ".join(name.split())
-    tokens = text.split(" ")
-    while len(tokens) > 2 and tokens[0].casefold() in _HONORIFICS:
-        tokens.pop(0)
-    text = " ".join(tokens)
-    bare = _CREDIT_SUFFIX.sub("", text)
-    if bare != text and len(bare.split()) >= 2 and clean_name(bare) == bare:
-        text = bare
-    return text
+    """`split_credit`'s name: "Dr. Ann Lee", "Ann Lee - Acme Corp", "Ann Lee (Acme)" and
+    "Ann Lee, CTO at Acme" are all "Ann Lee"."""
+    return split_credit(name)[0]
+
+
+def credit(person: Person) -> Person:
+    """The person credited by name alone, what the credit said besides it kept as its
+    `detail` (a detail it already has comes first)."""
+    name, detail = split_credit(person.name)
+    if name == person.name:
+        return person
+    both = ", ".join(part for part in (person.detail, detail) if part) or None
+    return dataclasses.replace(person, name=name, detail=both)
 
 
 def _is_host_variant(key: str, hosts: set[str]) -> bool:
@@ -529,10 +555,90 @@ def _is_host_variant(key: str, hosts: set[str]) -> bool:
     return False
 
 
-def _guests(evidence: list[GuestEvidence], *, weak: bool) -> list[Person]:
-    """The evidence as inferred guests, the weak forms only with `weak`."""
-    names = [e.name for e in evidence if weak or not e.weak]
-    return [Person(name=name, role="guest", inferred=True) for name in names[:MAX_GUESTS]]
+def _guests(
+    evidence: list[GuestEvidence], *, weak: bool, title: str = "", notes: str = ""
+) -> list[Person]:
+    """The evidence as inferred guests, the weak forms only with `weak`; each with the
+    detail its title or notes give beside the name (`guest_detail`)."""
+    names = [e.name for e in evidence if weak or not e.weak][:MAX_GUESTS]
+    return [
+        Person(
+            name=name,
+            role="guest",
+            inferred=True,
+            detail=guest_detail(name, title, notes, others=names),
+        )
+        for name in names
+    ]
+
+
+_DETAIL_HONORIFIC = re.compile(
+    r"((?:(?:Dr|Prof|Professor|Ambassador|Amb|Sen|Senator|Rep|Gov|Governor|Gen|General|Rev"
+    r"|Sir|Dame|Judge|Mayor|Minister|Capt|Captain|Col|Lt)\.?\s+)+)$"
+)
+# After a name in a title: ", Org" or " - Role, Org" up to the end or the next "|".
+_DETAIL_IN_TITLE = re.compile(r"^\s*(?:,|\s[-–—|])\s+([^|\n]{2,80}?)\s*(?:\||$)")
+_DETAIL_IN_PARENS = re.compile(r"^\s*\(([^()\n]{2,60})\)")
+# After a name in the notes: ", the founder of Acme," — a role word must say it is one.
+_DETAIL_IN_NOTES = re.compile(r"^,\s+([^,.;:!?\n]{2,80}?)\s*(?=[,.;:!?\n]|$)")
+_DETAIL_CLAUSE = re.compile(r"(?:,\s*|\s+|^)(?:who|which|where|whose|when)\b", re.I)
+_DETAIL_ARTICLE = re.compile(r"^(?:a|an|the|our)\s+", re.I)
+_DETAIL_ROLES = re.compile(
+    r"\b(?:ceo|cto|coo|cfo|founder|co-founder|cofounder|director|professor|president|head"
+    r"|chief|editor|author|researcher|scientist|engineer|economist|historian|reporter"
+    r"|correspondent|analyst|lecturer|fellow|partner|manager|chair|chairman|chairwoman"
+    r"|minister|ambassador|senator|journalist|writer|designer|developer|maintainer|lead"
+    r"|vp|vice)\b",
+    re.I,
+)
+
+
+def guest_detail(
+    name: str, title: str, notes: str = "", *, others: Sequence[str] = ()
+) -> str | None:
+    """What a title or notes say beside a guest's name, for the credit's detail: an
+    honorific before it ("Ambassador Bonnie Jenkins"), an affiliation after it in the
+    title ("Ep 28: Jose Reyes, NuScale Power", "Ep 409: Emma McDaid - Head of Project
+    Management, Magnox Ltd"), in brackets ("Ann Lee (Quarry Labs)") or a role after a
+    comma in the notes ("Alexander Malkevich, the founder of USA Really"). Never another
+    guest's name, a number or an episode reference; None when nothing is said."""
+    honorific = affiliation = None
+    for text, in_title in ((title, True), (notes[:_NOTES_LIMIT], False)):
+        at = text.find(name)
+        if at < 0:
+            continue
+        before = _DETAIL_HONORIFIC.search(text[max(0, at - 40) : at])
+        if before is not None and honorific is None:
+            honorific = " ".join(before.group(1).split())
+        if affiliation is not None:
+            continue
+        after = text[at + len(name) :]
+        found = _DETAIL_IN_PARENS.match(after)
+        if found is None and in_title:
+            found = _DETAIL_IN_TITLE.match(after)
+        if found is None and not in_title:
+            found = _DETAIL_IN_NOTES.match(after)
+            if found is not None and not _DETAIL_ROLES.search(found.group(1)):
+                found = None
+        if found is not None:
+            detail = " ".join(found.group(1).split())
+            # "a reporter who spoke to us from …": the role, not the clause after it
+            detail = _DETAIL_CLAUSE.split(detail, maxsplit=1)[0]
+            detail = _DETAIL_ARTICLE.sub("", detail).strip(" ,-–—")
+            if _plain_detail(detail, others):
+                affiliation = detail
+    return ", ".join(part for part in (honorific, affiliation) if part) or None
+
+
+def _plain_detail(detail: str, others: Sequence[str]) -> bool:
+    lowered = detail.casefold()
+    return (
+        bool(detail)
+        and not any(ch.isdigit() for ch in detail)
+        and not detail.startswith(("@", "http", "www."))
+        and not any(other in detail for other in others)
+        and not any(word in lowered for word in ("episode", "folge", "part ", "feat"))
+    )
 
 
 def _strip_prefixes(title: str) -> str:

@@ -36,6 +36,9 @@ class Person:
     href: str | None = None
     image: str | None = None
     inferred: bool = False
+    # What the credit says besides the name, kept out of it so that one person is one
+    # person: an honorific, a role, an affiliation ("Dr.", "CEO of Acme", "Quarry Labs").
+    detail: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -119,6 +119,30 @@ _GENERIC = frozenset(
     """.split()  # noqa: SIM905
     )
 )
+# Given names common enough to be anyone's, known before the catalogue has people: a feed
+# whose notes say "Bob" and "Vinny" credits nobody as Bob or Vinny. Without those that are
+# also common words (Will, Mark, Grace, Bill), which `document_terms` only drops capitalised
+# anyway.
+COMMON_FIRST_NAMES = frozenset(
+    """
+    aaron adam adrian al alan albert alex alexander alexandra ali alice alison amanda amy
+    andrea andreas andrew andy angela anna anne anthony antonio ashley barbara ben benjamin
+    bernd bob brad brandon brenda brett brian bruce carl carlos carol caroline catherine
+    charles charlie chris christine christopher claire claudia craig dan daniel
+    danny dave david deborah dennis diana diane donald doug douglas drew ed edward elena
+    elizabeth emily emma eric erik eva fabian felix florian francesco frank fred gary
+    george greg gregory hannah hans harry heather helen henry ian isabel jack jacob james
+    jamie jan jane janet jason jean jeff jeffrey jen jennifer jeremy jerry jessica jim
+    jimmy joe joel johannes john johnny jon jonathan jose joseph josh joshua juan
+    julia julian julie justin karen kate katherine katie kathy keith kelly ken kevin kim
+    klaus kyle larry laura lauren linda lisa lucas luis lukas maria marie markus
+    martin mary matt matthew matthias megan melissa michael michelle mike nancy
+    nathan nick nicholas nicole oliver olivia pablo pam patrick paul peter phil philip
+    rachel rebecca richard rick rob robert roger ron ronald ryan sam samantha sandra sara
+    sarah scott sean sebastian simon stefan stephanie stephen steve steven susan thomas
+    tim timothy todd tom tommy tony tyler vinny walter wayne william wolfgang
+    """.split()  # noqa: SIM905
+)
 # Words that are no topic alone ("big", "send", "need"), though a phrase may hold one
 # ("Big Bang", "climate change"): verbs, adjectives and adverbs of any talk.
 _WEAK_ALONE_WORDS = """
@@ -213,6 +237,7 @@ def term_key(word: str) -> str:
 
 
 _WEAK_ALONE = frozenset(term_key(word) for word in _WEAK_ALONE_WORDS.split())
+_COMMON_FIRST_NAME_KEYS = frozenset(term_key(name) for name in COMMON_FIRST_NAMES)
 
 
 def _meaningful_key(word: str) -> str:
@@ -834,7 +859,8 @@ async def refresh_feed(store: Store, feed_id: int) -> None:
     for them are dropped: an episode that changed may no longer belong there)."""
     docs = await store.related_documents(feed_id=feed_id)
     boiler = await feed_boilerplate(store, feed_id)
-    names = first_name_keys(name for _, _, name, _ in (await store.lookup_rows()).credits)
+    credited = (await store.lookup_rows()).credits
+    names = _COMMON_FIRST_NAME_KEYS | first_name_keys(name for _, _, name, _ in credited)
     words = FeedWords(names, segment_keys(docs))
     await words.save(store, feed_id)
     exclude = name_keys(await store.feed_names(feed_id)) | words.segments
@@ -923,6 +949,8 @@ def first_name_keys(names: Iterable[str]) -> frozenset[str]:
     keys = set()
     for name in names:
         words = _WORD.findall(name)
+        if len(words) > 2 and words[0].casefold() in _NAME_TITLES:
+            words = words[1:]  # "Dr Ivo Brandt": Ivo
         if len(words) >= 2 and words[0][:1].isupper():
             key = term_key(words[0])
             if len(key) >= 3:
@@ -930,6 +958,7 @@ def first_name_keys(names: Iterable[str]) -> frozenset[str]:
     return frozenset(keys)
 
 
+_NAME_TITLES = frozenset(("dr", "prof", "mr", "mrs", "ms", "mx", "sir", "dame", "rev"))
 _SEGMENT_HEAD = re.compile(r"\s*[:|–—]\s*|\s+-\s+")
 
 

@@ -11,8 +11,9 @@ server follows, so one server sees one person with the episodes it can see.
 
 Two spellings are one person when:
 - their alias keys are equal: folded (case, diacritics; ä ö ü ß spelled ae oe ue ss, so
-  "Jürgen Höller" is "Juergen Hoeller"), without honorifics, without middle initials and
-  without "Jr"/"Sr"/"III"; or
+  "Jürgen Höller" is "Juergen Hoeller"), without honorifics, without middle initials,
+  without "Jr"/"Sr"/"III" and without an affiliation after the name ("- Acme", "(Acme)",
+  ", CTO at Acme"); or
 - they share a `podcast:person` href and the same first name with a last name one letter
   apart ("Roy Scheinfeld" / "Roy Sheinfeld", both linked to the company's site), or, when
   the href is a page of its own rather than a bare site ("https://x.org/" is on every
@@ -36,8 +37,17 @@ _TRANSLITERATED = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae",
 _WORD = re.compile(r"[^\W_][\w'-]*")
 
 
+# What may follow a name in a credit written before its affiliation was cut off ("Ann Lee -
+# Acme", "Ann Lee (Acme)", "Ann Lee, CTO at Acme"): stores filled then keep it in the name.
+_AFFILIATION = re.compile(r"\s+[-–—|]\s+.*$|\s*\([^()]*\)\s*$|,\s+.*$")
+
+
 def alias_key(name: str) -> str:
-    """The spelling-free identity of a name ("Dr. José M. Núñez Jr." -> "jose nunez")."""
+    """The spelling-free identity of a name ("Dr. José M. Núñez Jr." -> "jose nunez";
+    "Ann Lee - Acme" -> "ann lee")."""
+    bare = _AFFILIATION.sub("", name)
+    if len(bare.split()) >= 2:
+        name = bare
     words = _WORD.findall(fold(name.translate(_TRANSLITERATED)).replace("’", "'"))
     while len(words) > 2 and words[0] in _HONORIFICS:
         words.pop(0)
