@@ -304,7 +304,24 @@ async def test_feed_list_is_paged_when_long(admin, store):
     assert sum(len(page.fields) for page in pages) == 20
     assert all(len(page) <= 6000 for page in pages)
     assert pages[0].footer.text == "Page 1 of 3"
+    assert message.view.next_page.custom_id.startswith("pages:")  # persistent: see below
     message.view.stop()
+
+
+async def test_feed_list_pages_are_rebuilt_from_the_store_for_a_turn(admin, store):
+    """After a restart (or once the answer is no longer kept) a turn reads the list again,
+    as it is now, in the guild of the admin who turns."""
+    for n in range(20):
+        await store.ensure_feed(f"https://example.com/{n}.xml", guild_id=GUILD_ID)
+    answer = await admin.feeds.load_pages(admin.interaction().interaction, "f", "")
+    assert answer is not None and answer.source.count == 3
+    second = answer.source.page(1)
+    assert second.footer.text == "Page 2 of 3" and len(second.fields) == 8
+    elsewhere = await admin.feeds.load_pages(
+        admin.interaction(guild_id=GUILD_ID + 1).interaction, "f", ""
+    )
+    assert elsewhere is not None and elsewhere.source.count == 1
+    assert "No feeds yet" in (elsewhere.source.page(0).description or "")
 
 
 def test_feed_titles_and_errors_are_shown_literally():

@@ -7,9 +7,10 @@ import re
 import pytest
 
 from bot.search.catalogue import Catalogue
+from bot.search.result_totals import ResultTotals
 from bot.store import Store
 from bot.ui.views import Paginator
-from cogs.search import SearchCog
+from cogs.search import SEARCH_LIMIT, SearchCog
 from tests.support.catalogues import copy_store
 from tests.support.cog_calls import (
     AUDIO,
@@ -20,7 +21,7 @@ from tests.support.cog_calls import (
     press,
     started_bot,
 )
-from tests.support.fake_interactions import OTHER_MEMBER_ID, fake_interaction
+from tests.support.fake_interactions import GUILD_ID, OTHER_MEMBER_ID, fake_interaction
 
 TIMED = re.compile(r"^`(\d+:)?\d{1,2}:\d{2}` · (chapter|show notes|transcript|soundbite)$")
 
@@ -137,6 +138,34 @@ async def test_search_pages_many_results(bot):
     assert isinstance(view, Paginator)
     assert all(len(page.fields) <= 5 for page in view.pages)
     assert sum(len(page.fields) for page in view.pages) > 5
+
+
+async def test_a_capped_search_says_top_25_of_how_many_match(bot):
+    everything = await Catalogue(bot.store).search("the", guild_id=GUILD_ID, limit=1000)
+    assert len(everything) > SEARCH_LIMIT  # the list is capped
+    sent = await invoke(bot, "search", member(bot), query="the")
+    assert sent.embeds[0].description.startswith(
+        f"Top {SEARCH_LIMIT} of {len(everything)} episodes, best match first"
+    )
+    assert len(sent.view.pages) == SEARCH_LIMIT // 5
+
+
+async def test_a_search_that_is_not_capped_says_how_many_without_top(bot):
+    sent = await invoke(bot, "search", member(bot), query="diffusion")
+    assert re.match(r"\d+ episodes?, best match first", sent.embeds[0].description)
+
+
+async def test_the_total_is_counted_in_the_guild_that_asks(example_store):
+    (feed_id,) = [f.id for f in await example_store.guild_feeds(GUILD_ID)]
+    await example_store.follow_feed(GUILD_ID, feed_id, user_id=None)
+    async with example_store.transaction() as db:
+        await db.execute("UPDATE feeds SET is_global = 0")
+    totals = ResultTotals(example_store)
+    here = await totals.search_total("the", guild_id=GUILD_ID)
+    found = await Catalogue(example_store).search("the", guild_id=GUILD_ID, limit=1000)
+    assert here == len(found) > SEARCH_LIMIT
+    assert await totals.search_total("the", guild_id=GUILD_ID + 1) == 0  # sees no feed
+    assert await totals.search_total("the", guild_id=None) == 0  # outside a guild: global only
 
 
 async def test_search_finds_nothing_helpfully_and_privately(bot):

@@ -55,7 +55,7 @@ async def test_episode_shows_the_card_with_date_length_guest_and_links(fake, bot
     assert handle.callback_type == 4  # answered at once, not deferred
     assert not card.ephemeral and no_mentions(card)
     [embed] = card.embeds
-    assert embed["title"] == EP12_TITLE
+    assert embed["title"] == EP12_TITLE.split(": ", 1)[1]  # "#12" is the Episode field's
     assert embed["url"] == "https://example.com/episodes/12"
     info = fields(embed)
     assert info["Published"] == f"<t:{EP12_PUBLISHED}:D>"
@@ -221,18 +221,23 @@ async def test_a_rate_limited_response_is_retried(fake, bot):
 # --------------------------------------------------------------------------- after a restart
 
 
-async def test_after_a_restart_card_buttons_still_work_and_old_pages_say_they_expired(fake, bot):
+async def test_after_a_restart_card_buttons_and_page_turners_still_work(fake, bot):
     card = await (await fake.invoke("episode", query="12")).reply()
     page = await (await fake.invoke("when", topic="learning rate")).reply()
+    first = page.embeds[0]["fields"][0]["value"]
     await bot.restart()
 
     # The card's buttons carry the episode in their custom_id: they outlive the process.
     chapters = await (await fake.click(card, label="Chapters")).reply()
     assert "Cold open" in chapters.text()
 
-    # The page turner's state died with the old process; the member must be told so
-    # rather than see "This interaction failed".
-    expired = await fake.click(page, label="Next")
-    answer = await expired.reply()
-    assert answer.ephemeral and "expired" in answer.content
+    # The page turner's buttons carry the topic: the new process searches again and
+    # turns the page in place.
+    turned = await fake.click(page, label="Next")
+    assert await turned.response() == 7  # UPDATE_MESSAGE
+    assert page.embeds[0]["footer"]["text"].startswith("Page 2/")
+    assert page.embeds[0]["fields"][0]["value"] != first
+    stranger = await fake.click(page, label="Next", member=fake.admin)
+    refused = await stranger.reply()
+    assert refused.ephemeral and "Only the person who asked" in refused.content
     assert fake.violations == []
