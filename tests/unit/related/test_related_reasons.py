@@ -167,3 +167,25 @@ async def test_another_show_is_linked_for_a_shared_guest(tmp_path):
     related = await related_titles(tmp_path, "Raku evenings")
     other = [r for r in related if r.episode.feed_title == "Bench Notes"]
     assert [(r.episode.title, r.shared_people) for r in other] == [("Pigments", ("Ines Varga",))]
+
+
+async def test_a_new_episode_is_read_with_the_words_its_feed_left_out(tmp_path):
+    # The feed's first import fixes which words are no topic (first names, segments);
+    # an episode imported later is counted the same way, not linked by "Claire".
+    words = "anagama catenary bourry noborigama sprung groundhog train fastfire bottle "
+    words += "tunnel shuttle raku"
+    rows = [
+        (f"Kiln log {word}", f"{'Claire' if i < 2 else 'We'} checked the {word} kiln.", ())
+        for i, word in enumerate(words.split())
+    ]  # "Claire" on 3 of 13 episodes: under the share that makes a word boilerplate
+    pottery = write_feed(tmp_path, "pottery.xml", "Wheel Time", items("p", rows))
+    await import_feeds(tmp_path / "one.db", pottery)
+    rows.append(("Bowls for soup", "Claire throws bowls. Claire trims bowls. Claire!", ()))
+    write_feed(tmp_path, "pottery.xml", "Wheel Time", items("p", rows))
+    await import_feeds(tmp_path / "one.db", pottery)
+    async with await Store.open(tmp_path / "one.db") as store:
+        catalogue = Catalogue(store)
+        episode = (await catalogue.resolve_episode("Bowls for soup", guild_id=None)).episode
+        assert episode is not None
+        related = await catalogue.related(episode.id, guild_id=None)
+    assert all("Claire" not in r.shared_terms for r in related)
