@@ -565,7 +565,7 @@ class TranscriptStore(StoreBase):
             for index, term in enumerate(terms):
                 arms.append(_TERM_ROWS)
                 params += [candidate.episode_id, index, term]
-                params += [candidate.first_id, candidate.last_id, _ROWS_PER_EPISODE]
+                params += [candidate.first_id, candidate.last_id, _SEGMENT_ROWS]
         rows = await self.fetchall(" UNION ALL ".join(arms), params, budget=self.search_budget)
         held: dict[int, dict[int, tuple[float | None, set[int]]]] = {}
         for episode, index, rowid, start in rows:
@@ -729,8 +729,11 @@ _TERM_ROWS = """
         SELECT ? AS episode_id, ? AS term, f.rowid, p.start
         FROM transcript_fts f JOIN transcript_passages p ON p.id = f.rowid
         WHERE transcript_fts MATCH ? AND f.rowid BETWEEN ? AND ? LIMIT ?)"""
-# Episodes whose segments are scored: the best ranked (the list shows few others).
-_SEGMENT_EPISODES = 8
+# Episodes whose segments are scored: the best ranked (the list shows few others), and
+# the passages read per term and episode (a word said in more is the episode's subject:
+# where it is said says little more).
+_SEGMENT_EPISODES = 6
+_SEGMENT_ROWS = 120
 _QUOTED_TERM = re.compile(r'"(?:[^"]|"")+"')
 # A parenthesised group of a word's forms (`("w" OR "v" OR "s" *)`): one term of the topic.
 _TERM_GROUP = re.compile(r'\((?:[^()"]|"(?:[^"]|"")*")*\)')
