@@ -45,6 +45,7 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import http
+import io
 import ipaddress
 import logging
 import mimetypes
@@ -686,15 +687,18 @@ class Fetcher:
         length = response.content_length
         if encoding in ("", "identity") and length is not None and length > limit:
             raise _too_large(limit)
-        body = bytearray()
+        # A BytesIO hands its buffer over as the result's bytes (`getvalue` does not copy
+        # while nothing else views it); a bytearray would be copied, holding a 50 MB body
+        # twice for a moment.
+        body = io.BytesIO()
         async for chunk in response.content.iter_chunked(_CHUNK_SIZE):
-            body += chunk
-            if len(body) > limit:
+            body.write(chunk)
+            if body.tell() > limit:
                 raise _too_large(limit)
         return FetchResult(
             url=str(url),
             status=response.status,
-            body=bytes(body),
+            body=body.getvalue(),
             etag=response.headers.get("ETag"),
             last_modified=response.headers.get("Last-Modified"),
             content_type=content_type,
