@@ -214,7 +214,9 @@ async def test_a_body_exactly_at_the_cap_is_accepted(server: FeedServer):
     assert result.body == b"x" * 1024
 
 
-async def test_a_body_of_many_chunks_arrives_whole_as_bytes(server: FeedServer, fetcher: Fetcher):
+async def test_a_body_of_many_chunks_arrives_whole_as_bytes(
+    server: FeedServer, fetcher: Fetcher
+) -> None:
     body = bytes(range(256)) * 4096 + b"end"  # 1 MB in uneven pieces: every byte checked
     server.route("/big.xml", body, chunk_size=70_001)
     result = await fetcher.fetch(server.url("/big.xml"))
