@@ -104,13 +104,13 @@ class SemanticSearch:
 
     async def ready(self) -> bool:
         """Bring the index up to date; False when its first load is still running after
-        `load_wait` (it goes on in the background)."""
+        `load_wait` (it goes on in the background) or the load failed."""
         if self._loading is None or self._loading.done():
-            if self._loading is not None and self._loading.exception() is not None:
-                log.error("loading the semantic index failed", exc_info=self._loading.exception())
+            if _failure(self._loading) is not None:
+                log.error("loading the semantic index failed", exc_info=_failure(self._loading))
             self._loading = asyncio.create_task(self.refresh(), name="semantic-index")
         done, _ = await asyncio.wait({self._loading}, timeout=self.load_wait)
-        return bool(done) and self._loading.exception() is None
+        return bool(done) and not self._loading.cancelled() and _failure(self._loading) is None
 
     async def close(self) -> None:
         if self._loading is not None and not self._loading.done():
@@ -178,6 +178,12 @@ class SemanticSearch:
             if len(moments) == count:
                 break
         return moments
+
+
+def _failure(task: asyncio.Task[None] | None) -> BaseException | None:
+    if task is None or not task.done() or task.cancelled():
+        return None
+    return task.exception()
 
 
 def _near_one_of(moment: EmbeddedMoment, chosen: list[NearMoment]) -> bool:

@@ -82,3 +82,24 @@ def test_the_sign_code_scan_finds_the_nearest_vectors_within_the_feeds_asked():
     assert 1235 in index.nearest(query, 20)
     assert 1235 not in index.nearest(query, 20, feeds=frozenset({2}))  # its feed is 1
     assert index.loaded_upto == 5000
+
+
+def test_phrase_matches_heading_the_word_list_stay_first_in_their_order():
+    lexical = [said(1, 10, "phrase"), said(2, 500, "phrase"), said(3, 40)]
+    fused = fuse_moments(lexical, [near(2, 510), near(3, 50), near(4, 0)], 10)
+    assert places(fused)[:2] == [(1, 10, "phrase"), (2, 500, "phrase")]
+
+
+def test_an_opening_that_previews_the_hour_gains_nothing_from_meaning():
+    # The words put the discussion (at 1500) before the host's preview (at 12); the
+    # preview is near in meaning too, but the episode has a later moment for the topic.
+    lexical = [said(1, 1500), said(1, 12, "phrase")]
+    fused = fuse_moments(lexical, [near(1, 20), near(1, 1510)], 10)
+    assert places(fused)[0] == (1, 1500, "all")
+
+
+def test_an_episode_matched_by_its_words_gets_the_place_the_meaning_finds():
+    episode_level = Moment(episode(5), None, "episode", "title", 1.0, match="all")
+    fused = fuse_moments([episode_level], [near(5, 2035)], 10)
+    assert places(fused) == [(5, 2035, "all")]
+    assert fused[0].kind == "transcript" and fused[0].speaker == "Ann"
