@@ -53,7 +53,7 @@ from bot.search.lookup import (
     person_value,
 )
 from bot.search.lookup_cache import lookup_cache
-from bot.search.spelling import respell, scoped_variants, shown_as, word_weights
+from bot.search.spelling import respell, search_plans, shown_as, word_weights
 from bot.search.topic_people import people_by_word, person_first, person_in_topic
 from bot.store import QueryTooSlow, Store
 from bot.store.episode_reads import FtsHit, Scope
@@ -295,7 +295,7 @@ class Catalogue:
     ) -> list[Moment]:
         text = SearchText.parse(topic)
         words = text.words
-        plans = await self._plans(text, scope)
+        plans = await self._plans(topic, scope)
         if not plans:
             return []
         found: list[tuple[FtsHit, MatchTier]] = []
@@ -395,18 +395,9 @@ class Catalogue:
             ordered[last + 1 : last + 1] = moved
         return ordered
 
-    async def _plans(self, text: SearchText, scope: Scope) -> list[tuple[Scope, QueryPlan]]:
-        """What to run, per part of the scope: a part's feeds share a language whose forms
-        of the words are searched (bot/search/spelling.scoped_variants); one part for most
-        catalogues. [] when there is nothing to search."""
-        if not text.words:
-            return []
-        plans = []
-        for part, variants in await scoped_variants(self._store, text.words, scope):
-            plan = text.plan(variants)
-            if plan is not None:
-                plans.append((part, plan))
-        return plans
+    async def _plans(self, topic: str, scope: Scope) -> list[tuple[Scope, QueryPlan]]:
+        """What to run, per language of the scope's feeds (bot/search/spelling.search_plans)."""
+        return await search_plans(self._store, topic, scope)
 
     async def _moments_of(
         self,
@@ -526,7 +517,7 @@ class Catalogue:
         if not text.words or limit <= 0:
             return []
         scope = await self._store.scope(guild_id)
-        plans = await self._plans(text, scope)
+        plans = await self._plans(query, scope)
         if not plans:
             return []
         ranked: list[tuple[int, float, str, float | None, MatchTier]] = []

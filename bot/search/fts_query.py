@@ -108,9 +108,10 @@ class SearchText:
     phrase: tuple[str, ...]
 
     @classmethod
-    def parse(cls, text: str | None) -> SearchText:
+    def parse(cls, text: str | None, stopwords: frozenset[str] = frozenset()) -> SearchText:
+        """`stopwords`: folded function words of the feeds' language, dropped as well."""
         found = [w[:MAX_WORD_LENGTH] for w in words(text or "")][: MAX_QUERY_WORDS * 2]
-        content = [w for w in found if not is_stopword(w)]
+        content = [w for w in found if not is_stopword(w) and fold(w) not in stopwords]
         if not content:
             phrase = found[:MAX_QUERY_WORDS]
             return cls(tuple(dict.fromkeys(phrase)), tuple(phrase))

@@ -41,7 +41,8 @@ LANGUAGE_STOPWORDS: dict[str, frozenset[str]] = {
         "they but not what you we an or which their there been has were would will",
         "de": "der die das und ist nicht ein eine einen einem einer mit von zu den dem "
         "des im auf für sich auch es wir ich sie er als aus bei nach wie noch oder "
-        "wird werden hat haben sind war aber wenn dass über nur",
+        "wird werden hat haben sind war aber wenn dass über nur zum zur vom beim ins "
+        "fürs ums",
         "es": "el la los las un una unos unas y o de del en que por para con se lo su sus "
         "es al como más pero sus le ya muy sobre también fue ha este esta",
         "fr": "le la les un une des et est du au aux pour dans qui ce que il elle ne pas "

@@ -17,11 +17,13 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
 
-from bot.search.fts_query import fold, is_stopword
+from bot.search.fts_query import QueryPlan, SearchText, fold, is_stopword
 from bot.search.fts_query import words as split_words
 from bot.search.languages import (
+    LANGUAGE_STOPWORDS,
     MAX_FORMS,
     MIN_STEM,
+    SNOWBALL,
     MarkedTerms,
     index_prefix,
     index_term,
@@ -115,41 +117,74 @@ async def _word_forms(store: Store) -> _Forms:
     return found
 
 
+async def language_parts(store: Store, scope: Scope) -> list[tuple[Scope, str | None]]:
+    """The scope in parts by the language of its feeds, for the languages search treats
+    apart (a Snowball stemmer or a stopword list; English is the index's own): each with
+    its ISO code, the other feeds together with None. One part for most catalogues."""
+    forms = await _word_forms(store)
+    feeds: dict[str, set[int]] = {}
+    for feed_id, code in forms.languages.items():
+        if code is None or code == "en" or not scope.contains(feed_id):
+            continue
+        if code in SNOWBALL or code in LANGUAGE_STOPWORDS:
+            feeds.setdefault(code, set()).add(feed_id)
+    if not feeds:
+        return [(scope, None)]
+    parts: list[tuple[Scope, str | None]] = [
+        (Scope(frozenset(ids), everything=False), code) for code, ids in sorted(feeds.items())
+    ]
+    every = scope.feed_ids if not scope.everything else frozenset(forms.languages)
+    rest = every - set().union(*feeds.values())
+    if rest:
+        parts.append((Scope(frozenset(rest), everything=False), None))
+    return parts
+
+
+async def search_plans(store: Store, text: str, scope: Scope) -> list[tuple[Scope, QueryPlan]]:
+    """What to run for a member's text, per part of the scope (`language_parts`): each
+    part's words parsed without its language's stopwords and widened by their forms
+    there (`word_forms`). Parts whose expressions are the same run as one, so most
+    catalogues run one. [] when there is nothing to search."""
+    plans: dict[QueryPlan, set[int]] = {}
+    for part, code in await language_parts(store, scope):
+        stopwords = LANGUAGE_STOPWORDS.get(code, frozenset()) if code else frozenset()
+        parsed = SearchText.parse(text, stopwords)
+        plan = parsed.plan(await word_forms(store, parsed.words, code))
+        if plan is not None:
+            plans.setdefault(plan, set()).update(part.feed_ids)
+    if len(plans) == 1:
+        return [(scope, next(iter(plans)))]
+    return [(Scope(frozenset(ids), everything=False), plan) for plan, ids in plans.items()]
+
+
 async def scoped_variants(
     store: Store, words: Sequence[str], scope: Scope
 ) -> list[tuple[Scope, dict[str, list[str]]]]:
-    """The other forms to search each of `words` by (bot/search/languages.py), per part
-    of the scope: the feeds of a language whose Snowball stems widen a word search it by
-    the stem as a prefix (only those feeds: "starter" is not "Start" in an English show),
-    and every feed by the word's spellings with the diacritics the index kept. One part
-    (the whole scope) when no language widens anything."""
+    """`word_forms` of `words` for each part of the scope (`language_parts`); see
+    `search_plans`, which also drops each part's stopwords."""
+    return [
+        (part, await word_forms(store, words, code))
+        for part, code in await language_parts(store, scope)
+    ]
+
+
+async def word_forms(store: Store, words: Sequence[str], code: str | None) -> dict[str, list[str]]:
+    """The other forms to search each of `words` by in feeds of language `code`
+    (bot/search/languages.py): the index terms sharing its Snowball stem there ("starter"
+    is not "Start" in an English show: only that language's feeds search them), and its
+    spellings with the diacritics the index kept (in any feed). Words without any are
+    left out."""
     forms = await _word_forms(store)
-    marked: dict[str, list[str]] = {}
-    if any(not w.isascii() for w in words):
-        if forms.marked is None:
-            forms.marked = MarkedTerms(await store.marked_terms())
-        marked = {
-            w: found for w in words if not w.isascii() and (found := forms.marked.spellings(w))
-        }
-    feeds: dict[str, set[int]] = {}
-    for feed_id, code in forms.languages.items():
-        if code is not None and scope.contains(feed_id):
-            feeds.setdefault(code, set()).add(feed_id)
-    parts: list[tuple[Scope, dict[str, list[str]]]] = []
-    widened: set[int] = set()
-    for code in sorted(feeds):
-        stems = {w: await _forms_in(store, w, code) for w in words}
-        if not any(stems.values()):
-            continue
-        variants = {w: [*stems[w], *marked.get(w, [])] for w in words}
-        parts.append((Scope(frozenset(feeds[code]), everything=False), _nonempty(variants)))
-        widened |= feeds[code]
-    if not parts:
-        return [(scope, marked)]
-    rest = (scope.feed_ids if not scope.everything else frozenset(forms.languages)) - widened
-    if rest:
-        parts.append((Scope(frozenset(rest), everything=False), marked))
-    return parts
+    found: dict[str, list[str]] = {}
+    for word in words:
+        variants = await _forms_in(store, word, code) if code else []
+        if not word.isascii():
+            if forms.marked is None:
+                forms.marked = MarkedTerms(await store.marked_terms())
+            variants += forms.marked.spellings(word)
+        if variants:
+            found[word] = variants
+    return found
 
 
 async def _forms_in(store: Store, word: str, code: str) -> list[str]:
@@ -165,10 +200,6 @@ async def _forms_in(store: Store, word: str, code: str) -> list[str]:
     forms = same_stem(word, counts, code)
     forms.sort(key=lambda t: -counts[t])
     return forms[:MAX_FORMS]
-
-
-def _nonempty(variants: dict[str, list[str]]) -> dict[str, list[str]]:
-    return {w: v for w, v in variants.items() if v}
 
 
 async def word_weights(store: Store, words: Sequence[str]) -> dict[str, float]:

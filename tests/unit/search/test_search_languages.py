@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.search.catalogue import Catalogue
+from bot.search.fts_query import SearchText
 from bot.search.languages import detect, language_code, same_stem, strip_marks
 from bot.store import Store
 from tests.support.catalogues import Item, import_feeds, rss
@@ -104,3 +105,20 @@ def test_forms_share_the_stem_and_survive_the_index_stemming_again():
     assert same_stem("Tastatur", terms, "de") == ["tastaturen"]
     assert same_stem("Tastatur", terms, "en") == []  # English: the index's porter does it
     assert strip_marks("Καλημέρα") == "καλημερα"
+
+
+async def test_a_feeds_own_stopwords_are_dropped_only_in_its_feeds(catalogue):
+    # "beim" is a German function word: dropped in the German show, where the title says
+    # "im Test", not "beim Test" (the English show's search keeps it).
+    titles = await _titles(catalogue, "Tastatur beim Test")
+    assert titles[:1] == ["Mechanische Tastatur im Test"]
+
+
+def test_parse_drops_the_given_stopwords_too():
+    assert SearchText.parse("Schriftart zum Programmieren").words == (
+        "schriftart",
+        "zum",
+        "programmieren",
+    )
+    german = SearchText.parse("Schriftart zum Programmieren", frozenset({"zum"}))
+    assert german.words == ("schriftart", "programmieren")
