@@ -156,7 +156,8 @@ _WEAK_ALONE_WORDS = """
     set sets shown side since small soon start started starts stay stop sure take takes
     taken taking tell told took tried tries try trying turn turned turns use used uses
     using want wanted wants whole wrong yet edition everybody anybody somebody else ago
-    boy girl guy guys man men woman women thing story stories season deep dive
+    boy girl guy guys man men woman women thing story stories season deep dive return
+    returns returned
     bisschen mal halt eigentlich gibt geht heute immer wieder einfach genau viel viele
     ganz schon dabei doch neue neuen neues
 """
@@ -354,12 +355,12 @@ def _add_text(
 
 def name_keys(names: Iterable[str]) -> frozenset[str]:
     """The terms of names that say nothing about an episode: the show's title, its hosts;
-    and each name run together after a space (" giantbombcast"; no term starts with one),
-    for `_names_only`."""
+    and each name's words after a space (" giant|bombcast"; no term starts with one), for
+    `_names_only`."""
     counts: Counts = {}
     for name in names:
         _add_text(counts, name, 1.0)
-        counts[" " + "".join(term_key(w) for w in _WORD.findall(name))] = 1.0
+        counts[" " + "|".join(term_key(w) for w in _WORD.findall(name))] = 1.0
     return frozenset(counts)
 
 
@@ -984,14 +985,18 @@ def segment_keys(docs: Sequence[Document]) -> frozenset[str]:
 
 def _names_only(key: str, exclude: frozenset[str]) -> bool:
     """A phrase of name words only, in any order ("bombcast giant" of "Giant Bombcast"),
-    or the start of a name run together ("giant bomb" of "Giant Bombcast")."""
+    or the start of a name run together ("giant bomb" of "Giant Bombcast"); a word that
+    starts a longer name word ("bomb" of "Bombcast")."""
     if " " not in key:
-        return False
+        return len(key) >= 4 and any(
+            name[0] == " " and any(w != key and w.startswith(key) for w in name[1:].split("|"))
+            for name in exclude
+        )
     if all(part in exclude for part in key.split(" ")):
         return True
     joined = key.replace(" ", "")
     return len(joined) >= 6 and any(
-        name[0] == " " and name[1:].startswith(joined) for name in exclude
+        name[0] == " " and name[1:].replace("|", "").startswith(joined) for name in exclude
     )
 
 

@@ -189,3 +189,10 @@ async def test_a_new_episode_is_read_with_the_words_its_feed_left_out(tmp_path):
         assert episode is not None
         related = await catalogue.related(episode.id, guild_id=None)
     assert all("Claire" not in r.shared_terms for r in related)
+
+
+def test_a_word_that_starts_a_word_of_the_shows_name_is_no_topic():
+    exclude = name_keys(["Giant Kilncast"])
+    assert _names_only("kiln", exclude)  # the brand inside "Kilncast"
+    assert not _names_only("kilncast", exclude)  # a name word itself is excluded as such
+    assert not _names_only("glaze", exclude)
