@@ -1,8 +1,10 @@
 """`episode-bot doctor`: what is wrong, one ✓/✗ line each, exit 1 when something is.
 
 Checks, in order: the configuration (which variables are set; never a value of the
-token), the daily backups, the token (accepted by Discord, and the application id), the
-store (schema version, `quick_check`, size, WAL size, free disk), each feed (last poll,
+token), the shards (SHARD_COUNT / SHARD_IDS as configured), the daily backups, the token
+(accepted by Discord, and the application id), the store (schema version, `quick_check`,
+size, WAL size, free disk), the leader lease (which process polls and announces, until
+when), each feed (last poll,
 last error, paused), each server's announcement channel (and the permissions the bot
 lacks there), and the commands (the tree this code would sync against the hash the bot
 stored when it last synced).
@@ -10,7 +12,8 @@ stored when it last synced).
 The store is read through its own read-only connection (`bot.store.maintenance`), so the
 doctor works beside a running bot, never migrates or writes, and can describe a store the
 bot would refuse to open. `--quick` (the container's health check) looks only at what
-needs no network and no full read: the configuration, the backups and the store.
+needs no network and no full read: the configuration, the shards, the backups, the store
+and its lease.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import sqlite3
 import time
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal, TextIO
 
@@ -32,6 +36,7 @@ from bot.app.settings import VARIABLES, Settings
 from bot.models.store_health import ChannelHealth, FeedHealth, StoreHealth
 from bot.ops.backup import DAILY_SECONDS, daily_copies, taken_at
 from bot.store import load_migrations
+from bot.store.lease_rows import POLLER_LEASE, read_leases
 from bot.store.maintenance import read_health
 
 MIN_FREE_BYTES = 100 * 1024 * 1024  # less free disk than this beside the store is a problem
@@ -46,10 +51,11 @@ _MARKS = {"ok": "✓", "fail": "✗", "skip": "–"}
 class Check:
     """One line of the report."""
 
-    area: str  # configuration, backups, token, store, feed, channel, commands
+    area: str  # configuration, shards, backups, token, store, lease, feed, channel, commands
     status: Status
     detail: str
     subject: str = ""  # which feed or server, for the areas with several
+    facts: dict[str, Any] = field(default_factory=dict)  # for --json: the values, unworded
 
     def line(self) -> str:
         name = f"{self.area} {self.subject}".strip()
@@ -64,13 +70,24 @@ class Report:
     def ok(self) -> bool:
         return all(check.status != "fail" for check in self.checks)
 
-    def add(self, area: str, status: Status, detail: str, subject: str = "") -> Check:
-        check = Check(area, status, detail, subject)
+    def add(
+        self,
+        area: str,
+        status: Status,
+        detail: str,
+        subject: str = "",
+        facts: dict[str, Any] | None = None,
+    ) -> Check:
+        check = Check(area, status, detail, subject, facts or {})
         self.checks.append(check)
         return check
 
     def to_json(self) -> dict[str, Any]:
-        return {"ok": self.ok, "checks": [asdict(check) for check in self.checks]}
+        checks = [asdict(check) for check in self.checks]
+        for check in checks:
+            if not check["facts"]:
+                del check["facts"]
+        return {"ok": self.ok, "checks": checks}
 
 
 def print_report(report: Report, out: TextIO, *, as_json: bool = False) -> None:
@@ -94,11 +111,14 @@ async def diagnose(
     """Run every check (only the offline, cheap ones with `quick`); never raises."""
     report = Report()
     check_configuration(report, env)
+    check_shards(report, settings)
     await asyncio.to_thread(check_backups, report, settings)
     identity = None if quick else await check_token(report, settings)
     if quick:
         report.add("token", "skip", "not asked of Discord (--quick)")
     health = await check_store(report, db_path, quick=quick, min_free_bytes=min_free_bytes)
+    if health is not None:
+        await check_lease(report, settings, db_path)
     if quick or health is None:
         return report
     for feed in health.feeds:
@@ -117,6 +137,30 @@ def check_configuration(report: Report, env: Mapping[str, str]) -> None:
     given = [name for name in VARIABLES if env.get(name, "").strip()]
     detail = f"set: {', '.join(given)}" if given else "nothing set"
     report.add("configuration", "ok", detail + "; the rest are defaults")
+
+
+def check_shards(report: Report, settings: Settings) -> None:
+    """The shard set-up as configured (SHARD_COUNT / SHARD_IDS; the settings refuse a
+    set-up that cannot work, so this line only says what it is)."""
+    count, ids = settings.shard_count, settings.shard_ids
+    facts: dict[str, Any] = {"shard_count": count, "shard_ids": list(ids) if ids else None}
+    if ids is not None:
+        shown = ", ".join(map(str, ids))
+        runs = (
+            f"all {count} shards"
+            if len(ids) == count
+            else f"shard{'s' if len(ids) > 1 else ''} {shown} of {count}, other processes on "
+            "the store the rest"
+        )
+        detail = (
+            f"SHARD_COUNT {count}, SHARD_IDS {shown}: this process runs {runs}; the process "
+            "holding the leader lease polls and announces"
+        )
+    elif count is not None:
+        detail = f"SHARD_COUNT {count}: one process runs all {count} shards, and polls"
+    else:
+        detail = "not set: one process runs as many shards as Discord recommends, and polls"
+    report.add("shards", "ok", detail, facts=facts)
 
 
 def configuration_error(message: str) -> Report:
@@ -285,6 +329,87 @@ def _ago(seconds: float) -> str:
     if seconds < 36 * 3600:
         return f"{seconds / 3600:.0f} h ago"
     return f"{seconds / 86400:.0f} days ago"
+
+
+# ------------------------------------------------------------------ the leader lease
+
+# A leader renews the lease every 10 s for 30 s; a lease expired this long is one that
+# another process should already have taken over (cogs/feed_polling.py).
+TAKEOVER_SECONDS = 60
+
+
+async def check_lease(
+    report: Report, settings: Settings, db_path: Path, *, now: float | None = None
+) -> None:
+    """Who holds the poller's leader lease and until when. Only processes started with
+    SHARD_IDS take it: without SHARD_IDS the bot polls whatever the lease says, so a lease
+    another process holds is a problem then (both would announce every episode)."""
+    try:
+        leases = await asyncio.to_thread(read_leases, db_path)
+    except sqlite3.Error as exc:
+        report.add("lease", "fail", f"cannot read the leader lease: {exc}")
+        return
+    at = time.time() if now is None else now
+    lease = leases.get(POLLER_LEASE)
+    sharded = settings.shard_ids is not None
+    facts: dict[str, Any] = {"name": POLLER_LEASE, "used": sharded, "holder": None}
+    if lease is not None:
+        holder, expires = lease
+        facts |= {"holder": holder, "expires_at": expires, "valid": expires >= at}
+    if lease is None:
+        held = "nobody holds it"
+    else:
+        holder, expires = lease
+        when = _clock_time(expires)
+        if expires >= at:
+            held = f"held by {holder} until {when} (in {_span(expires - at)})"
+        else:
+            held = f"nobody holds it: {holder}'s expired at {when} ({_span(at - expires)} ago)"
+    if not sharded:
+        if lease is not None and lease[1] >= at:
+            report.add(
+                "lease",
+                "fail",
+                f"{held}, a process started with SHARD_IDS that polls this store; without "
+                "SHARD_IDS this one would poll and announce beside it (every episode twice): "
+                "give every process on the store SHARD_COUNT and SHARD_IDS",
+                facts=facts,
+            )
+        else:
+            note = "" if lease is None else f" ({held})"
+            report.add(
+                "lease",
+                "skip",
+                f"not used: without SHARD_IDS this process polls and announces on its own{note}",
+                facts=facts,
+            )
+        return
+    if lease is None:
+        detail = (
+            f"{held}: fine while the bot is stopped (a clean stop gives it up); a starting "
+            "process takes it at its first tick and then polls and announces"
+        )
+    elif lease[1] >= at:
+        detail = f"{held}: that process polls the feeds and sends the announcements"
+    elif at - lease[1] <= TAKEOVER_SECONDS:
+        detail = (
+            f"{held}: its holder stopped renewing it; another process takes over within a minute"
+        )
+    else:
+        detail = (
+            f"{held}: fine while the bot is stopped; if it is running, no process is polling "
+            "or announcing (look at the logs of its processes)"
+        )
+    report.add("lease", "ok", detail, facts=facts)
+
+
+def _clock_time(seconds: int) -> str:
+    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def _span(seconds: float) -> str:
+    """A duration as `_ago` words it, without the "ago"."""
+    return _ago(seconds).removesuffix(" ago")
 
 
 # ------------------------------------------------------------------ feeds
