@@ -158,6 +158,9 @@ class Importer:
         # The feed's boilerplate (recurring sponsor reads, calls to action), learned from
         # all of its current notes: kept out of card summaries (bot/common/boilerplate.py).
         learned = await asyncio.to_thread(boilerplate.learn, [w.notes_text for w in writes])
+        # What search reads of the notes: without that boilerplate (written with the
+        # episodes, indexed once).
+        searched = await asyncio.to_thread(_search_notes, writes, learned)
         clock.lap("parse")
 
         feed_id = (
@@ -195,9 +198,8 @@ class Importer:
             updated=updated,
         )
         await self._store.set_state(boilerplate.state_key(feed_id), json.dumps(learned))
-        # What search reads of the notes: without that boilerplate, for every episode of the
-        # feed (a line becomes boilerplate as it recurs: older episodes change too).
-        searched = await asyncio.to_thread(_search_notes, writes, learned)
+        # What search reads of the notes of the feed's other episodes, whose boilerplate may
+        # have changed with this import (a line becomes boilerplate as it recurs).
         await self._store.save_search_notes(feed_id, searched)
         clock.lap("store")
         # Related episodes are derived data: only the new and updated ones (and the lists
@@ -378,11 +380,12 @@ def _prepare(body: bytes, source: str) -> tuple[ParsedFeed, list[EpisodeWrite]]:
 
 def _search_notes(writes: list[EpisodeWrite], learned: dict[str, int]) -> dict[str, str | None]:
     """By episode key, the notes search reads: without the feed's boilerplate and ad
-    markers (bot/common/boilerplate.py), or None when there is none to take out."""
+    markers (bot/common/boilerplate.py), or None when there is none to take out; also set
+    on each write, so that new and updated episodes are written (and indexed) with it."""
     found: dict[str, str | None] = {}
     for write in writes:
         content, changed = boilerplate.content_and_changed(write.notes_text, learned)
-        found[write.key] = content if changed else None
+        found[write.key] = write.search_notes = content if changed else None
     return found
 
 

@@ -72,6 +72,8 @@ class EpisodeWrite:
     soundbites: list[Soundbite]
     id: int | None = None  # set for an update of a stored episode
     passages: list[TimedPassage] = field(default_factory=list)  # timed sentences of the notes
+    # What search reads of the notes: without the feed's boilerplate (None: the notes).
+    search_notes: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -351,6 +353,7 @@ _EPISODE_FIELDS = (
     "chapters_type",
     "chapters_error",
     "content_hash",
+    "search_notes",
 )
 
 
@@ -375,6 +378,7 @@ def _episode_values(e: EpisodeWrite) -> tuple[Any, ...]:
         e.chapters_type,
         e.chapters_error,
         e.content_hash,
+        e.search_notes,
     )
 
 
