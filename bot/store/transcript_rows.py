@@ -63,9 +63,9 @@ QUOTE_WIDTH = 220  # visible characters of a quote (Discord embed fields allow 1
 _ROWS_PER_EPISODE = 400  # a 4-hour episode saying a word every minute still fits
 _SCORE_ON_LOOP = 200  # passages scored on the event loop at most; more in a worker thread
 _MIN_CANDIDATE_EPISODES = 8
-# A sponsor read runs about this long from its first marked passage ("this episode is
-# brought to you by…"); a last ad chapter is taken to run this long.
-SPONSOR_READ = 75.0
+# A sponsor read runs about this long past a marked passage ("this episode is brought to
+# you by…", "use promo code…"); a last ad chapter is taken to run this long.
+SPONSOR_READ = 60.0
 AD_CHAPTER = 120.0
 
 # The expression that builds an episode's document for transcript_episodes_fts. Inserts
@@ -476,10 +476,9 @@ class TranscriptStore(StoreBase):
             candidates = await self._candidate_episodes(
                 episode_queries, where, params, max(wanted, _MIN_CANDIDATE_EPISODES)
             )
-        ads = await self._ad_spans([c.episode_id for c in candidates])
-        found = await self._best_passages(candidates, passage_queries, term_count, marks, ads)
+        found = await self._best_passages(candidates, passage_queries, term_count, marks)
         if terms and len(terms) > 1:
-            await self._score_segments(candidates, found, terms, marks, ads)
+            await self._score_segments(candidates, found, terms, marks)
         moments: list[TranscriptMoment] = []
         for candidate in candidates:
             best = collapse_nearby(
@@ -553,7 +552,6 @@ class TranscriptStore(StoreBase):
         found: dict[int, list[TranscriptMoment]],
         terms: list[str],
         marks: tuple[str, str],
-        ads: dict[int, list[tuple[float, float]]],
     ) -> None:
         """Segment scoring, in place: which of the topic's `terms` each passage of the
         candidate episodes holds is read from the index (rowids only, no highlight: cheap
@@ -592,7 +590,7 @@ class TranscriptStore(StoreBase):
             params += [*marks, any_term, rowid, rowid, episode, 1]
         scores = {rowid: score for _, rowid, score in centres}
         for row in await self.fetchall(" UNION ALL ".join(arms), params, budget=self.search_budget):
-            if row["sponsor"] or _inside(row["start"], ads.get(row["episode_id"])):
+            if row["in_ad"]:
                 continue
             found.setdefault(row["episode_id"], []).append(
                 TranscriptMoment(
@@ -606,58 +604,18 @@ class TranscriptStore(StoreBase):
                 )
             )
 
-    async def _ad_spans(self, episode_ids: list[int]) -> dict[int, list[tuple[float, float]]]:
-        """The stretches of these episodes that are ads, in seconds: their ad chapters
-        (to the next chapter), and the sponsor reads of their transcripts (the passages
-        migration 0010 marks `sponsor`, a read running from its first mark to
-        SPONSOR_READ seconds past its last). One statement, on a partial index."""
-        if not episode_ids:
-            return {}
-        marks = ", ".join("?" * len(episode_ids))
-        rows = await self.fetchall(
-            f"""SELECT episode_id, start, next_start, 'chapter' AS source FROM (
-                    SELECT episode_id, kind, start,
-                           lead(start) OVER (PARTITION BY episode_id ORDER BY position)
-                               AS next_start
-                    FROM chapters WHERE episode_id IN ({marks}))
-                WHERE kind = 'ad'
-                UNION ALL
-                SELECT episode_id, start, NULL, 'read' FROM transcript_passages
-                WHERE episode_id IN ({marks}) AND sponsor AND start IS NOT NULL
-                ORDER BY 1, 2""",
-            [*episode_ids, *episode_ids],
-            budget=self.search_budget,
-        )
-        spans: dict[int, list[tuple[float, float]]] = {}
-        for row in rows:
-            start = float(row["start"])
-            if row["source"] == "chapter":
-                end = row["next_start"] if row["next_start"] is not None else start + AD_CHAPTER
-                spans.setdefault(row["episode_id"], []).append((start, float(end)))
-                continue
-            episode = spans.setdefault(row["episode_id"], [])
-            last = episode[-1] if episode else None
-            if last is not None and start <= last[1]:
-                # The read's closing call to action ("use the code…"): the same read.
-                episode[-1] = (last[0], max(last[1], start + SPONSOR_READ / 2))
-            else:
-                episode.append((start, start + SPONSOR_READ))
-        return spans
-
     async def _best_passages(
         self,
         candidates: list[_Candidate],
         queries: list[str],
         term_count: int,
         marks: tuple[str, str],
-        ads: dict[int, list[tuple[float, float]]] | None = None,
     ) -> dict[int, list[TranscriptMoment]]:
         """Stage 2: the matching passages of each candidate episode, scored; one statement
         for all the episodes (a seek into each one's id range). Episodes with no passage
-        matching the first query try the next, if any. Passages inside an ad (`ads`, by
-        episode: ad chapters and sponsor reads) are left out: a mattress read does not
-        answer "sleep"."""
-        ads = ads or {}
+        matching the first query try the next, if any. Passages inside an ad (an ad
+        chapter, a sponsor read: `_IN_AD`) are left out: a mattress read does not answer
+        "sleep"."""
         start_mark, end_mark = marks
         found: dict[int, list[TranscriptMoment]] = {}
         waiting = list(candidates)
@@ -680,7 +638,7 @@ class TranscriptStore(StoreBase):
 
             def score(rows: list[aiosqlite.Row] = rows) -> None:
                 for row in rows:
-                    if row["sponsor"] or _inside(row["start"], ads.get(row["episode_id"])):
+                    if row["in_ad"]:
                         continue
                     found.setdefault(row["episode_id"], []).append(
                         TranscriptMoment(
@@ -712,11 +670,24 @@ class _Candidate:
     weight: float
 
 
+# Whether passage `p` is inside an ad: an ad chapter (to the next chapter, or AD_CHAPTER
+# seconds for the last), or a sponsor read (a passage migration 0010 marks `sponsor`, or
+# one starting at most SPONSOR_READ seconds after one). Two index seeks per matching row.
+_IN_AD = f"""(p.sponsor OR (p.start IS NOT NULL AND (
+    EXISTS (SELECT 1 FROM transcript_passages s INDEXED BY transcript_passages_sponsor
+            WHERE s.sponsor AND s.episode_id = p.episode_id
+              AND s.start BETWEEN p.start - {SPONSOR_READ} AND p.start)
+    OR EXISTS (SELECT 1 FROM chapters c
+               WHERE c.episode_id = p.episode_id AND c.kind = 'ad' AND c.start <= p.start
+                 AND p.start < coalesce(
+                     (SELECT min(n.start) FROM chapters n
+                      WHERE n.episode_id = c.episode_id AND n.position > c.position),
+                     c.start + {AD_CHAPTER})))))"""
 # One candidate episode's matching passages (a member of a UNION ALL): the rowid range is
 # a seek into the passage index, so this costs the episode's matches, not the catalogue's.
-_PASSAGES_IN_RANGE = """
+_PASSAGES_IN_RANGE = f"""
     SELECT * FROM (
-        SELECT p.episode_id, p.id, p.start, p.end, p.speaker, p.sponsor,
+        SELECT p.episode_id, p.id, p.start, p.end, p.speaker, {_IN_AD} AS in_ad,
                highlight(transcript_fts, 0, ?, ?) AS text
         FROM transcript_fts JOIN transcript_passages p ON p.id = transcript_fts.rowid
         WHERE transcript_fts MATCH ? AND transcript_fts.rowid BETWEEN ? AND ?
@@ -746,10 +717,6 @@ def _term_count(expression: str) -> int:
 
 
 _QUOTED_TEXT = re.compile(r'"((?:[^"]|"")+)"')
-
-
-def _inside(start: float | None, spans: list[tuple[float, float]] | None) -> bool:
-    return start is not None and spans is not None and any(a <= start < b for a, b in spans)
 
 
 def _quoted(word: str) -> str:
