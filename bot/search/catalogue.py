@@ -242,7 +242,11 @@ class Catalogue:
 
         A topic naming a person of the catalogue ("what Çağla said about sycophancy") is
         looked for without the name, and that person's moments come first
-        (bot/search/topic_people.py); without the name nothing is found, the whole topic."""
+        (bot/search/topic_people.py); without the name nothing is found, the whole topic.
+
+        Each feed is searched in its language (its stopwords dropped, its forms of the
+        words found: bot/search/spelling.search_plans); partial matches are shown only
+        when they hold most of the topic's weight (rare words weigh more), else nothing."""
         moments, _ = await self.when_spelled(
             topic, guild_id=guild_id, episode_id=episode_id, limit=limit
         )
