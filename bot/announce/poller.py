@@ -3,7 +3,9 @@
 Each feed has its own schedule (`feeds.next_poll_at`): every `POLL_INTERVAL_MINUTES`, give
 or take a random tenth so that feeds added together drift apart. Reads are conditional
 (the importer sends the stored ETag / Last-Modified and skips unchanged bytes) and go
-through the fetcher's timeouts and size caps, a few at a time.
+through the fetcher's timeouts and size caps, a few at a time; of the feeds that changed,
+fewer still are parsed and stored at once (`ReadSlots`), so that a cycle in which every
+feed has a new episode holds a few documents, not one per feed being read.
 
 A failing feed backs off exponentially (capped); one that has failed for 48 hours is paused
 until an admin's `/feed refresh` succeeds. Feeds a guild added are read through a fetcher
@@ -22,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from bot.ingest.fetch import Fetcher, FetchError
+from bot.ingest.fetch import Fetcher, FetchError, ReadSlots
 from bot.ingest.importer import Importer, ImportSummary, canonical_source
 from bot.store import Store, StoreError
 from bot.store.announcement_rows import PollTarget
@@ -30,6 +32,9 @@ from bot.store.announcement_rows import PollTarget
 log = logging.getLogger(__name__)
 
 DEFAULT_CONCURRENCY = 8  # feeds read at once; well under the fetcher's 20 connections
+# Feeds parsed, stored and related at once: CPU work and one writer, so more than two
+# only adds documents held in memory (a cycle of large feeds: 208 MiB at 8, 161 at 2).
+DEFAULT_WORK_CONCURRENCY = 2
 JITTER = 0.1  # each interval is stretched or shrunk by up to this fraction
 MAX_BACKOFF = 6 * 3600  # seconds; a failing feed is still tried four times a day
 PAUSE_AFTER = 48 * 3600  # seconds of failing in a row before a feed is paused
@@ -88,7 +93,9 @@ class Poller:
 
     `trusted` imports global feeds (FEEDS, the CLI); `guarded` imports feeds a guild added,
     through `guard`, a fetcher that refuses private addresses (pass the trusted pair for
-    both when ALLOW_PRIVATE_FEED_URLS is on). `clock` and `rng` are injectable for tests.
+    both when ALLOW_PRIVATE_FEED_URLS is on). `concurrency` feeds are read at once, and
+    `work_concurrency` of those with a new body are parsed and stored at once. `clock` and
+    `rng` are injectable for tests.
     """
 
     def __init__(
@@ -100,6 +107,7 @@ class Poller:
         guard: Fetcher,
         interval_minutes: float,
         concurrency: int = DEFAULT_CONCURRENCY,
+        work_concurrency: int = DEFAULT_WORK_CONCURRENCY,
         clock: Callable[[], float] = time.time,
         rng: random.Random | None = None,
         on_feed_changed: Callable[[int, bool], object] | None = None,
@@ -112,7 +120,7 @@ class Poller:
         self._guarded = guarded
         self._guard = guard
         self.interval = interval_minutes * 60
-        self._semaphore = asyncio.Semaphore(concurrency)
+        self.slots = ReadSlots(reading=concurrency, working=work_concurrency)
         self._locks: dict[str, asyncio.Lock] = {}
         self._clock = clock
         self._rng = rng or random.Random()
@@ -173,7 +181,7 @@ class Poller:
         if target is not None:
             outcome = await self._poll(target)
         else:
-            async with self._lock_for(url), self._semaphore:
+            async with self._lock_for(url), self.slots.turn():
                 summary = await self._safely_import(self._trusted, url)
             outcome = _outcome(summary)
             if outcome.error is not None:
@@ -198,7 +206,7 @@ class Poller:
         (or a bug its content triggers) is recorded on that feed and the cycle goes on."""
         importer = self._trusted if target.is_global else self._guarded
         try:
-            async with self._lock_for(target.url), self._semaphore:
+            async with self._lock_for(target.url), self.slots.turn():
                 summary = await self._safely_import(importer, target.url)
             summary.feed_id = summary.feed_id or target.id
             outcome = _outcome(summary)
@@ -276,7 +284,7 @@ class Poller:
                     kind = "joined"
                     await self._store.follow_feed(guild_id, known.id, user_id)
                 return await self._follow_result(kind, known.id)
-            async with self._semaphore:
+            async with self.slots.turn():
                 summary = await self._safely_import(
                     self._guarded, source, guild_id=guild_id, added_by=user_id
                 )

@@ -43,6 +43,8 @@ Limits (all set on `Fetcher`, defaults in brackets):
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import contextvars
 import email.utils
 import http
 import io
@@ -52,6 +54,7 @@ import mimetypes
 import os
 import socket
 import stat
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -73,6 +76,7 @@ __all__ = [
     "Fetcher",
     "OutsideFeedFolderError",
     "PublicOnlyResolver",
+    "ReadSlots",
     "is_public_address",
 ]
 
@@ -722,7 +726,26 @@ class Fetcher:
         a file outside a local base's folder (`OutsideFeedFolderError`); with no base (the
         command line) any file is read. Local reads honour the same size cap and validators
         (mtime and size) as fetches.
+
+        Inside a `ReadSlots.turn()`, the turn's first read that brings a body waits here for
+        one of the few working slots before it returns (see `ReadSlots`).
         """
+        result = await self._read_source(
+            source, base=base, etag=etag, last_modified=last_modified, max_bytes=max_bytes
+        )
+        if result.body is not None:
+            await _body_arrived()
+        return result
+
+    async def _read_source(
+        self,
+        source: str,
+        *,
+        base: str | None,
+        etag: str | None,
+        last_modified: str | None,
+        max_bytes: int | None,
+    ) -> FetchResult:
         limit = self.max_bytes if max_bytes is None else max_bytes
         source = source.strip()
         if not source:
@@ -773,6 +796,79 @@ class Fetcher:
         return await asyncio.to_thread(
             _read_local, path, etag, last_modified, limit, folder=folder, source=source
         )
+
+
+# --- reading many, working on few ----------------------------------------------------------
+
+
+class ReadSlots:
+    """Many feeds read at once, few worked on: a poll cycle's memory stays bounded.
+
+    Each feed's import runs in a `turn()`: it first holds one of `reading` slots (the
+    fetch, mostly waiting on the network; a 304 ends there). When its read brings a body,
+    `read_source` trades that slot for one of `working` slots before it returns, so that
+    the body is parsed, stored and related while at most `working - 1` other feeds are;
+    the turn holds the working slot until it ends. A body waits for its working slot
+    while still holding its reading slot, so at most `reading + working` bodies are ever
+    held, and fetching goes on at full width whenever the work keeps up. Reads later in
+    the same turn (chapter files) never wait: they are part of the work.
+
+    The turn is found through a context variable, which the tasks the import starts
+    (`asyncio.gather`, `to_thread`) inherit; reads outside any turn never wait.
+    """
+
+    def __init__(self, reading: int, working: int) -> None:
+        if reading < 1 or working < 1:
+            raise ValueError("reading and working slots must be 1 or more")
+        self.reading = reading
+        self.working = working
+        self._reading = asyncio.Semaphore(reading)
+        self._working = asyncio.Semaphore(working)
+        self.busy = 0  # turns holding a working slot now (for logs and tests)
+
+    @contextlib.asynccontextmanager
+    async def turn(self) -> AsyncIterator[None]:
+        """One feed's read and work; the slot it holds is given back when it ends."""
+        turn = _Turn(self)
+        await self._reading.acquire()
+        token = _current_turn.set(turn)
+        try:
+            yield
+        finally:
+            _current_turn.reset(token)
+            turn.ended = True  # a task the import left behind reads outside the turn now
+            if turn.working:
+                self.busy -= 1
+                self._working.release()
+            else:
+                self._reading.release()
+
+    async def _to_work(self, turn: _Turn) -> None:
+        await self._working.acquire()  # cancelled here: still reading, released as such
+        if turn.ended:  # (a task the import left behind, whose turn ended meanwhile)
+            self._working.release()
+            return
+        turn.working = True
+        self.busy += 1
+        self._reading.release()
+
+
+@dataclass(eq=False, slots=True)
+class _Turn:
+    slots: ReadSlots
+    working: bool = False  # traded its reading slot for a working one
+    ended: bool = False
+
+
+_current_turn: contextvars.ContextVar[_Turn | None] = contextvars.ContextVar(
+    "episode_bot_read_turn", default=None
+)
+
+
+async def _body_arrived() -> None:
+    turn = _current_turn.get()
+    if turn is not None and not turn.working and not turn.ended:
+        await turn.slots._to_work(turn)
 
 
 def _join(url: URL, location: str) -> URL:

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import random
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
+import bot.ingest.importer
 from bot.announce.announcer import Announcer
 from bot.announce.poller import JITTER, PAUSE_AFTER, Poller
 from bot.ingest.fetch import Fetcher
@@ -225,8 +227,8 @@ async def test_one_bad_feed_does_not_stop_the_others(store, poller, server, cloc
 async def test_feeds_are_read_a_few_at_a_time(store, server, fetchers, clock):
     trusted, _ = fetchers
     importer = Importer(store, trusted, remote_files=False)
-    for n in range(12):
-        server.route(f"/f{n}.xml", feed_xml(f"Show {n}", items(1, f"s{n}")))
+    for n in range(12):  # unchanged at the next poll (304): every import is only a read
+        server.route(f"/f{n}.xml", feed_xml(f"Show {n}", items(1, f"s{n}")), etag=f'"{n}"')
     poller = Poller(
         store,
         trusted=importer,
@@ -252,8 +254,80 @@ async def test_feeds_are_read_a_few_at_a_time(store, server, fetchers, clock):
 
     importer.import_source = counting
     await make_due(store)
-    assert len(await poller.poll_due()) == 12
+    outcomes = await poller.poll_due()
+    assert len(outcomes) == 12 and all(o.not_modified for o in outcomes)
     assert peak == 3
+
+
+async def test_of_the_feeds_read_at_once_only_a_few_are_parsed_and_stored_at_once(
+    store, server, fetchers, clock, monkeypatch
+):
+    trusted, _ = fetchers
+    importer = Importer(store, trusted, remote_files=False)
+    routes = [
+        server.route(f"/f{n}.xml", feed_xml(f"Show {n}", items(2, f"s{n}")), etag=f'"{n}-1"')
+        for n in range(12)
+    ]
+    poller = Poller(
+        store,
+        trusted=importer,
+        guarded=importer,
+        guard=trusted,
+        interval_minutes=INTERVAL_MINUTES,
+        concurrency=6,
+        work_concurrency=2,
+        clock=clock,
+    )
+    await poller.import_feeds([server.url(f"/f{n}.xml") for n in range(12)])
+    await store.set_announce_channel(
+        GUILD_ID, TEXT_CHANNEL_ID, role_id=None, thread=True, user_id=None
+    )
+    for n, route in enumerate(routes):  # a new episode in every feed
+        route.body = feed_xml(f"Show {n}", items(3, f"s{n}")).encode()
+        route.etag = f'"{n}-2"'
+
+    # The parse (in a worker thread), made slow enough that the feeds would pile up in it.
+    lock = threading.Lock()
+    parsing = most_parsing = most_working = 0
+    real_prepare = bot.ingest.importer._prepare
+
+    def slow_prepare(body: bytes, source: str):
+        nonlocal parsing, most_parsing, most_working
+        with lock:
+            parsing += 1
+            most_parsing = max(most_parsing, parsing)
+            most_working = max(most_working, poller.slots.busy)
+        try:
+            time.sleep(0.02)
+            return real_prepare(body, source)
+        finally:
+            with lock:
+                parsing -= 1
+
+    monkeypatch.setattr(bot.ingest.importer, "_prepare", slow_prepare)
+    in_flight = most_in_flight = 0
+    real_import = importer.import_source
+
+    async def counting(source, **options):
+        nonlocal in_flight, most_in_flight
+        in_flight += 1
+        most_in_flight = max(most_in_flight, in_flight)
+        try:
+            return await real_import(source, **options)
+        finally:
+            in_flight -= 1
+
+    importer.import_source = counting
+    await make_due(store)
+    outcomes = await poller.poll_due()
+
+    assert most_parsing == 2 and most_working == 2  # parsed and stored two at a time
+    assert most_in_flight > 2  # while the others are read (and wait, bodies in hand)
+    assert most_in_flight <= 6 + 2
+    assert [o.new for o in outcomes] == [1] * 12 and not any(o.error for o in outcomes)
+    queued = await store.fetchone("SELECT count(*) FROM deliveries WHERE guild_id = ?", (GUILD_ID,))
+    assert queued[0] == 12  # every new episode queued for its announcement
+    assert poller.slots.busy == 0
 
 
 async def test_guild_feeds_are_read_through_the_guarded_fetcher(store, poller, server, clock):

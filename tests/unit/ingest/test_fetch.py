@@ -6,6 +6,7 @@ fake resolver.
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import socket
 from collections.abc import AsyncIterator, Callable, Sequence
@@ -15,7 +16,14 @@ import pytest
 from aiohttp.abc import AbstractResolver, ResolveResult
 
 import bot.ingest.fetch
-from bot.ingest.fetch import Fetcher, FetchError, FetchResult, PublicOnlyResolver, is_public_address
+from bot.ingest.fetch import (
+    Fetcher,
+    FetchError,
+    FetchResult,
+    PublicOnlyResolver,
+    ReadSlots,
+    is_public_address,
+)
 from tests.support.feedserver import FeedServer
 
 FEED = b'<?xml version="1.0"?><rss version="2.0"><channel><title>Show</title></channel></rss>'
@@ -341,6 +349,141 @@ async def test_a_non_canonical_ip_address_is_refused(fetcher: Fetcher):
     message = await fetch_error(lambda: fetcher.fetch("http://127.1/feed.xml"))
 
     assert message == "not a valid IP address: 127.1"
+
+
+# --- ReadSlots: many feeds read at once, few worked on ---------------------------------------
+
+
+async def finished(task: asyncio.Task, wait: float = 0.2) -> bool:
+    done, _ = await asyncio.wait({task}, timeout=wait)
+    return bool(done)
+
+
+async def test_a_read_with_a_body_waits_for_a_working_slot(server: FeedServer, fetcher: Fetcher):
+    server.route("/a.xml", FEED)
+    server.route("/b.xml", FEED)
+    slots = ReadSlots(reading=4, working=1)
+    working, first_done = asyncio.Event(), asyncio.Event()
+
+    async def first() -> None:
+        async with slots.turn():
+            await fetcher.read_source(server.url("/a.xml"))
+            working.set()
+            await first_done.wait()  # parsing and storing, as long as the test says
+
+    async def second() -> FetchResult:
+        async with slots.turn():
+            return await fetcher.read_source(server.url("/b.xml"))
+
+    holder = asyncio.create_task(first())
+    await working.wait()
+    assert slots.busy == 1
+    waiting = asyncio.create_task(second())
+    assert not await finished(waiting)  # read, but its body waits for the working slot
+    assert [r.path for r in server.requests] == ["/a.xml", "/b.xml"]
+    first_done.set()
+    assert (await waiting).body == FEED
+    await holder
+    assert slots.busy == 0
+
+
+async def test_while_one_feed_is_worked_on_the_others_are_read(
+    server: FeedServer, fetcher: Fetcher
+):
+    server.route("/a.xml", FEED)
+    server.route("/b.xml", FEED, etag='"v1"')
+    slots = ReadSlots(reading=1, working=1)
+    first_done = asyncio.Event()
+
+    async def first() -> None:
+        async with slots.turn():
+            await fetcher.read_source(server.url("/a.xml"))
+            await first_done.wait()
+
+    async def unchanged() -> FetchResult:
+        async with slots.turn():  # the one reading slot, given back by the first feed
+            return await fetcher.read_source(server.url("/b.xml"), etag='"v1"')
+
+    holder = asyncio.create_task(first())
+    result = await asyncio.wait_for(unchanged(), 5)  # a 304 needs no working slot
+    assert result.status == 304 and slots.busy == 1
+    first_done.set()
+    await holder
+
+
+async def test_later_reads_in_a_turn_are_part_of_its_work(server: FeedServer, fetcher: Fetcher):
+    server.route("/feed.xml", FEED)
+    server.route("/chapters.json", b'{"chapters": []}')
+    slots = ReadSlots(reading=1, working=1)
+    async with slots.turn():
+        await fetcher.read_source(server.url("/feed.xml"))
+        chapters = await asyncio.wait_for(  # never waits for the slot its turn holds
+            asyncio.gather(
+                fetcher.read_source("chapters.json", base=server.url("/feed.xml")),
+                fetcher.read_source("chapters.json", base=server.url("/feed.xml")),
+            ),
+            5,
+        )
+        assert [c.status for c in chapters] == [200, 200] and slots.busy == 1
+    assert slots.busy == 0
+
+
+async def test_a_turn_that_fails_or_is_cancelled_gives_its_slot_back(
+    server: FeedServer, fetcher: Fetcher
+):
+    server.route("/feed.xml", FEED)
+    server.route("/gone.xml", "gone", status=404)
+    slots = ReadSlots(reading=1, working=1)
+    with pytest.raises(FetchError):
+        async with slots.turn():
+            await fetcher.read_source(server.url("/gone.xml"))
+    with pytest.raises(ValueError):
+        async with slots.turn():
+            await fetcher.read_source(server.url("/feed.xml"))
+            raise ValueError("a bug while storing")
+    working, hold = asyncio.Event(), asyncio.Event()
+
+    async def holding() -> None:
+        async with slots.turn():
+            await fetcher.read_source(server.url("/feed.xml"))
+            working.set()
+            await hold.wait()
+
+    async def queued() -> None:
+        async with slots.turn():
+            await fetcher.read_source(server.url("/feed.xml"))
+
+    holder = asyncio.create_task(holding())
+    await working.wait()
+    waiting = asyncio.create_task(queued())
+    assert not await finished(waiting)
+    waiting.cancel()  # cancelled while waiting for the working slot
+    await asyncio.gather(waiting, return_exceptions=True)
+    hold.set()
+    await holder
+    async with slots.turn():  # both slots free again
+        result = await asyncio.wait_for(fetcher.read_source(server.url("/feed.xml")), 5)
+    assert result.body == FEED and slots.busy == 0
+
+
+async def test_reads_outside_a_turn_never_wait(server: FeedServer, fetcher: Fetcher):
+    server.route("/feed.xml", FEED)
+    slots = ReadSlots(reading=1, working=1)
+    working, done = asyncio.Event(), asyncio.Event()
+
+    async def holding() -> None:
+        async with slots.turn():
+            await fetcher.read_source(server.url("/feed.xml"))
+            working.set()
+            await done.wait()
+
+    holder = asyncio.create_task(holding())
+    await working.wait()
+    # Every slot is taken; a read in no turn (the command line, `/feed add`'s check) goes on.
+    result = await asyncio.wait_for(fetcher.read_source(server.url("/feed.xml")), 5)
+    assert result.body == FEED
+    done.set()
+    await holder
 
 
 async def test_a_fetcher_can_be_reused_after_close(server: FeedServer):
