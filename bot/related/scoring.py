@@ -558,6 +558,7 @@ def score_in_memory(
     everything and weigh little. Similarities are summed in plain floats first; only
     the few best become `Candidate`s (this runs for every episode of a feed)."""
     weights = {key: {e: w for e, w, _ in posting} for key, posting in postings.items()}
+    feed_counts: dict[str, Counter[int | None]] = {}  # phrase -> its episodes per feed
     found_all: dict[int, dict[int, Candidate]] = {}
     for target in targets:
         sums: dict[int, float] = {}
@@ -572,7 +573,10 @@ def score_in_memory(
                 sums[other] = sums.get(other, 0.0) + own * weight
             if " " in key:
                 # Phrases come from titles and chapter titles only (`document_terms`).
-                for other in _subject_sharers(target, feed, own, posting, feed_of):
+                per_feed = feed_counts.get(key)
+                if per_feed is None:
+                    per_feed = feed_counts[key] = Counter(feed_of.get(e) for e, _, _ in posting)
+                for other in _subject_sharers(target, feed, own, posting, feed_of, per_feed):
                     found = subjects.setdefault(other, [])
                     if len(found) < 2:
                         sums[other] = sums.get(other, 0.0) + SUBJECT_BONUS
@@ -604,11 +608,12 @@ def _subject_sharers(
     own: float,
     posting: Sequence[tuple[int, float, str]],
     feed_of: dict[int, int],
+    per_feed: Counter[int | None],
 ) -> list[int]:
     """The episodes a phrase of the target's titles makes about the same subject: those
     of its show when few of the show's episodes have it, and those of another show when
-    the phrase is prominent in both signatures and few of either show's episodes have it."""
-    per_feed = Counter(feed_of.get(e) for e, _, _ in posting)
+    the phrase is prominent in both signatures and few of either show's episodes have it
+    (`per_feed`: how many episodes of each feed hold the phrase)."""
     if per_feed[feed] > SUBJECT_MAX_EPISODES:
         return []
     prominent = own >= CROSS_SUBJECT_WEIGHT
@@ -972,7 +977,8 @@ def segment_keys(docs: Sequence[Document]) -> frozenset[str]:
         titles = set()
         for chapter in doc.chapters:
             for part in (chapter, _SEGMENT_HEAD.split(chapter, maxsplit=1)[0]):
-                if key := " ".join(term_key(word) for word in _WORD.findall(part)):
+                # compared by their words alone: "Sponsor: Acme (2)" is "sponsor acme"
+                if key := " ".join(_WORD.findall(part.lower())):
                     titles.add(key)
         seen.update(titles)
     floor = max(SEGMENT_MIN, SEGMENT_SHARE * len(chaptered))
