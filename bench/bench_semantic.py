@@ -33,6 +33,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -205,12 +206,17 @@ async def when_at_scale(model: str, path: Path, samples: list[str], queries: int
                 )
                 if counted:
                     timings["layer"].append((clock() - started) * 1000)
+        recall = await prefilter_recall(store, layer.search, mix[:50])
         await layer.close()
     rate = embedded / fill if fill and embedded else 0.0
     lines = [
         f"{stored:,} vectors; this run embedded {embedded:,} in {fill:.0f} s"
         + (f" ({rate:,.0f} a second)" if rate else " (already there)")
         + f"; the in-memory index loaded in {load:.1f} s.",
+        "",
+        f"Prefilter recall: of the {WHEN_LIMIT} nearest vectors by exact cosine over all of "
+        f"them, {recall:.1%} are among the {layer.search.prefilter} nearest sign codes "
+        "(50 topics of the mix).",
         "",
         "| /when, topical mix | queries | p50 ms | p99 ms |",
         "|---|---:|---:|---:|",
@@ -226,6 +232,35 @@ async def when_at_scale(model: str, path: Path, samples: list[str], queries: int
             f"| {percentile(values, 0.99):.1f} |"
         )
     return lines
+
+
+async def prefilter_recall(store: Store, search: Any, topics: list[Any]) -> float:
+    """Share of the exact nearest vectors (brute force over every stored vector) that the
+    sign-code prefilter keeps as candidates."""
+    import numpy as np
+
+    from bot.semantic.embedder import from_bytes
+
+    queries = search.embedder.embed([t.topic for t in topics])
+    best: list[list[tuple[float, int]]] = [[] for _ in topics]
+    after = 0
+    while True:
+        rows = await store.vectors_after(after, 100_000)
+        if not rows:
+            break
+        after = rows[-1][0]
+        ids = np.array([r[0] for r in rows])
+        scores = from_bytes([r[3] for r in rows], search.embedder.dims) @ queries.T
+        for column in range(len(topics)):
+            top = np.argsort(-scores[:, column])[:WHEN_LIMIT]
+            merged = best[column] + [(float(scores[i, column]), int(ids[i])) for i in top]
+            best[column] = sorted(merged, reverse=True)[:WHEN_LIMIT]
+    kept = total = 0
+    for column, query in enumerate(queries):
+        candidates = set(search.index.nearest(query, search.prefilter))
+        kept += sum(1 for _, i in best[column] if i in candidates)
+        total += len(best[column])
+    return kept / total if total else 1.0
 
 
 def main() -> None:

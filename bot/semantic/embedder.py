@@ -94,14 +94,20 @@ class Embedder:
             return [0.0 for _ in texts]
         own, weights = self._word_vectors(topic_words)
         total = float(weights.sum()) or 1.0
+        per_text = [_words(text) for text in texts]
+        vocabulary = list(dict.fromkeys(w for words in per_text for w in words))
+        if not vocabulary:
+            return [0.0 for _ in texts]
+        # One product for every word of every text; then each text's best per topic word.
+        column = {word: index for index, word in enumerate(vocabulary)}
+        similar = np.clip(own @ self._word_vectors(vocabulary)[0].T, 0.0, 1.0)
         found = []
-        for text in texts:
-            words = _words(text)
+        for words in per_text:
             if not words:
                 found.append(0.0)
                 continue
-            best = (own @ self._word_vectors(words)[0].T).max(axis=1)
-            found.append(float((weights * np.clip(best, 0.0, 1.0)).sum()) / total)
+            best = similar[:, [column[w] for w in words]].max(axis=1)
+            found.append(float(weights @ best) / total)
         return found
 
     def _word_vectors(self, words: list[str]) -> tuple[Vectors, npt.NDArray[np.float32]]:

@@ -60,7 +60,9 @@ def fuse_moments(
         share = semantic_weight / (k + rank)
         same = next((e for e in entries if not e.confirmed and _same(e.moment, found)), None)
         if same is not None:
-            same.score += share
+            # Only a sure near moment confirms the words; one only near the topic may
+            # still say where in an episode it is (below), but moves nothing up.
+            same.score += share if found.sure else 0.0
             same.confirmed = True
             if same.moment.start is None and found.moment.start is not None:
                 # The words matched the episode (its title or notes): the meaning says

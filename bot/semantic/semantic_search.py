@@ -1,8 +1,9 @@
 """The moments nearest a topic in meaning: the stored vectors of a guild's feeds.
 
-Two steps, so that millions of passages cost milliseconds: the in-memory sign codes
-(bot/semantic/vector_index.py) pick `PREFILTER` candidates, then their stored vectors are
-read and scored exactly (cosine), and the nearest checked for how much of the topic's
+Two steps, so that millions of passages cost milliseconds: the in-memory prefilter
+(bot/semantic/vector_index.py: sign codes, then a sketch of each vector) picks `PREFILTER`
+candidates, then their stored vectors are read and scored exactly (cosine), and the
+nearest checked for how much of the topic's
 words they cover. Only those at `FLOOR` or above count: under it, a passage shares at
 most a loose theme or one word with the topic, and an absent topic answers nothing.
 
@@ -25,6 +26,7 @@ from bot.semantic.embedder import Embedder, from_bytes
 from bot.semantic.vector_index import VectorIndex
 from bot.store import Store
 from bot.store.embedding_rows import EmbeddedMoment, StoredVector
+from bot.store.episode_reads import Scope
 
 log = logging.getLogger(__name__)
 
@@ -36,9 +38,9 @@ log = logging.getLogger(__name__)
 SURE = 0.64
 FLOOR = 0.5  # under SURE: shown as a closest match in meaning (tier "related"), if at all
 COSINE_FLOOR = 0.4
-CANDIDATES = 50
+CANDIDATES = 40  # (or /when's limit, if more): cost ~0.1 ms each, quality flat from 20 up
 COVERAGE_SHARE = 0.5  # the score is cosine^(1 - share) * coverage^share
-PREFILTER = 400  # candidates scored exactly, of the sign-code scan
+PREFILTER = 150  # candidates scored exactly, of the in-memory prefilter's
 LOAD_BATCH = 20_000  # vectors read per statement when loading the index
 LOAD_WAIT = 1.5  # seconds a /when waits for the index's first load before going without
 NEARBY = 60.0  # seconds: two moments of one episode this close are one
@@ -139,11 +141,10 @@ class SemanticSearch:
             stored = await self._store.vectors_of(ids)
             if len(stored) < len(ids) // 2:
                 self._stale = True  # half the candidates gone: reload at the next refresh
-        stored = [s for s in stored if scope.contains(s.feed_id)]
-        return await self._moments(topic, query, stored, count)
+        return await self._moments(topic, query, stored, count, scope)
 
     async def _moments(
-        self, topic: str, query: np.ndarray, stored: list[StoredVector], count: int
+        self, topic: str, query: np.ndarray, stored: list[StoredVector], count: int, scope: Scope
     ) -> list[NearMoment]:
         if not stored:
             return []
@@ -151,7 +152,7 @@ class SemanticSearch:
         order = np.argsort(-cosines, kind="stable")
         nearest = [
             (stored[row], float(cosines[row]))
-            for row in order[: CANDIDATES + count]
+            for row in order[: max(CANDIDATES, count)]
             if cosines[row] >= COSINE_FLOOR
         ]
         found = await self._store.embedded_moments([(s.source, s.source_id) for s, _ in nearest])
@@ -172,7 +173,9 @@ class SemanticSearch:
         for vector, cosine, score in scored:
             moment = found[(vector.source, vector.source_id)]
             summary = summaries.get(vector.episode_id)
-            if summary is None or _near_one_of(moment, moments):
+            if summary is None or not scope.contains(summary.feed_id):
+                continue
+            if _near_one_of(moment, moments):
                 continue
             moments.append(NearMoment(summary, moment, cosine, score, score >= self.sure))
             if len(moments) == count:

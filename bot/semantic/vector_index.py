@@ -1,10 +1,16 @@
-"""An in-memory prefilter over every stored vector: one bit a dimension (its sign).
+"""An in-memory prefilter over every stored vector, in two steps:
 
-Hamming distance between sign codes tracks the angle between vectors, so the few hundred
-codes nearest the topic's hold its nearest vectors with few exceptions; those candidates
-are then scored exactly from the stored bytes (bot/semantic/semantic_fusion.py). 32 bytes
-a passage at 256 dimensions (plus 12 of id and feed): 2M passages take ~100 MB, and a scan of
-them ~10 ms (bench/bench_semantic.py), in blocks that stay in the CPU cache.
+1. Sign codes, one bit a dimension: Hamming distance between codes tracks the angle
+   between vectors, so the `SHORTLIST` codes nearest the topic's hold most of its nearest
+   vectors. A scan of 2M codes takes ~10 ms (bench/bench_semantic.py), in blocks that stay
+   in the CPU cache.
+2. A sketch, each vector's first `SKETCH` components as stored (signed bytes; the model's
+   dimensions come by variance, PCA, so these carry most of the direction): the shortlist
+   is ranked by cosine on them, and the best `count` go on to be scored exactly from the
+   store (bot/semantic/semantic_search.py).
+
+32 + 64 bytes a passage at 256 dimensions, plus 12 of id and feed: 2M passages take
+~220 MB.
 
 The codes are kept word-major (`_codes[w]` is word w of every row) so that a block is a
 contiguous slice of each word. Rows are only appended; a vector deleted from the store
@@ -19,6 +25,10 @@ import numpy as np
 import numpy.typing as npt
 
 _BLOCK = 32768  # rows scored at a time: the block's temporaries stay in cache
+SHORTLIST = 2000  # nearest sign codes ranked on their sketch
+SKETCH = 64  # leading components kept in memory
+# numpy < 2 has no bitwise_count: bits counted a byte at a time from a table (slower).
+_BYTE_BITS = np.array([bin(b).count("1") for b in range(256)], np.uint8)
 _GROWTH = 1.5
 
 IntArray = npt.NDArray[np.int64]
@@ -41,6 +51,7 @@ class VectorIndex:
     def __init__(self, dims: int):
         self.dims = dims
         self.words = max(1, -(-dims // 64))
+        self.sketch = min(SKETCH, dims)
         self.reset()
 
     def reset(self) -> None:
@@ -50,6 +61,7 @@ class VectorIndex:
         self._ids: IntArray = np.zeros(0, np.int64)
         self._feeds: npt.NDArray[np.int32] = np.zeros(0, np.int32)
         self._codes: npt.NDArray[np.uint64] = np.zeros((self.words, 0), np.uint64)
+        self._sketch: npt.NDArray[np.int8] = np.zeros((0, self.sketch), np.int8)
 
     def add(self, rows: Sequence[tuple[int, int, int, bytes]]) -> None:
         """Append stored rows (id, episode_id, feed_id, vector bytes), oldest first."""
@@ -57,12 +69,13 @@ class VectorIndex:
             return
         count = len(rows)
         raw = np.frombuffer(b"".join(row[3] for row in rows), dtype=np.int8)
-        codes = sign_codes(raw.reshape(count, -1)[:, : self.dims])
+        vectors = raw.reshape(count, -1)[:, : self.dims]
         self._reserve(self.size + count)
         end = self.size + count
         self._ids[self.size : end] = [row[0] for row in rows]
         self._feeds[self.size : end] = [row[2] for row in rows]
-        self._codes[:, self.size : end] = codes
+        self._codes[:, self.size : end] = sign_codes(vectors)
+        self._sketch[self.size : end] = vectors[:, : self.sketch]
         self.size = end
         self.loaded_upto = max(self.loaded_upto, int(rows[-1][0]))
 
@@ -80,6 +93,9 @@ class VectorIndex:
         codes = np.zeros((self.words, capacity), np.uint64)
         codes[:, : self.size] = self._codes[:, : self.size]
         self._codes = codes
+        sketch = np.zeros((capacity, self.sketch), np.int8)
+        sketch[: self.size] = self._sketch[: self.size]
+        self._sketch = sketch
 
     def nearest(
         self,
@@ -87,9 +103,11 @@ class VectorIndex:
         count: int,
         *,
         feeds: frozenset[int] | None = None,
+        shortlist: int = SHORTLIST,
     ) -> list[int]:
-        """Ids of about `count` rows whose codes are nearest the query's (ties at the
-        cut included), among the rows of `feeds` (None: all)."""
+        """Ids of the `count` rows nearest the query by their sketch, of the `shortlist`
+        (or so: ties at the cut) whose codes are nearest, among the rows of `feeds`
+        (None: all)."""
         size = self.size
         if size == 0 or count <= 0:
             return []
@@ -97,15 +115,21 @@ class VectorIndex:
         distances = self._distances(code, size)
         if feeds is not None:
             allowed = np.zeros(int(self._feeds[:size].max(initial=0)) + 1, dtype=bool)
-            wanted = [f for f in feeds if f < len(allowed)]
-            allowed[wanted] = True
+            visible = [f for f in feeds if f < len(allowed)]
+            allowed[visible] = True
             distances[~allowed[self._feeds[:size]]] = np.iinfo(np.uint16).max
         # The cut distance from a histogram: cheaper than a partial sort of millions.
+        wanted = max(count, shortlist)
         histogram = np.bincount(distances, minlength=self.words * 64 + 1)
-        cut = int(np.searchsorted(np.cumsum(histogram), count))
+        cut = int(np.searchsorted(np.cumsum(histogram), wanted))
         rows = np.flatnonzero(distances <= min(cut, self.words * 64))
-        if len(rows) > 2 * count:  # many ties at the cut: the first of them
-            rows = rows[np.argsort(distances[rows], kind="stable")[: 2 * count]]
+        if len(rows) > 2 * wanted:  # many ties at the cut: the first of them
+            rows = rows[np.argsort(distances[rows], kind="stable")[: 2 * wanted]]
+        if len(rows) > count:
+            sketch = self._sketch[rows].astype(np.float32)
+            norms = np.linalg.norm(sketch, axis=1)
+            near = (sketch @ query[: self.sketch]) / np.maximum(norms, 1e-6)
+            rows = rows[np.argsort(-near, kind="stable")[:count]]
         return [int(i) for i in self._ids[rows]]
 
     def _distances(self, code: npt.NDArray[np.uint64], size: int) -> npt.NDArray[np.uint16]:
@@ -119,6 +143,10 @@ class VectorIndex:
             into[:] = 0
             for word in range(self.words):
                 np.bitwise_xor(self._codes[word, start:end], code[word], out=scratch[:n])
-                np.bitwise_count(scratch[:n], out=counts[:n])
-                np.add(into, counts[:n], out=into)
+                if hasattr(np, "bitwise_count"):
+                    np.bitwise_count(scratch[:n], out=counts[:n])
+                    np.add(into, counts[:n], out=into)
+                else:
+                    bits = _BYTE_BITS[scratch[:n].view(np.uint8)].reshape(n, 8)
+                    np.add(into, bits.sum(axis=1, dtype=np.uint16), out=into)
         return distances

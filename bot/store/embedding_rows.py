@@ -84,7 +84,7 @@ class StoredVector:
     source: int
     source_id: int
     episode_id: int
-    feed_id: int
+    feed_id: int  # 0 when not read (`vectors_of`)
     vector: bytes
 
 
@@ -219,13 +219,14 @@ class EmbeddingStore(StoreBase):
         return [(row[0], row[1], row[2], row[3]) for row in rows]
 
     async def vectors_of(self, ids: Sequence[int]) -> list[StoredVector]:
-        """The stored vectors with these ids (those still there)."""
+        """The stored vectors with these ids (those still there). Their feed is not read
+        (`feed_id` 0): the caller's in-memory index knows it, and it costs a second
+        lookup per row."""
         found: list[StoredVector] = []
         for part in chunks(list(ids)):
             rows = await self.fetchall(
-                f"""SELECT e.id, e.source, e.source_id, e.episode_id, ep.feed_id, e.vector
-                    FROM embeddings e JOIN episodes ep ON ep.id = e.episode_id
-                    WHERE e.id IN ({placeholders(len(part))})""",
+                f"""SELECT id, source, source_id, episode_id, 0, vector FROM embeddings
+                    WHERE id IN ({placeholders(len(part))})""",
                 part,
             )
             found += [StoredVector(*row) for row in rows]

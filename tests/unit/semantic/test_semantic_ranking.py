@@ -103,3 +103,9 @@ def test_an_episode_matched_by_its_words_gets_the_place_the_meaning_finds():
     fused = fuse_moments([episode_level], [near(5, 2035)], 10)
     assert places(fused) == [(5, 2035, "all")]
     assert fused[0].kind == "transcript" and fused[0].speaker == "Ann"
+
+
+def test_a_moment_only_near_the_topic_moves_no_word_match_up():
+    lexical = [said(1, 10), said(2, 500)]
+    fused = fuse_moments(lexical, [near(2, 510, score=0.55, sure=False)], 10)
+    assert places(fused)[:2] == [(1, 10, "all"), (2, 500, "all")]
