@@ -76,12 +76,16 @@ class Embedder:
     def embed_in_context(
         self, texts: Sequence[str], before: Sequence[str], after: Sequence[str]
     ) -> Vectors:
-        """Unit vectors of `texts`, each nudged towards its neighbours' (CONTEXT_WEIGHT)."""
-        own = self.embed(texts)
-        if not any(before) and not any(after):
-            return own
-        around = self.embed([f"{b} {a}".strip() for b, a in zip(before, after, strict=True)])
-        return unit(own + CONTEXT_WEIGHT * around)
+        """Unit vectors of `texts`, each nudged towards its neighbours' (CONTEXT_WEIGHT).
+        Each distinct text is embedded once: a passage's neighbours are mostly passages
+        of the same batch."""
+        distinct = list(dict.fromkeys([*texts, *before, *after]))
+        row = {text: index for index, text in enumerate(distinct)}
+        vectors = self.embed(distinct)
+        vectors[[row[t] for t in distinct if not t.strip()]] = 0.0
+        own = vectors[[row[t] for t in texts]]
+        around = vectors[[row[t] for t in before]] + vectors[[row[t] for t in after]]
+        return unit(own + CONTEXT_WEIGHT * unit(around))
 
     def coverage(self, topic: str, texts: Sequence[str]) -> list[float]:
         """How much of the topic each text covers, 0 to 1: each word of the topic counts

@@ -34,7 +34,7 @@ IDLE_SECONDS = 60.0  # between passes, once nothing is left
 LEASE_NAME = "embedder"
 LEASE_TTL = 300  # seconds; renewed every batch
 # How texts are put together for a model: a change here re-embeds like a new model.
-RECIPE = f"context={CONTEXT_WEIGHT}"
+RECIPE = f"neighbours={CONTEXT_WEIGHT}"
 
 
 def model_key(embedder: Embedder) -> str:

@@ -102,7 +102,7 @@ async def test_a_new_model_embeds_everything_again(show, model, tmp_path):
         again = await layer.backlog.run_pass()
         stored, total = await store.embedding_totals()
         ids = {row[0] for row in await store.fetchall("SELECT id FROM embeddings")}
-        assert await store.embedding_model() == f"{other}|16|context=1.0"
+        assert await store.embedding_model() == f"{other}|16|neighbours=1.0"
         await layer.close()
     assert again == total == stored
     assert not ids & first_ids
