@@ -157,7 +157,7 @@ _WEAK_ALONE_WORDS = """
     taken taking tell told took tried tries try trying turn turned turns use used uses
     using want wanted wants whole wrong yet edition everybody anybody somebody else ago
     boy girl guy guys man men woman women thing story stories season deep dive return
-    returns returned
+    returns returned world life state house future
     bisschen mal halt eigentlich gibt geht heute immer wieder einfach genau viel viele
     ganz schon dabei doch neue neuen neues
 """
@@ -554,11 +554,12 @@ def score_in_memory(
     the best `keep` of its own feed and of other feeds.
 
     `postings`: term -> (episode, weight, form) of every signature holding it (targets
-    included). Terms in very many signatures are skipped: they link everything to
-    everything and weigh little. Similarities are summed in plain floats first; only
+    included). Terms in very many signatures of the target's feed are skipped: they link
+    everything to everything and weigh little. Similarities are summed in plain floats first; only
     the few best become `Candidate`s (this runs for every episode of a feed)."""
     weights = {key: {e: w for e, w, _ in posting} for key, posting in postings.items()}
     feed_counts: dict[str, Counter[int | None]] = {}  # phrase -> its episodes per feed
+    own_postings: dict[tuple[str, int], list[tuple[int, float, str]]] = {}
     found_all: dict[int, dict[int, Candidate]] = {}
     for target in targets:
         sums: dict[int, float] = {}
@@ -567,7 +568,15 @@ def score_in_memory(
         for key, term in signatures[target].items():
             posting = postings.get(key, ())
             if len(posting) > MAX_POSTINGS:
-                continue
+                # Counted within the show: how many other shows say a word changes
+                # nothing in this one (and is no reason to leave it).
+                posting = own_postings.get((key, feed), posting)
+                if posting is postings[key]:
+                    posting = own_postings[key, feed] = [
+                        p for p in posting if feed_of.get(p[0]) == feed
+                    ]
+                if len(posting) > MAX_POSTINGS:
+                    continue
             own = term.weight
             for other, weight, _form in posting:
                 sums[other] = sums.get(other, 0.0) + own * weight
