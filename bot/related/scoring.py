@@ -3,13 +3,20 @@
 Each episode gets a *signature*: its most distinctive terms — words and two-word phrases
 of its title, chapter titles and notes, weighted TF-IDF against its own feed, with the
 feed's boilerplate removed (links, sponsor and "subscribe" lines, and any term found in
-more than 30% of the feed's episodes: hosts' names, the show's name, recurring ads).
-Weights are L2-normalised, so the dot product of two signatures is their cosine
-similarity. Two episodes' score is that similarity plus a bonus per shared guest (people
-other than hosts, and other than people on so many of a feed's episodes that they are
-boilerplate too, or regulars: a guest on `REGULAR_GUEST_EPISODES` of one feed), plus a
-bonus per shared subject: a two-word phrase of both episodes' titles or chapter titles
-that few of the feed's episodes have ("Apache Mesos"), shown as the first reason.
+more than 30% of the feed's episodes: hosts' names, the show's name, recurring ads), and
+what a fan would not call a topic: a bare first name (capitalised, of anyone the catalogue
+credits or a common given name: "Claire", "Dan"), fillers and contractions ("still",
+"we'll"), the feed's segment names (chapter titles it repeats: "Pre-show",
+"Housekeeping", "Sponsor: Acme") and pieces of the show's name ("Bomb" of "Giant
+Bombcast"). Weights are L2-normalised, so the dot product of two signatures is their
+cosine similarity. Two episodes' score is that similarity plus a bonus per shared guest
+(people with a full name other than hosts, and other than people on so many of a feed's
+episodes that they are boilerplate too, or regulars: a guest on `REGULAR_GUEST_EPISODES`
+or `REGULAR_GUEST_SHARE` of one feed), plus a bonus per shared subject: a two-word phrase
+of both episodes' titles or chapter titles that few of the feed's episodes have ("Apache
+Mesos"), kept in the signature however long the notes are, and shown as the first reason.
+Another show's episode is kept only for such a subject (prominent in both, rare in both
+shows) or a shared guest: a common word or a similar prose is no reason to leave a show.
 
 The best few related episodes of every episode are stored with their reasons, so that
 `/related` is a lookup. They are computed when episodes are imported:
