@@ -17,7 +17,10 @@ capitalised words (any script; particles such as "de", "van", "von", "bin" allow
 hyphens, apostrophes and middle initials allowed), with no digits, no ALL-CAPS words, no
 common words (days, months, "The", "Episode", "Part", topic words), nothing that looks
 like an organisation ("University", "Labs", "Inc"), and not the show's own name or hosts.
-Every inferred person has role "guest" and `inferred=True`.
+Every inferred person has role "guest" and `inferred=True`, and as its `detail` what the
+title or notes say beside the name ("Dr.", "NuScale Power", "founder of Acme"; see
+`guest_detail`); a tagged credit's honorific and affiliation are split off the same way
+(`split_credit`, `credit`), so that one person is one person.
 """
 
 from __future__ import annotations
