@@ -49,7 +49,7 @@ from aiohttp import web
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.machine import describe_machine
-from bot.announce.poller import DEFAULT_CONCURRENCY, Poller
+from bot.announce.poller import DEFAULT_CONCURRENCY, DEFAULT_WORK_CONCURRENCY, Poller
 from bot.ingest.fetch import Fetcher
 from bot.ingest.importer import Importer
 from bot.search.lookup_cache import lookup_cache
@@ -204,7 +204,12 @@ async def worker(args: argparse.Namespace) -> dict[str, Any]:
     async with await Store.open(args.db) as store, Fetcher() as fetcher:
         importer = Importer(store, fetcher, remote_files=False)
         poller = Poller(
-            store, trusted=importer, guarded=importer, guard=fetcher, interval_minutes=15
+            store,
+            trusted=importer,
+            guarded=importer,
+            guard=fetcher,
+            interval_minutes=15,
+            work_concurrency=args.work,
         )
         if args.phase == "count":
             deliveries = await store.fetchone("SELECT count(*) FROM deliveries")
@@ -379,6 +384,10 @@ def main() -> int:
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--cycles", type=int, default=1, help=argparse.SUPPRESS)
     parser.add_argument("--traced", action="store_true", help=argparse.SUPPRESS)
+    # A worker's feeds parsed and stored at once (to compare with the default by hand).
+    parser.add_argument(
+        "--work", type=int, default=DEFAULT_WORK_CONCURRENCY, help=argparse.SUPPRESS
+    )
     args = parser.parse_args()
     if args.serve:
         asyncio.run(serve(args.feeds, args.episodes))
@@ -389,7 +398,8 @@ def main() -> int:
         return 0
     print(describe_machine())
     print(
-        f"Poller: {DEFAULT_CONCURRENCY} feeds at once; fetcher pool 20 connections; "
+        f"Poller: {DEFAULT_CONCURRENCY} feeds read at once, {DEFAULT_WORK_CONCURRENCY} of them "
+        "parsed and stored at once; fetcher pool 20 connections; "
         f"each cycle in a fresh process (the feed server in another) with the autocomplete "
         f"index built, as in the bot; times are medians of {RUNS} cycles, memory the most of "
         f"them; peak alloc from a separate traced cycle."
