@@ -117,11 +117,13 @@ async def _word_forms(store: Store) -> _Forms:
     return found
 
 
-async def language_parts(store: Store, scope: Scope) -> list[tuple[Scope, str | None]]:
+async def language_parts(
+    store: Store, scope: Scope, *, forms: _Forms | None = None
+) -> list[tuple[Scope, str | None]]:
     """The scope in parts by the language of its feeds, for the languages search treats
     apart (a Snowball stemmer or a stopword list; English is the index's own): each with
     its ISO code, the other feeds together with None. One part for most catalogues."""
-    forms = await _word_forms(store)
+    forms = forms or await _word_forms(store)
     feeds: dict[str, set[int]] = {}
     for feed_id, code in forms.languages.items():
         if code is None or code == "en" or not scope.contains(feed_id):
@@ -146,10 +148,11 @@ async def search_plans(store: Store, text: str, scope: Scope) -> list[tuple[Scop
     there (`word_forms`). Parts whose expressions are the same run as one, so most
     catalogues run one. [] when there is nothing to search."""
     plans: dict[QueryPlan, set[int]] = {}
-    for part, code in await language_parts(store, scope):
+    forms = await _word_forms(store)  # one read of the generation for the whole plan
+    for part, code in await language_parts(store, scope, forms=forms):
         stopwords = LANGUAGE_STOPWORDS.get(code, frozenset()) if code else frozenset()
         parsed = SearchText.parse(text, stopwords)
-        plan = parsed.plan(await word_forms(store, parsed.words, code))
+        plan = parsed.plan(await word_forms(store, parsed.words, code, forms=forms))
         if plan is not None:
             plans.setdefault(plan, set()).update(part.feed_ids)
     if len(plans) == 1:
@@ -168,13 +171,17 @@ async def scoped_variants(
     ]
 
 
-async def word_forms(store: Store, words: Sequence[str], code: str | None) -> dict[str, list[str]]:
+async def word_forms(
+    store: Store, words: Sequence[str], code: str | None, *, forms: _Forms | None = None
+) -> dict[str, list[str]]:
     """The other forms to search each of `words` by in feeds of language `code`
     (bot/search/languages.py): the index terms sharing its Snowball stem there ("starter"
     is not "Start" in an English show: only that language's feeds search them), and its
     spellings with the diacritics the index kept (in any feed). Words without any are
     left out."""
-    forms = await _word_forms(store)
+    if code is None and all(word.isascii() for word in words):
+        return {}  # nothing to widen: no read at all
+    forms = forms or await _word_forms(store)
     found: dict[str, list[str]] = {}
     for word in words:
         variants = await _forms_in(store, word, code) if code else []
