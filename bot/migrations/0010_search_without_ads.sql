@@ -58,6 +58,9 @@ END;
 CREATE TRIGGER chapters_fts_delete AFTER DELETE ON chapters WHEN old.kind = 'chapter' BEGIN
     INSERT INTO chapters_fts (chapters_fts, rowid, title) VALUES ('delete', old.id, old.title);
 END;
+-- /when asks, per passage it reads, whether an ad chapter surrounds it: the few ad
+-- chapters, by episode.
+CREATE INDEX chapters_ads ON chapters (episode_id, start) WHERE kind = 'ad';
 -- One trigger for both halves: the old row leaves the index if it was in it, the new one
 -- enters it if it belongs there.
 CREATE TRIGGER chapters_fts_update AFTER UPDATE OF title, kind ON chapters BEGIN

@@ -675,17 +675,18 @@ class _Candidate:
 
 # Whether passage `p` is inside an ad: an ad chapter (to the next chapter, or AD_CHAPTER
 # seconds for the last), or a sponsor read (a passage migration 0010 marks `sponsor`, or
-# one starting at most SPONSOR_READ seconds after one). Two index seeks per matching row.
-_IN_AD = f"""(p.sponsor OR (p.start IS NOT NULL AND (
+# one starting at most SPONSOR_READ seconds after one). Two seeks into small partial
+# indexes per matching row; the marker patterns are read only for an untimed passage.
+_IN_AD = f"""(CASE WHEN p.start IS NULL THEN p.sponsor ELSE (
     EXISTS (SELECT 1 FROM transcript_passages s INDEXED BY transcript_passages_sponsor
             WHERE s.sponsor AND s.episode_id = p.episode_id
               AND s.start BETWEEN p.start - {SPONSOR_READ} AND p.start)
     OR EXISTS (SELECT 1 FROM chapters c
-               WHERE c.episode_id = p.episode_id AND c.kind = 'ad' AND c.start <= p.start
+               WHERE c.kind = 'ad' AND c.episode_id = p.episode_id AND c.start <= p.start
                  AND p.start < coalesce(
                      (SELECT min(n.start) FROM chapters n
                       WHERE n.episode_id = c.episode_id AND n.position > c.position),
-                     c.start + {AD_CHAPTER})))))"""
+                     c.start + {AD_CHAPTER}))) END)"""
 # One candidate episode's matching passages (a member of a UNION ALL): the rowid range is
 # a seek into the passage index, so this costs the episode's matches, not the catalogue's.
 _PASSAGES_IN_RANGE = f"""
