@@ -36,6 +36,7 @@ from bot.announce.poller import Poller
 from bot.app.client import EpisodeBot
 from bot.ops.backup import DailyBackups
 from bot.store import Store
+from bot.store.lease_rows import POLLER_LEASE
 from bot.transcripts.transcript_sync import FeedTranscripts
 
 log = logging.getLogger(__name__)
@@ -43,7 +44,7 @@ log = logging.getLogger(__name__)
 TICK_SECONDS = 10.0  # how often due feeds and the outbox are looked at
 UPKEEP_SECONDS = 24 * 3600  # transcripts re-checked and indexes compacted once a day
 STOP_GRACE_SECONDS = 10.0  # on stop, how long an announcement in flight may take to finish
-LEASE_NAME = "poller"  # the leader lease of the poller and the announcement sender
+LEASE_NAME = POLLER_LEASE  # the leader lease of the poller and the announcement sender
 LEASE_TTL = 30  # seconds a lease lasts unless renewed (every tick)
 LEASE_RENEW_SECONDS = 10.0  # the leader's heartbeat, also during a long tick
 
