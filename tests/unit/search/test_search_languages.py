@@ -122,3 +122,9 @@ def test_parse_drops_the_given_stopwords_too():
     )
     german = SearchText.parse("Schriftart zum Programmieren", frozenset({"zum"}))
     assert german.words == ("schriftart", "programmieren")
+
+
+async def test_a_greek_typo_without_accents_is_respelled(catalogue):
+    moments, shown = await catalogue.when_spelled("καλιμερα", guild_id=None)
+    assert shown is not None and moments
+    assert moments[0].episode.title == "Καλημέρα από την Αθήνα"
