@@ -27,6 +27,7 @@ import numpy.typing as npt
 _BLOCK = 32768  # rows scored at a time: the block's temporaries stay in cache
 SHORTLIST = 2000  # nearest sign codes ranked on their sketch
 SKETCH = 64  # leading components kept in memory
+CODE_DIMS = 128  # leading components whose signs make the codes (half the scan of 256)
 # numpy < 2 has no bitwise_count: bits counted a byte at a time from a table (slower).
 _BYTE_BITS = np.array([bin(b).count("1") for b in range(256)], np.uint8)
 _GROWTH = 1.5
@@ -50,7 +51,8 @@ class VectorIndex:
 
     def __init__(self, dims: int):
         self.dims = dims
-        self.words = max(1, -(-dims // 64))
+        self.code_dims = min(CODE_DIMS, dims)
+        self.words = max(1, -(-self.code_dims // 64))
         self.sketch = min(SKETCH, dims)
         self.reset()
 
@@ -74,7 +76,7 @@ class VectorIndex:
         end = self.size + count
         self._ids[self.size : end] = [row[0] for row in rows]
         self._feeds[self.size : end] = [row[2] for row in rows]
-        self._codes[:, self.size : end] = sign_codes(vectors)
+        self._codes[:, self.size : end] = sign_codes(vectors[:, : self.code_dims])
         self._sketch[self.size : end] = vectors[:, : self.sketch]
         self.size = end
         self.loaded_upto = max(self.loaded_upto, int(rows[-1][0]))
@@ -111,18 +113,17 @@ class VectorIndex:
         size = self.size
         if size == 0 or count <= 0:
             return []
-        code = sign_codes(query.reshape(1, -1))[:, 0]
+        code = sign_codes(query[: self.code_dims].reshape(1, -1))[:, 0]
         distances = self._distances(code, size)
         if feeds is not None:
             allowed = np.zeros(int(self._feeds[:size].max(initial=0)) + 1, dtype=bool)
             visible = [f for f in feeds if f < len(allowed)]
             allowed[visible] = True
             distances[~allowed[self._feeds[:size]]] = np.iinfo(np.uint16).max
-        # The cut distance from a histogram: cheaper than a partial sort of millions.
         wanted = max(count, shortlist)
-        histogram = np.bincount(distances, minlength=self.words * 64 + 1)
-        cut = int(np.searchsorted(np.cumsum(histogram), wanted))
-        rows = np.flatnonzero(distances <= min(cut, self.words * 64))
+        rows = np.flatnonzero(distances <= self._cut(distances, wanted))
+        if len(rows) < wanted and len(rows) < size:  # the sample misled: count them all
+            rows = np.flatnonzero(distances <= self._cut(distances, wanted, sample=False))
         if len(rows) > 2 * wanted:  # many ties at the cut: the first of them
             rows = rows[np.argsort(distances[rows], kind="stable")[: 2 * wanted]]
         if len(rows) > count:
@@ -131,6 +132,20 @@ class VectorIndex:
             near = (sketch @ query[: self.sketch]) / np.maximum(norms, 1e-6)
             rows = rows[np.argsort(-near, kind="stable")[:count]]
         return [int(i) for i in self._ids[rows]]
+
+    def _cut(self, distances: npt.NDArray[np.uint16], wanted: int, *, sample: bool = True) -> int:
+        """A distance at or under which about `wanted` rows lie (rather more than fewer):
+        from every 1 in `step` rows when there are many (a partial sort of millions, or
+        even a histogram of them, costs more than the scan), else from all of them."""
+        limit = self.words * 64
+        size = len(distances)
+        if sample and size > 64 * wanted:
+            step = size // (32 * wanted)
+            picked = distances[::step]
+            at = min(len(picked) - 1, int(1.5 * wanted / step))
+            return min(int(np.partition(picked, at)[at]), limit)
+        histogram = np.bincount(distances, minlength=limit + 1)
+        return min(int(np.searchsorted(np.cumsum(histogram), wanted)), limit)
 
     def _distances(self, code: npt.NDArray[np.uint64], size: int) -> npt.NDArray[np.uint16]:
         distances = np.empty(size, np.uint16)
