@@ -628,20 +628,11 @@ class Catalogue:
     async def related(
         self, episode_id: int, *, guild_id: int | None, limit: int = 5
     ) -> list[RelatedEpisode]:
-        """The stored, precomputed related episodes (a lookup, not a computation): of the
-        same show first; another show's only when the link is strong (a shared guest, or
-        a similarity of at least CROSS_SHOW_SCORE), and then after its own show's."""
-        limit = max(0, limit)
+        """The stored, precomputed related episodes (a lookup, not a computation), picked
+        by `pick_related`."""
         stored = await self._store.related_episodes(episode_id, guild_id, 2 * RELATED_KEEP)
         own = await self._summary(episode_id)
-        feed_id = own.feed_id if own else None
-        same = [r for r in stored if r.episode.feed_id == feed_id]
-        other = [
-            r
-            for r in stored
-            if r.episode.feed_id != feed_id and (r.shared_people or r.score >= CROSS_SHOW_SCORE)
-        ]
-        return (same + other)[:limit]
+        return pick_related(stored, own.feed_id if own else None, max(0, limit))
 
     async def latest(self, *, guild_id: int | None, count: int) -> list[EpisodeSummary]:
         return await self._store.latest_episodes(guild_id, max(0, min(count, 100)))
@@ -707,6 +698,34 @@ class _Ranked:
 # Another show's episode is related only this strongly (cosine of distinctive terms; a
 # shared guest always counts): a shared first name or a common word is not a link.
 CROSS_SHOW_SCORE = 0.3
+
+
+def pick_related(
+    stored: list[RelatedEpisode], feed_id: int | None, limit: int
+) -> list[RelatedEpisode]:
+    """Of the same show first. Another show's episode only when the link is strong (a
+    shared guest, or a similarity of at least CROSS_SHOW_SCORE; the importer stores such
+    rows only for a shared subject phrase or a full-name guest), in the places its own
+    show leaves free — or, the best of them, in the last place when it is more alike than
+    the weakest of its own show's: a strong link to another show is not hidden behind
+    five weak ones of this show."""
+    same = [r for r in stored if r.episode.feed_id == feed_id]
+    other = sorted(
+        (
+            r
+            for r in stored
+            if r.episode.feed_id != feed_id and (r.shared_people or r.score >= CROSS_SHOW_SCORE)
+        ),
+        key=lambda r: -r.score,
+    )
+    picked = same[:limit]
+    if len(picked) < limit:
+        return picked + other[: limit - len(picked)]
+    if picked and other and other[0].score > min(r.score for r in picked):
+        picked = [*picked[:-1], other[0]]
+    return picked
+
+
 RELATED_KEEP = 5  # bot/related/scoring.KEEP: lists hold this many per show and per other shows
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.models.episode_views import EpisodeSummary, RelatedEpisode
 from bot.models.related_types import Document
 from bot.related.scoring import (
     Candidate,
@@ -19,7 +20,7 @@ from bot.related.scoring import (
     segment_keys,
     signature,
 )
-from bot.search.catalogue import Catalogue
+from bot.search.catalogue import Catalogue, pick_related
 from bot.store import Store
 from tests.support.catalogues import Item, import_feeds, write_feed
 
@@ -196,3 +197,26 @@ def test_a_word_that_starts_a_word_of_the_shows_name_is_no_topic():
     assert _names_only("kiln", exclude)  # the brand inside "Kilncast"
     assert not _names_only("kilncast", exclude)  # a name word itself is excluded as such
     assert not _names_only("glaze", exclude)
+
+
+def related_row(episode_id: int, feed_id: int, score: float, **shared) -> RelatedEpisode:
+    summary = EpisodeSummary(
+        episode_id, feed_id, f"Show {feed_id}", f"Episode {episode_id}", episode_id, None,
+        None, None, None, "full", None, None, None,
+    )  # fmt: skip
+    return RelatedEpisode(summary, score, **shared)
+
+
+def test_a_strong_link_to_another_show_takes_the_last_place_from_a_weaker_one():
+    own = [related_row(i, 1, 0.5 - i / 100) for i in range(2, 8)]  # six of its own show
+    strong = related_row(20, 2, 0.6, shared_terms=("salt glaze",))
+    picked = pick_related([*own, strong], feed_id=1, limit=5)
+    assert [r.episode.id for r in picked] == [2, 3, 4, 5, 20]
+
+
+def test_another_shows_weaker_or_weak_link_stays_out_of_a_full_list():
+    own = [related_row(i, 1, 0.5 - i / 100) for i in range(2, 8)]
+    weaker = related_row(20, 2, 0.4, shared_terms=("salt glaze",))
+    weak = related_row(21, 2, 0.2)  # under CROSS_SHOW_SCORE, no shared guest
+    assert [r.episode.id for r in pick_related([*own, weaker, weak], 1, 5)] == [2, 3, 4, 5, 6]
+    assert [r.episode.id for r in pick_related([own[0], weak, weaker], 1, 5)] == [2, 20]
