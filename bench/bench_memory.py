@@ -148,7 +148,7 @@ def _button(message: FakeMessage, label: str) -> dict[str, Any] | None:
 _CORPUS = synthetic.corpus()
 
 
-async def run(count: int, workers: int) -> None:
+async def run(count: int, workers: int, arena_max: int | None) -> None:
     checkpoints = [c for c in CHECKPOINTS if c < count] + [count]
     rows: list[tuple[str, float, float, float]] = []
     kinds: Counter[str] = Counter()
@@ -158,7 +158,10 @@ async def run(count: int, workers: int) -> None:
         prepare_store(workdir)
         async with FakeDiscord() as fake:
             fake.set_bot_permissions(invite_permissions().value)
-            bot = await start_bot(fake, workdir, extra={"LOG_LEVEL": "WARNING"})
+            extra = {"LOG_LEVEL": "WARNING"}
+            if arena_max is not None:
+                extra["MALLOC_ARENA_MAX"] = str(arena_max)
+            bot = await start_bot(fake, workdir, extra=extra)
             assert bot.process is not None
             pid = bot.process.pid
             try:
@@ -197,12 +200,13 @@ async def run(count: int, workers: int) -> None:
     print(
         f"Bot process RSS over {synthetic.EPISODES:,} synthetic episodes, {workers} workers "
         f"(interactions in flight at once), through the fake Discord"
+        + (f"; MALLOC_ARENA_MAX={arena_max}" if arena_max is not None else "")
     )
     print()
     print("| when | RSS MiB | peak MiB | elapsed s |")
     print("|---|---:|---:|---:|")
     for label, rss, peak, elapsed in rows:
-        print(f"| {label} | {rss:.0f} | {peak:.0f} | {elapsed:.0f} |")
+        print(f"| {label} | {rss:.1f} | {peak:.1f} | {elapsed:.0f} |")
     print()
     print("mix: " + ", ".join(f"{label} {n}" for label, n in kinds.most_common()))
     print(f"target: under 120 MiB; errors: {len(errors)}; violations: {len(violations)}")
@@ -214,8 +218,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=CHECKPOINTS[-1], help="interactions")
     parser.add_argument("--workers", type=int, default=12, help="interactions at once")
+    parser.add_argument(
+        "--malloc-arena-max",
+        type=int,
+        default=None,
+        help="run the bot with MALLOC_ARENA_MAX set (glibc: fewer per-thread heaps)",
+    )
     args = parser.parse_args()
-    asyncio.run(run(args.count, args.workers))
+    asyncio.run(run(args.count, args.workers, args.malloc_arena_max))
 
 
 if __name__ == "__main__":

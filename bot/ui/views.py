@@ -93,7 +93,7 @@ class BaseView(discord.ui.View):
 # its pages — is kept here for the most recent answers of each running client (least
 # recently turned dropped first); older ones, and every one after a restart, are rebuilt by
 # the cog that answered (`PageSources`), or say they expired when they cannot be.
-PAGE_CACHE_SIZE = 256
+PAGE_CACHE_SIZE = 128
 _RECENT_PAGES: weakref.WeakKeyDictionary[Any, OrderedDict[str, PagedAnswer]] = (
     weakref.WeakKeyDictionary()
 )
