@@ -7,7 +7,6 @@ start for `FEEDS`, by `/feed add` and by the poller, always through `import_sour
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import hashlib
 import json
 import logging
@@ -31,7 +30,7 @@ from bot.ingest.chapters import (
 from bot.ingest.feedparse import FeedParseError, parse_feed
 from bot.ingest.fetch import Fetcher, FetchError, OutsideFeedFolderError
 from bot.ingest.passages import timed_passages
-from bot.ingest.people import credit_name, infer_feed_guests
+from bot.ingest.people import credit, infer_feed_guests
 from bot.models.parsed_feed import Chapter, ParsedEpisode, ParsedFeed, Person
 from bot.related.scoring import RelatedRefresh
 from bot.search.languages import detect, language_code
@@ -418,11 +417,9 @@ def _episode_write(
     # Item-level people replace the channel's (Podcasting 2.0 rule); guests inferred from
     # the title and notes join the channel's people on items that have none of their own.
     persons = episode.persons or [*feed.persons, *inferred]
-    # "Dr. Ann Lee" and "Ann Lee - Acme" are Ann Lee (bot/ingest/people.py).
-    persons = [
-        p if (name := credit_name(p.name)) == p.name else dataclasses.replace(p, name=name)
-        for p in persons
-    ]
+    # "Dr. Ann Lee" and "Ann Lee - Acme" are Ann Lee, with "Dr." and "Acme" as the
+    # credit's detail (bot/ingest/people.py).
+    persons = [credit(p) for p in persons]
     published = int(episode.published.timestamp()) if episode.published else None
     content_hash = hashlib.sha1(
         repr(

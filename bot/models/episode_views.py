@@ -48,6 +48,7 @@ class PersonCredit:
     role: str  # host, guest, ...
     href: str | None = None
     inferred: bool = False
+    detail: str | None = None  # what the credit says beside the name: "Dr.", "Acme Corp"
 
 
 @dataclass(frozen=True, slots=True)

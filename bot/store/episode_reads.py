@@ -349,8 +349,8 @@ class SearchStore(StoreBase):
                        (SELECT count(*) FROM chapters c WHERE c.episode_id = e.id) AS chapters,
                        EXISTS (SELECT 1 FROM transcript_refs t WHERE t.episode_id = e.id)
                            AS has_transcript,
-                       (SELECT json_group_array(json_array(name, role, href, inferred))
-                        FROM (SELECT p.name, ep.role, p.href, ep.inferred
+                       (SELECT json_group_array(json_array(name, role, href, inferred, detail))
+                        FROM (SELECT p.name, ep.role, p.href, ep.inferred, ep.detail
                               FROM episode_persons ep JOIN persons p ON p.id = ep.person_id
                               WHERE ep.episode_id = e.id
                               ORDER BY ep.role != 'host', ep.role, ep.rowid)) AS people
@@ -360,8 +360,8 @@ class SearchStore(StoreBase):
         if row is None:
             return None
         people = [
-            PersonCredit(name, role, href, bool(inferred))
-            for name, role, href, inferred in json.loads(row["people"] or "[]")
+            PersonCredit(name, role, href, bool(inferred), detail)
+            for name, role, href, inferred, detail in json.loads(row["people"] or "[]")
         ]
         return EpisodeDetail(
             summary_from_row(row),

@@ -434,10 +434,11 @@ async def _insert_episode_children(db: aiosqlite.Connection, episodes: list[Epis
         ) as cursor:
             ids.update({key: person_id for key, person_id in await cursor.fetchall()})
     await db.executemany(
-        """INSERT OR IGNORE INTO episode_persons (episode_id, person_id, role, grp, inferred)
-           VALUES (?, ?, ?, ?, ?)""",
+        """INSERT OR IGNORE INTO episode_persons
+               (episode_id, person_id, role, grp, inferred, detail)
+           VALUES (?, ?, ?, ?, ?, ?)""",
         [
-            (e.id, ids[person_key(p.name)], p.role, p.group, int(p.inferred))
+            (e.id, ids[person_key(p.name)], p.role, p.group, int(p.inferred), p.detail)
             for e in episodes
             for p in e.persons
             if p.name.strip()
