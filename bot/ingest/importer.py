@@ -152,7 +152,12 @@ class Importer:
             prepared = await asyncio.to_thread(_prepare, result.body, source)
         except FeedParseError as exc:
             return await self._failed(summary, f"not a readable feed: {exc}")
+        # The body (up to 50 MB) is not needed past parsing: free it for the rest of the
+        # import, which several feeds may be in at once.
+        etag, last_modified = result.etag, result.last_modified
+        del result
         feed, writes = prepared
+        del prepared
         summary.title = feed.title
         # The feed's boilerplate (recurring sponsor reads, calls to action), learned from
         # all of its current notes: kept out of card summaries (bot/common/boilerplate.py).
@@ -171,6 +176,7 @@ class Importer:
         states = await self._store.episode_states(feed_id)
         new, updated, retry = _classify(writes, states)
         summary.unchanged = len(writes) - len(new) - len(updated)
+        del writes, states  # the unchanged episodes are done with: only the rest is written
 
         # Chapters are derived only for what will be written: notes first (CPU work, in a
         # thread), then chapter files, which replace them when they yield any.
@@ -191,8 +197,8 @@ class Importer:
             feed_id,
             feed,
             content_hash=content_hash,
-            etag=result.etag,
-            last_modified=result.last_modified,
+            etag=etag,
+            last_modified=last_modified,
             new=new,
             updated=updated,
         )
@@ -374,6 +380,9 @@ def _prepare(body: bytes, source: str) -> tuple[ParsedFeed, list[EpisodeWrite]]:
         if key in writes:  # truly the same item twice: keep the first (newest) copy
             continue
         writes[key] = _episode_write(episode, key, number, feed, text, inferred)
+    # The parsed items (notes HTML and all) are not needed once written out: the rest of an
+    # import, which for a big feed lasts seconds, should not hold the feed twice.
+    feed.episodes = []
     return feed, list(writes.values())
 
 
