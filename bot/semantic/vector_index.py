@@ -27,7 +27,9 @@ import numpy.typing as npt
 _BLOCK = 32768  # rows scored at a time: the block's temporaries stay in cache
 SHORTLIST = 2000  # nearest sign codes ranked on their sketch
 SKETCH = 64  # leading components kept in memory
-CODE_DIMS = 128  # leading components whose signs make the codes (half the scan of 256)
+# Leading components whose signs make the codes: 128 would halve the scan, but over 2.15M
+# vectors it kept 76% of the 25 nearest among the candidates, where 256 keeps 89%.
+CODE_DIMS = 256
 # numpy < 2 has no bitwise_count: bits counted a byte at a time from a table (slower).
 _BYTE_BITS = np.array([bin(b).count("1") for b in range(256)], np.uint8)
 _GROWTH = 1.5
