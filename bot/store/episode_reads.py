@@ -187,37 +187,14 @@ class SearchStore(StoreBase):
         the number of rows holding it (summed over the indexes): what spelling
         suggestions are drawn from. Read through `fts5vocab` tables in the temp schema
         (per connection, nothing written to the file)."""
-        counts: dict[str, int] = {}
-        async with self._reading(None) as conn:
-            for name in self._VOCABULARY_INDEXES:
-                vocab = f"vocab_{name}"
-                await conn.execute(
-                    f'CREATE VIRTUAL TABLE IF NOT EXISTS temp."{vocab}" '
-                    f"USING fts5vocab(main, '{name}', 'row')"
-                )
-                rows = await conn.execute_fetchall(f'SELECT term, doc FROM temp."{vocab}"')
-                for term, count in rows:
-                    counts[term] = counts.get(term, 0) + count
-        return counts
+        return await self._term_counts("")
 
     async def marked_terms(self) -> dict[str, int]:
-        """The index terms with non-ASCII characters (those the tokenizer kept diacritics
-        on, Greek for one), with their row counts: a range of the vocabulary (every
-        non-ASCII term sorts after the ASCII ones), so an English catalogue reads little."""
-        counts: dict[str, int] = {}
-        async with self._reading(None) as conn:
-            for name in self._VOCABULARY_INDEXES:
-                vocab = f"vocab_{name}"
-                await conn.execute(
-                    f'CREATE VIRTUAL TABLE IF NOT EXISTS temp."{vocab}" '
-                    f"USING fts5vocab(main, '{name}', 'row')"
-                )
-                rows = await conn.execute_fetchall(
-                    f'SELECT term, doc FROM temp."{vocab}" WHERE term >= char(128)'
-                )
-                for term, count in rows:
-                    counts[term] = counts.get(term, 0) + count
-        return counts
+        """The index terms that start with a non-ASCII character (Greek for one: the
+        tokenizer keeps the diacritics of scripts other than Latin), with their row counts:
+        a range of the vocabulary (those terms sort after the ASCII ones), so an English
+        catalogue reads little."""
+        return await self._term_counts("WHERE term >= char(128)")
 
     async def terms_starting(self, prefix: str) -> dict[str, int]:
         """The index terms that start with `prefix`, with their row counts: a range of
@@ -225,6 +202,21 @@ class SearchStore(StoreBase):
         if not prefix:
             return {}
         above = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+        return await self._term_counts("WHERE term >= ? AND term < ?", (prefix, above))
+
+    async def term_rows(self, terms: Iterable[str]) -> dict[str, int]:
+        """How many rows of the searched indexes hold each index term (0 for none)."""
+        counts = dict.fromkeys(terms, 0)
+        for chunk in chunks(list(counts)):
+            counts.update(
+                await self._term_counts(f"WHERE term IN ({placeholders(len(chunk))})", chunk)
+            )
+        return counts
+
+    async def _term_counts(self, where: str, params: Sequence[str] = ()) -> dict[str, int]:
+        """The terms of the searched indexes matching `where` (on the `fts5vocab` row
+        table's `term`), with the rows holding each, summed over the indexes; one reader
+        for all of them."""
         counts: dict[str, int] = {}
         async with self._reading(None) as conn:
             for name in self._VOCABULARY_INDEXES:
@@ -234,28 +226,10 @@ class SearchStore(StoreBase):
                     f"USING fts5vocab(main, '{name}', 'row')"
                 )
                 rows = await conn.execute_fetchall(
-                    f'SELECT term, doc FROM temp."{vocab}" WHERE term >= ? AND term < ?',
-                    (prefix, above),
+                    f'SELECT term, doc FROM temp."{vocab}" {where}', params
                 )
                 for term, count in rows:
                     counts[term] = counts.get(term, 0) + count
-        return counts
-
-    async def term_rows(self, terms: Iterable[str]) -> dict[str, int]:
-        """How many rows of the searched indexes hold each index term (0 for none)."""
-        counts = dict.fromkeys(terms, 0)
-        async with self._reading(None) as conn:
-            for name in self._VOCABULARY_INDEXES:
-                vocab = f"vocab_{name}"
-                await conn.execute(
-                    f'CREATE VIRTUAL TABLE IF NOT EXISTS temp."{vocab}" '
-                    f"USING fts5vocab(main, '{name}', 'row')"
-                )
-                for term in counts:
-                    rows = await conn.execute_fetchall(
-                        f'SELECT doc FROM temp."{vocab}" WHERE term = ?', (term,)
-                    )
-                    counts[term] += sum(row[0] for row in rows)
         return counts
 
     async def feed_languages(self) -> dict[int, str | None]:
