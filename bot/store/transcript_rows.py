@@ -595,17 +595,7 @@ class TranscriptStore(StoreBase):
         for row in await self.fetchall(" UNION ALL ".join(arms), params, budget=self.search_budget):
             if row["in_ad"]:
                 continue
-            found.setdefault(row["episode_id"], []).append(
-                TranscriptMoment(
-                    row["episode_id"],
-                    row["id"],
-                    row["start"],
-                    row["end"],
-                    row["speaker"],
-                    row["text"],
-                    scores[row["id"]],
-                )
-            )
+            found.setdefault(row["episode_id"], []).append(_moment(row, scores[row["id"]]))
 
     async def _best_passages(
         self,
@@ -644,15 +634,7 @@ class TranscriptStore(StoreBase):
                     if row["in_ad"]:
                         continue
                     found.setdefault(row["episode_id"], []).append(
-                        TranscriptMoment(
-                            row["episode_id"],
-                            row["id"],
-                            row["start"],
-                            row["end"],
-                            row["speaker"],
-                            row["text"],
-                            passage_score(row["text"], term_count, start_mark, end_mark),
-                        )
+                        _moment(row, passage_score(row["text"], term_count, start_mark, end_mark))
                     )
 
             if len(rows) > _SCORE_ON_LOOP:
@@ -663,6 +645,13 @@ class TranscriptStore(StoreBase):
                 score()
             waiting = [c for c in waiting if c.episode_id not in found]
         return found
+
+
+def _moment(row: aiosqlite.Row, score: float) -> TranscriptMoment:
+    """A passage read by `_PASSAGES_IN_RANGE` as a moment with its score."""
+    return TranscriptMoment(
+        row["episode_id"], row["id"], row["start"], row["end"], row["speaker"], row["text"], score
+    )
 
 
 @dataclass(frozen=True, slots=True)
