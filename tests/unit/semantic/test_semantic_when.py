@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from bot.search.catalogue import Catalogue
@@ -130,3 +131,20 @@ async def test_a_model_that_cannot_be_loaded_leaves_when_searching_words(show, t
     assert moments and moments[0].start == 120.0  # the lexical answer, unchanged
     lines = [r.getMessage() for r in caplog.records if "EMBEDDING_MODEL" in r.getMessage()]
     assert len(lines) == 1 and "no-such-model" in lines[0]
+
+
+async def test_the_bots_layer_loads_the_model_and_embeds_in_the_background(show, model):
+    async with await Store.open(show) as store:
+        layer = SemanticLayer(store, str(model))  # as Services.build makes it
+        assert await layer.start()
+        for _ in range(200):  # the backlog's first pass, in its own task
+            stored, total = await store.embedding_totals()
+            if stored == total:
+                break
+            await asyncio.sleep(0.05)
+        moments = await Catalogue(store, fusion=layer).when("wobbly bridge london", guild_id=None)
+        await layer.close()
+        holder = await store.lease_holder("embedder")
+    assert stored == total
+    assert moments[0].start == 120.0
+    assert holder is None  # released on close: a restart need not wait for it
