@@ -52,6 +52,7 @@ from bot.store.base import StoreBase, now, visible_feeds
 from bot.store.passage_ranking import (
     collapse_nearby,
     passage_score,
+    segment_covers,
     segment_score,
     trim_quote,
 )
@@ -559,8 +560,9 @@ class TranscriptStore(StoreBase):
         """Segment scoring, in place: which of the topic's `terms` each passage of the
         candidate episodes holds is read from the index (rowids only, no highlight: cheap
         even for a common word), every found passage is re-scored with its neighbours
-        (`segment_score`), and the centre of each episode's best segment joins them
-        (highlighted for any of the terms), to be kept if it ranks among the best."""
+        (`segment_score`), and the centre of each episode's best segment that holds every
+        term joins them (highlighted for any of the terms), to be kept if it ranks among
+        the best. Passages inside an ad count for nothing here."""
         arms, params = [], []
         for candidate in candidates[:_SEGMENT_EPISODES]:
             for index, term in enumerate(terms):
@@ -579,10 +581,14 @@ class TranscriptStore(StoreBase):
                     moment,
                     score=segment_score(moment.score, passages, moment.passage_id, len(terms)),
                 )
-            best = max(passages, key=lambda rowid: segment_score(0.0, passages, rowid, len(terms)))
+            # A candidate beside the found passages (the episode's best few are kept): the
+            # best segment that holds the whole topic; one word of it is no answer.
+            whole = [r for r in passages if segment_covers(passages, r, len(terms))]
+            if not whole:
+                continue
+            best = max(whole, key=lambda rowid: segment_score(0.0, passages, rowid, len(terms)))
             score = segment_score(0.0, passages, best, len(terms))
-            # A candidate beside the found passages: the episode's best few are kept.
-            if score > 0 and all(m.passage_id != best for m in moments):
+            if all(m.passage_id != best for m in moments):
                 centres.append((episode, best, score))
         if not centres:
             return
@@ -687,12 +693,15 @@ _PASSAGES_IN_RANGE = f"""
               AND p.episode_id = ?
         LIMIT ?)"""
 # Which passages of one episode hold one term of the topic: rowids only (a member of a
-# UNION ALL, one per episode and term), for segment scoring.
-_TERM_ROWS = """
+# UNION ALL, one per episode and term), for segment scoring. Not those inside an ad: a
+# sponsor read is no segment, and lends its neighbours no support.
+_TERM_ROWS = f"""
     SELECT * FROM (
-        SELECT ? AS episode_id, ? AS term, f.rowid, p.start
-        FROM transcript_fts f JOIN transcript_passages p ON p.id = f.rowid
-        WHERE transcript_fts MATCH ? AND f.rowid BETWEEN ? AND ? LIMIT ?)"""
+        SELECT ? AS episode_id, ? AS term, p.id, p.start
+        FROM transcript_fts JOIN transcript_passages p ON p.id = transcript_fts.rowid
+        WHERE transcript_fts MATCH ? AND transcript_fts.rowid BETWEEN ? AND ?
+              AND NOT {_IN_AD}
+        LIMIT ?)"""
 # Episodes whose segments are scored: the best ranked (the list shows few others), and
 # the passages read per term and episode (a word said in more is the episode's subject:
 # where it is said says little more).
