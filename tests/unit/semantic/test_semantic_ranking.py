@@ -109,3 +109,15 @@ def test_a_moment_only_near_the_topic_moves_no_word_match_up():
     lexical = [said(1, 10), said(2, 500)]
     fused = fuse_moments(lexical, [near(2, 510, score=0.55, sure=False)], 10)
     assert places(fused)[:2] == [(1, 10, "all"), (2, 500, "all")]
+
+
+def test_the_prefilter_finds_the_nearest_when_it_samples_the_cut_distance():
+    rng = np.random.default_rng(2)
+    vectors = unit(rng.standard_normal((20000, 64)).astype(np.float32))
+    index = VectorIndex(64)
+    index.add([(i + 1, i, 1, blob) for i, blob in enumerate(to_bytes(vectors))])
+    hits = 0
+    for row in range(0, 20000, 1000):
+        query = vectors[row] + 0.05 * rng.standard_normal(64).astype(np.float32)
+        hits += row + 1 in index.nearest(query, 5, shortlist=50)  # far fewer than the rows
+    assert hits >= 18
