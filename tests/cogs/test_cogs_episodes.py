@@ -307,6 +307,11 @@ async def test_pagers_are_not_kept_by_discord_py_their_buttons_are_persistent(ho
     assert all(len(i) <= render.CUSTOM_ID_LIMIT for i in ids)
 
 
+async def test_the_card_view_is_not_left_listening(bot):
+    sent = await invoke(bot, "episode", member(bot), query="12")
+    assert sent.view is not None and sent.view.is_finished()  # its buttons are persistent
+
+
 async def test_a_page_turn_draws_the_page_from_the_kept_rows(hostile_bot):
     sent = await invoke(hostile_bot, "chapters", member(hostile_bot), episode="4")
     turn = member(hostile_bot)

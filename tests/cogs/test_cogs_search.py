@@ -71,6 +71,16 @@ async def test_when_has_more_pages_that_only_the_asker_turns(bot):
     assert not first_page & {f.name + f.value for f in turn.last.embeds[0].fields}
 
 
+async def test_no_view_of_a_when_answer_is_left_for_discord_py_to_keep(bot):
+    """A view still listening when sent stays in discord.py's view store (forever, without
+    a timeout): every button of these answers is persistent, so none is left listening."""
+    paged = await invoke(bot, "when", member(bot), topic="learning rate")
+    one_page = await invoke(bot, "when", member(bot), topic="learning rate", episode="14")
+    assert isinstance(paged.view, Paginator) and paged.view.is_finished()
+    assert one_page.view is not None and one_page.view.is_finished()
+    assert any(item.custom_id.startswith("moment:save:") for item in one_page.view.children)
+
+
 async def test_when_in_one_episode_only_looks_there(bot):
     sent = await invoke(bot, "when", member(bot), topic="learning rate", episode="14")
     (page,) = sent.embeds
