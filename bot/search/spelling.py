@@ -101,6 +101,8 @@ class _Forms:
     languages: dict[int, str | None]  # feed id -> ISO 639-1 code (None: not known)
     marked: MarkedTerms | None = None  # read on the first non-ASCII word searched
     rows: dict[str, int] = field(default_factory=dict)  # index term -> rows holding it
+    # (word, language) -> its forms there (`_forms_in`): a word searched again reads none
+    stems: dict[tuple[str, str], list[str]] = field(default_factory=dict)
 
 
 _forms: weakref.WeakKeyDictionary[Store, tuple[int, _Forms]] = weakref.WeakKeyDictionary()
@@ -184,7 +186,7 @@ async def word_forms(
     forms = forms or await _word_forms(store)
     found: dict[str, list[str]] = {}
     for word in words:
-        variants = await _forms_in(store, word, code) if code else []
+        variants = list(await _forms_in(store, word, code, forms)) if code else []
         if not word.isascii():
             if forms.marked is None:
                 forms.marked = MarkedTerms(await store.marked_terms())
@@ -194,19 +196,24 @@ async def word_forms(
     return found
 
 
-async def _forms_in(store: Store, word: str, code: str) -> list[str]:
+async def _forms_in(store: Store, word: str, code: str, forms: _Forms) -> list[str]:
     """The index terms that are forms of `word` in language `code` (bot/search/languages),
-    read from the vocabulary range the word's stem starts, most frequent first."""
+    read from the vocabulary range the word's stem starts, most frequent first; kept with
+    the catalogue's generation (`forms`)."""
+    known = forms.stems.get((word, code))
+    if known is not None:
+        return known
+    found: list[str] = []
     stemmed = stem(word, code)
-    if stemmed is None or len(stemmed) < MIN_STEM or not stemmed.isalpha():
-        return []
-    prefix = index_prefix(word, stemmed)
-    if len(prefix) < MIN_STEM - 1:
-        return []
-    counts = await store.terms_starting(prefix)
-    forms = same_stem(word, counts, code)
-    forms.sort(key=lambda t: -counts[t])
-    return forms[:MAX_FORMS]
+    if stemmed is not None and len(stemmed) >= MIN_STEM and stemmed.isalpha():
+        prefix = index_prefix(word, stemmed)
+        if len(prefix) >= MIN_STEM - 1:
+            counts = await store.terms_starting(prefix)
+            found = same_stem(word, counts, code)
+            found.sort(key=lambda t: -counts[t])
+            found = found[:MAX_FORMS]
+    forms.stems[word, code] = found
+    return found
 
 
 async def word_weights(store: Store, words: Sequence[str]) -> dict[str, float]:

@@ -128,3 +128,22 @@ async def test_a_greek_typo_without_accents_is_respelled(catalogue):
     moments, shown = await catalogue.when_spelled("καλιμερα", guild_id=None)
     assert shown is not None and moments
     assert moments[0].episode.title == "Καλημέρα από την Αθήνα"
+
+
+async def test_a_word_searched_again_reads_no_vocabulary(catalogue, monkeypatch):
+    # The forms of a word in the German feed's language are read once per catalogue
+    # generation, not at every search (each read is a range of four indexes' vocabularies).
+    store = catalogue._store
+    reads: list[str] = []
+    terms_starting = store.terms_starting
+
+    async def counted(prefix: str) -> dict[str, int]:
+        reads.append(prefix)
+        return await terms_starting(prefix)
+
+    monkeypatch.setattr(store, "terms_starting", counted)
+    first = await _titles(catalogue, "Tastaturen")
+    assert first[:1] == ["Mechanische Tastatur im Test"] and reads
+    read_once = len(reads)
+    assert await _titles(catalogue, "Tastaturen") == first
+    assert len(reads) == read_once
