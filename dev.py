@@ -5,6 +5,10 @@
     python3 dev.py test    # set up .venv, lint, check format and types, run every test
     python3 dev.py bench   # set up .venv, run the benchmarks and print their tables
 
+`python3 dev.py bench NAME... [-- ARGS]` runs the benchmarks whose file names contain a
+NAME, passing ARGS to each (`bench relevance -- --semantic bench/out/minilm-m2v-256`).
+`bench_semantic.py` needs a model, so a plain `bench` leaves it out.
+
 Only the standard library is used here: this file runs before anything is installed.
 The virtual environment lives in `.venv`; it is (re)installed when pyproject.toml or
 constraints.txt change, with the versions pinned in constraints.txt.
@@ -125,12 +129,21 @@ def test(args: list[str]) -> int:
     return call([PYTHON, "-m", "pytest", *args], cwd=ROOT)
 
 
+# Benchmarks that need an argument of their own (a model) run only when named.
+BENCH_NAMED_ONLY = ("bench_semantic.py",)
+
+
 def bench(args: list[str]) -> int:
+    names, script_args = (
+        (args[: args.index("--")], args[args.index("--") + 1 :]) if ("--" in args) else (args, [])
+    )
     scripts = sorted((ROOT / "bench").glob("bench_*.py"))
     for script in scripts:
-        if args and not any(arg in script.name for arg in args):
+        if names and not any(name in script.name for name in names):
             continue
-        code = call([PYTHON, script])
+        if not names and script.name in BENCH_NAMED_ONLY:
+            continue
+        code = call([PYTHON, script, *script_args])
         if code:
             return code
     return 0
