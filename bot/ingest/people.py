@@ -579,8 +579,10 @@ _DETAIL_HONORIFIC = re.compile(
     r"((?:(?:Dr|Prof|Professor|Ambassador|Amb|Sen|Senator|Rep|Gov|Governor|Gen|General|Rev"
     r"|Sir|Dame|Judge|Mayor|Minister|Capt|Captain|Col|Lt)\.?\s+)+)$"
 )
-# After a name in a title: ", Org" or " - Role, Org" up to the end or the next "|".
-_DETAIL_IN_TITLE = re.compile(r"^\s*(?:,|\s[-–—|])\s+([^|\n]{2,80}?)\s*(?:\||$)")
+# After a name in a title: ", Org" or " - Role, Org" up to the end or the next "|"; after
+# a dash only a role or an organisation ("Ann Lee - Why Cities Flood" names the topic).
+_DETAIL_IN_TITLE = re.compile(r"^\s*(,|\s[-–—|])\s+([^|\n]{2,80}?)\s*(?:\||$)")
+_ORGANISATION = _words(_ORGANISATION_WORDS)
 _DETAIL_IN_PARENS = re.compile(r"^\s*\(([^()\n]{2,60})\)")
 # After a name in the notes: ", the founder of Acme," — a role word must say it is one.
 _DETAIL_IN_NOTES = re.compile(r"^,\s+([^,.;:!?\n]{2,80}?)\s*(?=[,.;:!?\n]|$)")
@@ -616,21 +618,33 @@ def guest_detail(
         if affiliation is not None:
             continue
         after = text[at + len(name) :]
-        found = _DETAIL_IN_PARENS.match(after)
-        if found is None and in_title:
-            found = _DETAIL_IN_TITLE.match(after)
-        if found is None and not in_title:
-            found = _DETAIL_IN_NOTES.match(after)
-            if found is not None and not _DETAIL_ROLES.search(found.group(1)):
-                found = None
-        if found is not None:
-            detail = " ".join(found.group(1).split())
+        raw = None
+        if (found := _DETAIL_IN_PARENS.match(after)) is not None:
+            raw = found.group(1)
+        elif in_title and (found := _DETAIL_IN_TITLE.match(after)) is not None:
+            if found.group(1) == "," or _names_role(found.group(2)):
+                raw = found.group(2)
+        elif (
+            not in_title
+            and (found := _DETAIL_IN_NOTES.match(after)) is not None
+            and _DETAIL_ROLES.search(found.group(1))
+        ):
+            raw = found.group(1)
+        if raw is not None:
+            detail = " ".join(raw.split())
             # "a reporter who spoke to us from …": the role, not the clause after it
             detail = _DETAIL_CLAUSE.split(detail, maxsplit=1)[0]
             detail = _DETAIL_ARTICLE.sub("", detail).strip(" ,-–—")
             if _plain_detail(detail, others):
                 affiliation = detail
     return ", ".join(part for part in (honorific, affiliation) if part) or None
+
+
+def _names_role(detail: str) -> bool:
+    """Whether a title's words after a dash say what the guest is: a role ("Head of
+    Glazes"), an organisation ("Magnox Ltd"), or both after a comma."""
+    words = {w.casefold().strip(".") for w in detail.split()}
+    return "," in detail or bool(_DETAIL_ROLES.search(detail)) or bool(words & _ORGANISATION)
 
 
 def _plain_detail(detail: str, others: Sequence[str]) -> bool:

@@ -77,6 +77,10 @@ def test_a_tagged_person_keeps_what_the_tag_said_as_detail():
         ("Oona Vesterlund", "Salt firing", "Oona Vesterlund, who fires with wood.", None),
         ("Oona Vesterlund", "Salt with Oona Vesterlund, Bo Lind", "", None),  # another guest
         ("Oona Vesterlund", "Oona Vesterlund - Episode 12", "", None),
+        # After a dash in a title, the topic is no detail; a role or an organisation is.
+        ("Oona Vesterlund", "Oona Vesterlund - Why Kilns Crack", "", None),
+        ("Oona Vesterlund", "Ep 9: Oona Vesterlund – Glazes Without Borax", "", None),
+        ("Oona Vesterlund", "Oona Vesterlund - Kilnworks Studio", "", "Kilnworks Studio"),
         ("Oona Vesterlund", "Salt firing", "Oona Vesterlund, Bo Lind and friends.", None),
     ],
 )
