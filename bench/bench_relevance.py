@@ -69,7 +69,7 @@ EXAMPLE_FEED = ROOT / "examples" / "feed.xml"
 # beside it): what the preview demotion is measured on.
 SLOW_TOKENS = Path(__file__).resolve().parent / "relevance" / "slow-tokens.xml"
 # The fixture feeds the set uses (file-name fragments).
-FIXTURE_FEEDS = ("99pi", "Hanselminutes", "EngineeringKiosk", "rtve-podcast")
+FIXTURE_FEEDS = ("99pi", "Hanselminutes", "EngineeringKiosk", "rtve-podcast", "Ellinofreneia")
 LIMIT = 25  # what /when fetches (cogs/search.WHEN_LIMIT)
 Row = dict[str, Any]
 KINDS = ("needle", "topic", "paraphrase", "speaker", "typo", "language", "negative")
