@@ -55,7 +55,7 @@ import os
 import socket
 import stat
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 from typing import Self
@@ -811,7 +811,8 @@ class ReadSlots:
     the turn holds the working slot until it ends. A body waits for its working slot
     while still holding its reading slot, so at most `reading + working` bodies are ever
     held, and fetching goes on at full width whenever the work keeps up. Reads later in
-    the same turn (chapter files) never wait: they are part of the work.
+    the same turn (chapter files) never wait: they are part of the work; reads side by
+    side before it has its working slot wait for the one trade the turn makes.
 
     The turn is found through a context variable, which the tasks the import starts
     (`asyncio.gather`, `to_thread`) inherit; reads outside any turn never wait.
@@ -858,6 +859,9 @@ class _Turn:
     slots: ReadSlots
     working: bool = False  # traded its reading slot for a working one
     ended: bool = False
+    # One read of the turn trades the slot; reads side by side with it wait for that trade
+    # (each waiting for a working slot of its own would wait for its own turn's).
+    trading: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
 _current_turn: contextvars.ContextVar[_Turn | None] = contextvars.ContextVar(
@@ -867,8 +871,11 @@ _current_turn: contextvars.ContextVar[_Turn | None] = contextvars.ContextVar(
 
 async def _body_arrived() -> None:
     turn = _current_turn.get()
-    if turn is not None and not turn.working and not turn.ended:
-        await turn.slots._to_work(turn)
+    if turn is None or turn.working or turn.ended:
+        return
+    async with turn.trading:
+        if not turn.working and not turn.ended:
+            await turn.slots._to_work(turn)
 
 
 def _join(url: URL, location: str) -> URL:

@@ -428,6 +428,45 @@ async def test_later_reads_in_a_turn_are_part_of_its_work(server: FeedServer, fe
     assert slots.busy == 0
 
 
+async def test_two_bodies_read_at_once_in_a_turn_take_one_working_slot(
+    server: FeedServer, fetcher: Fetcher
+):
+    # A turn whose first reads run side by side (no read before them), both waiting for
+    # the working slot another feed holds: once that is free, the turn works with it, and
+    # neither read waits for a second slot (which, with one, its own turn holds: forever).
+    server.route("/a.xml", FEED)
+    server.route("/b.xml", FEED)
+    slots = ReadSlots(reading=2, working=1)
+    other_working, other_done = asyncio.Event(), asyncio.Event()
+
+    async def other() -> None:
+        async with slots.turn():
+            await fetcher.read_source(server.url("/a.xml"))
+            other_working.set()
+            await other_done.wait()
+
+    async def both() -> list[FetchResult]:
+        async with slots.turn():
+            found = await asyncio.gather(
+                fetcher.read_source(server.url("/a.xml")),
+                fetcher.read_source(server.url("/b.xml")),
+            )
+            assert slots.busy == 1
+            return found
+
+    holder = asyncio.create_task(other())
+    await other_working.wait()
+    reading = asyncio.create_task(both())
+    assert not await finished(reading)  # both bodies wait for the working slot
+    other_done.set()
+    await holder
+    results = await asyncio.wait_for(reading, 5)
+    assert [r.body for r in results] == [FEED, FEED]
+    assert slots.busy == 0
+    # Every slot came back once: two turns read at once again, and one works at a time.
+    assert not slots._reading.locked() and not slots._working.locked()
+
+
 async def test_a_turn_that_fails_or_is_cancelled_gives_its_slot_back(
     server: FeedServer, fetcher: Fetcher
 ):
