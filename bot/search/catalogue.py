@@ -419,7 +419,13 @@ class Catalogue:
             if expression is None:
                 continue
             found, stopped = await self._moments(
-                expression, None if loose else plan.phrase, scope, episode_id, limit, plan.terms
+                expression,
+                None if loose else plan.phrase,
+                scope,
+                episode_id,
+                limit,
+                plan.terms,
+                whole_topic=not loose,
             )
             cut = stopped if stopped is not None else cut
             if len(plans) == 1:
@@ -443,11 +449,15 @@ class Catalogue:
         episode_id: int | None,
         limit: int,
         terms: tuple[str, ...] = (),
+        *,
+        whole_topic: bool = True,
     ) -> tuple[list[tuple[FtsHit, MatchTier]], float | None]:
         """One expression's moments, ranked: phrase matches before the others; within
         each, timed sources in `_KIND_ORDER`, each by bm25; episode-level matches last.
         Moments of one episode in the same minute are one (the best ranked is kept), and
-        an episode with a timed moment is not listed again at episode level.
+        an episode with a timed moment is not listed again at episode level. `terms` turn
+        on segment scoring of transcripts; `whole_topic` (the all-words tier): a segment
+        joins only when it holds every term.
 
         A source the store stopped at its time budget is left out: the moments of the
         others, and that budget (None when every source answered)."""
@@ -474,7 +484,12 @@ class Catalogue:
                     )
                 else:  # with the topic's words: segment scoring
                     hits = await self._store.transcript_hits(
-                        expression, scope, episode_id=episode_id, limit=wanted, terms=terms
+                        expression,
+                        scope,
+                        episode_id=episode_id,
+                        limit=wanted,
+                        terms=terms,
+                        whole_topic=whole_topic,
                     )
             except QueryTooSlow as stopped:
                 cut = stopped.budget

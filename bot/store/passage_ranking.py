@@ -2,8 +2,8 @@
 `highlight()` text (stdlib only), private to the store's SQL engine.
 
 `passage_score` scores a highlighted passage, `segment_score` weighs it with its
-neighbours (`segment_covers`: whether they hold the whole topic), `collapse_nearby` keeps
-one hit per minute, and `trim_quote` cuts a passage down around its first highlight.
+neighbours, `collapse_nearby` keeps one hit per minute, and `trim_quote` cuts a passage
+down around its first highlight.
 """
 
 from __future__ import annotations
@@ -74,36 +74,21 @@ def segment_score(
     up to four); the passage keeps its own score (`own`, from `passage_score`), weighed by
     that support: a passing mention alone keeps 0.7 of it, one inside a discussion all.
     """
-    covered, speaking = _segment(held, rowid)
-    coverage = min(1.0, len(covered) / max(1, term_count))
-    support = min(1.0, speaking / 4)
-    segment = 0.6 * coverage * coverage * support
-    return round(max(own * (0.7 + 0.3 * support), segment), 6)
-
-
-def segment_covers(
-    held: dict[int, tuple[float | None, set[int]]], rowid: int, term_count: int
-) -> bool:
-    """Whether the segment around passage `rowid` holds every one of the topic's terms
-    between its passages: only then does it answer the topic as a match of all its words."""
-    return len(_segment(held, rowid)[0]) >= term_count
-
-
-def _segment(held: dict[int, tuple[float | None, set[int]]], rowid: int) -> tuple[set[int], int]:
-    """The terms a passage's segment holds, and how many of its passages hold any."""
     centre = held.get(rowid)
     start = centre[0] if centre else None
-    covered: set[int] = set()
-    speaking = 0
+    speaking = []
     for other in range(rowid - SEGMENT_REACH, rowid + SEGMENT_REACH + 1):
         entry = held.get(other)
         if entry is None:
             continue
         if start is not None and entry[0] is not None and abs(entry[0] - start) > SEGMENT_SECONDS:
             continue
-        covered |= entry[1]
-        speaking += 1
-    return covered, speaking
+        speaking.append(entry[1])
+    covered: set[int] = set().union(*speaking) if speaking else set()
+    coverage = min(1.0, len(covered) / max(1, term_count))
+    support = min(1.0, len(speaking) / 4)
+    segment = 0.6 * coverage * coverage * support
+    return round(max(own * (0.7 + 0.3 * support), segment), 6)
 
 
 def collapse_nearby(

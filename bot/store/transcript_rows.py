@@ -52,7 +52,6 @@ from bot.store.base import StoreBase, now, visible_feeds
 from bot.store.passage_ranking import (
     collapse_nearby,
     passage_score,
-    segment_covers,
     segment_score,
     trim_quote,
 )
@@ -421,6 +420,7 @@ class TranscriptStore(StoreBase):
         episode_id: int | None = None,
         limit: int = 25,
         terms: Sequence[str] = (),
+        whole_topic: bool = True,
     ) -> list[TranscriptMoment]:
         """`topic_moments` for one FTS5 expression built by `bot.search.fts_query` (one match
         tier: phrase, all words or any word) within a `Scope`: the shape of the other
@@ -430,7 +430,9 @@ class TranscriptStore(StoreBase):
         `terms`, one FTS5 expression per word of the topic (with its forms), turn on
         segment scoring: a stretch of neighbouring passages that holds the topic between
         them counts (`passage_ranking.segment_score`), so a topic discussed over several
-        passages beats a passing mention of all its words in one."""
+        passages beats a passing mention of all its words in one. `whole_topic`: the
+        expression asks for all the words (a segment joins only from an episode that says
+        every one of them outside its ads)."""
         where, params = scope.sql("e.feed_id")
         return await self._moments(
             [expression],
@@ -442,6 +444,7 @@ class TranscriptStore(StoreBase):
             per_episode=2,
             marks=(HIGHLIGHT_START, HIGHLIGHT_END),
             terms=list(terms),
+            whole_topic=whole_topic,
         )
 
     async def _moments(
@@ -456,6 +459,7 @@ class TranscriptStore(StoreBase):
         per_episode: int,
         marks: tuple[str, str],
         terms: list[str] | None = None,
+        whole_topic: bool = True,
     ) -> list[TranscriptMoment]:
         where, params = scope
         if limit <= 0:
@@ -482,7 +486,7 @@ class TranscriptStore(StoreBase):
             )
         found = await self._best_passages(candidates, passage_queries, term_count, marks)
         if terms and len(terms) > 1:
-            await self._score_segments(candidates, found, terms, marks)
+            await self._score_segments(candidates, found, terms, marks, whole_topic=whole_topic)
         moments: list[TranscriptMoment] = []
         for candidate in candidates:
             best = collapse_nearby(
@@ -556,13 +560,16 @@ class TranscriptStore(StoreBase):
         found: dict[int, list[TranscriptMoment]],
         terms: list[str],
         marks: tuple[str, str],
+        *,
+        whole_topic: bool,
     ) -> None:
         """Segment scoring, in place: which of the topic's `terms` each passage of the
         candidate episodes holds is read from the index (rowids only, no highlight: cheap
         even for a common word), every found passage is re-scored with its neighbours
-        (`segment_score`), and the centre of each episode's best segment that holds every
-        term joins them (highlighted for any of the terms), to be kept if it ranks among
-        the best. Passages inside an ad count for nothing here."""
+        (`segment_score`), and the centre of each episode's best segment joins them
+        (highlighted for any of the terms), to be kept if it ranks among the best.
+        Passages inside an ad count for nothing here: with `whole_topic` (a match of all
+        words), an episode that says some of the topic only in an ad gives no centre."""
         arms, params = [], []
         for candidate in candidates[:_SEGMENT_EPISODES]:
             for index, term in enumerate(terms):
@@ -581,14 +588,14 @@ class TranscriptStore(StoreBase):
                     moment,
                     score=segment_score(moment.score, passages, moment.passage_id, len(terms)),
                 )
-            # A candidate beside the found passages (the episode's best few are kept): the
-            # best segment that holds the whole topic; one word of it is no answer.
-            whole = [r for r in passages if segment_covers(passages, r, len(terms))]
-            if not whole:
+            # A candidate beside the found passages: the episode's best few are kept. Not
+            # when, outside its ads, the episode never says the whole topic.
+            said: set[int] = set().union(*(entry[1] for entry in passages.values()))
+            if whole_topic and len(said) < len(terms):
                 continue
-            best = max(whole, key=lambda rowid: segment_score(0.0, passages, rowid, len(terms)))
+            best = max(passages, key=lambda rowid: segment_score(0.0, passages, rowid, len(terms)))
             score = segment_score(0.0, passages, best, len(terms))
-            if all(m.passage_id != best for m in moments):
+            if score > 0 and all(m.passage_id != best for m in moments):
                 centres.append((episode, best, score))
         if not centres:
             return

@@ -31,10 +31,10 @@ CUES = [
 ]  # fmt: skip
 
 
-# An episode that says "pillow" at 2:00 and "physiotherapist" half an hour later.
-APART = [
-    (120, "A new pillow arrived this week and the cat has claimed it already." + TALK),
-    (1920, "Next month a physiotherapist joins us to answer the rest of the letters." + TALK),
+# An episode that says "dial" only in its sponsor read, and "firmness" in its talk.
+AD_WORD = [
+    (60, "This episode is brought to you by Nightfall: turn the dial and sleep." + FILLER),
+    (600, "The physiotherapist said firmness matters less than people like to think." + TALK),
 ]
 
 
@@ -49,7 +49,7 @@ def _vtt(cues: list[tuple[int, str]]) -> str:
 @pytest.fixture
 async def catalogue(tmp_path: Path):
     (tmp_path / "back.vtt").write_text(_vtt(CUES), encoding="utf-8")
-    (tmp_path / "apart.vtt").write_text(_vtt(APART), encoding="utf-8")
+    (tmp_path / "apart.vtt").write_text(_vtt(AD_WORD), encoding="utf-8")
     transcript = '<podcast:transcript url="back.vtt" type="text/vtt" language="en"/>'
     apart = '<podcast:transcript url="apart.vtt" type="text/vtt" language="en"/>'
     items = [
@@ -73,8 +73,8 @@ async def test_the_discussion_is_found_and_the_sponsor_read_is_not(catalogue):
     assert all(600 <= start <= 640 for start in timed), timed
 
 
-async def test_words_said_half_an_hour_apart_are_no_segment(catalogue):
-    # Episode 2 says both words, but never near each other: no moment of it answers the
-    # topic as a match of all its words (each word alone is one word of two).
-    moments = await catalogue.when("pillow physiotherapist", guild_id=None)
+async def test_a_word_said_only_in_an_ad_makes_no_match_of_all_words(catalogue):
+    # Episode 2's transcript holds "firmness dial" only with the read: its talk of
+    # firmness is no answer to the topic (at most a partial match, not one of all words).
+    moments = await catalogue.when("firmness dial", guild_id=None)
     assert [(m.episode.number, m.start, m.match) for m in moments if m.match != "any"] == []

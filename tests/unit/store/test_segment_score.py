@@ -3,7 +3,7 @@ neighbours, so that a topic discussed over several passages beats a passing ment
 
 from __future__ import annotations
 
-from bot.store.passage_ranking import segment_covers, segment_score
+from bot.store.passage_ranking import segment_score
 
 # Passage id -> (start, indexes of the topic's three terms it holds).
 DISCUSSION = {10: (600.0, {0}), 11: (620.0, {1}), 12: (640.0, {0, 2}), 13: (660.0, {1})}
@@ -25,11 +25,3 @@ def test_neighbours_minutes_away_are_not_its_segment():
     assert segment_score(0.0, sparse, 11, 3) < 0.1
     untimed = {10: (None, {0}), 11: (None, {1}), 12: (None, {2})}
     assert segment_score(0.0, untimed, 11, 3) > 0.3
-
-
-def test_a_segment_answers_the_topic_only_when_it_holds_every_word():
-    assert segment_covers(DISCUSSION, 12, 3)
-    # Four passages that say one word of two: a subject of the episode, not the topic.
-    one_word = {20: (60.0, {0}), 21: (70.0, {0}), 22: (80.0, {0}), 23: (90.0, {0})}
-    assert not segment_covers(one_word, 21, 2)
-    assert not segment_covers(DISCUSSION, 10, 4)
