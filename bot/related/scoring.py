@@ -881,8 +881,7 @@ async def refresh_feed(store: Store, feed_id: int) -> None:
     for them are dropped: an episode that changed may no longer belong there)."""
     docs = await store.related_documents(feed_id=feed_id)
     boiler = await feed_boilerplate(store, feed_id)
-    credited = (await store.lookup_rows()).credits
-    names = _COMMON_FIRST_NAME_KEYS | first_name_keys(name for _, _, name, _ in credited)
+    names = _COMMON_FIRST_NAME_KEYS | first_name_keys(await store.credited_names())
     words = FeedWords(names, segment_keys(docs))
     await words.save(store, feed_id)
     exclude = name_keys(await store.feed_names(feed_id)) | words.segments

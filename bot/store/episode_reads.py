@@ -536,6 +536,14 @@ class SearchStore(StoreBase):
         )
         return [row[0] for row in rows if row[0]]
 
+    async def credited_names(self) -> list[str]:
+        """The names of everyone the catalogue credits (hosts, guests, ...), each once."""
+        rows = await self.fetchall(
+            """SELECT p.name FROM persons p
+               WHERE EXISTS (SELECT 1 FROM episode_persons ep WHERE ep.person_id = p.id)"""
+        )
+        return list(dict.fromkeys(row[0] for row in rows if row[0]))
+
     async def feed_terms(self, feed_id: int, terms: Iterable[str] | None = None) -> FeedTerms:
         """A feed's document frequencies: all of them, or those of `terms`."""
         count_row = await self.fetchone(

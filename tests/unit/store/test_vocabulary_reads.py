@@ -48,3 +48,14 @@ async def test_ranges_of_the_vocabulary(store):
     marked = await store.marked_terms()
     assert marked == {"καλημέρα": 1}
     assert all(term.isascii() for term in set(whole) - set(marked))
+
+
+async def test_credited_names_are_everyone_credited_once(tmp_path: Path):
+    items = [
+        Item("Rye", "r1", number=1, days=1, guests=("Ines Okafor",), hosts=("Dana Whitfield",)),
+        Item("Oats", "r2", number=2, days=2, guests=("Ines Okafor",), hosts=("Dana Whitfield",)),
+    ]
+    path = tmp_path / "credits.db"
+    await import_feeds(path, write_feed(tmp_path, "grain.xml", "Grain Talk", items))
+    async with await Store.open(path) as store:
+        assert sorted(await store.credited_names()) == ["Dana Whitfield", "Ines Okafor"]
