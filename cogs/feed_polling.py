@@ -44,7 +44,6 @@ log = logging.getLogger(__name__)
 TICK_SECONDS = 10.0  # how often due feeds and the outbox are looked at
 UPKEEP_SECONDS = 24 * 3600  # transcripts re-checked and indexes compacted once a day
 STOP_GRACE_SECONDS = 10.0  # on stop, how long an announcement in flight may take to finish
-LEASE_NAME = POLLER_LEASE  # the leader lease of the poller and the announcement sender
 LEASE_TTL = 30  # seconds a lease lasts unless renewed (every tick)
 LEASE_RENEW_SECONDS = 10.0  # the leader's heartbeat, also during a long tick
 
@@ -57,7 +56,7 @@ class LeaderLease:
         self,
         store: Store,
         *,
-        name: str = LEASE_NAME,
+        name: str = POLLER_LEASE,
         ttl: int = LEASE_TTL,
         holder: str | None = None,
         clock: Callable[[], float] = time.time,

@@ -12,8 +12,9 @@ from discord.ext import commands
 from bot.announce.announcer import Announcer
 from bot.announce.poller import Poller
 from bot.store import Store
+from bot.store.lease_rows import POLLER_LEASE
 from cogs import feed_polling
-from cogs.feed_polling import LEASE_NAME, LEASE_TTL, LeaderLease, PollerCog
+from cogs.feed_polling import LEASE_TTL, LeaderLease, PollerCog
 
 
 class Clock:
@@ -54,7 +55,7 @@ async def test_only_the_holder_polls_and_sends_and_the_other_takes_over_after_ex
         clock.at += LEASE_TTL + 1  # a died (no renewal): b takes over
         await b.run_once()
         assert b_poller.poll_due.await_count == 1 and b_announcer.drain.await_count == 1
-        assert await b_store.lease_holder(LEASE_NAME) == ("b", int(clock.at) + LEASE_TTL)
+        assert await b_store.lease_holder(POLLER_LEASE) == ("b", int(clock.at) + LEASE_TTL)
         await a.run_once()  # a comes back: b leads, a only answers commands
         assert a_poller.poll_due.await_count == 2
 
@@ -64,7 +65,7 @@ async def test_a_clean_stop_releases_the_lease(tmp_path):
         lease = LeaderLease(store, holder="a")
         assert await lease.held()
         await lease.release()
-        assert await store.lease_holder(LEASE_NAME) is None
+        assert await store.lease_holder(POLLER_LEASE) is None
         await lease.release()  # not held: nothing to do
 
 
@@ -93,7 +94,7 @@ async def test_the_heartbeat_renews_between_ticks_and_a_lost_lease_stops_sending
             assert await lease.held()
             clock.at += 100  # long past the TTL of the first take: renewed meanwhile
             for _ in range(100):
-                holder = await store.lease_holder(LEASE_NAME)
+                holder = await store.lease_holder(POLLER_LEASE)
                 if holder == ("a", int(clock.at) + LEASE_TTL):
                     break
                 await asyncio.sleep(0.01)

@@ -15,7 +15,7 @@ from bot.app.settings import Settings
 from bot.ops.doctor import diagnose
 from bot.store import Store
 from bot.store.lease_rows import POLLER_LEASE, read_leases
-from cogs.feed_polling import LEASE_NAME
+from cogs.feed_polling import LeaderLease
 from tests.support.catalogues import import_feeds
 from tests.support.paths import EXAMPLES
 
@@ -43,8 +43,12 @@ async def lease_line(db, settings: Settings):
     return check, report
 
 
-def test_the_doctor_reads_the_lease_the_polling_cog_takes():
-    assert POLLER_LEASE == LEASE_NAME
+async def test_the_doctor_reads_the_lease_the_polling_cog_takes(db):
+    async with await Store.open(db) as store:
+        lease = LeaderLease(store, holder="host-b:77:5e6f7a8b")
+        assert await lease.held()
+    check, _ = await lease_line(db, SHARDED)
+    assert check.status == "ok" and "held by host-b:77:5e6f7a8b" in check.detail
 
 
 async def test_a_lease_held_by_a_running_leader_names_it_and_until_when(db):
