@@ -46,7 +46,7 @@ class Spelling:
 
 
 class Vocabulary:
-    """The index terms by first letter, read once per catalogue generation."""
+    """The index terms by first letter, read once per `vocabulary_generation`."""
 
     def __init__(self, counts: dict[str, int]):
         self.counts = counts
@@ -83,11 +83,13 @@ def _stem_ratio(word: str, term: str, **_: object) -> float:
 
 # Per store, as bot/search/lookup_cache.py keeps its index: weakly, so that a closed store's
 # vocabulary goes with it and a new store at the same address never sees it.
-_cache: weakref.WeakKeyDictionary[Store, tuple[int, Vocabulary]] = weakref.WeakKeyDictionary()
+_cache: weakref.WeakKeyDictionary[Store, tuple[tuple[int, int], Vocabulary]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 async def vocabulary(store: Store) -> Vocabulary:
-    generation = await store.lookup_generation()
+    generation = await store.vocabulary_generation()
     cached = _cache.get(store)
     if cached is not None and cached[0] == generation:
         return cached[1]
@@ -105,11 +107,13 @@ class _Forms:
     stems: dict[tuple[str, str], list[str]] = field(default_factory=dict)
 
 
-_forms: weakref.WeakKeyDictionary[Store, tuple[int, _Forms]] = weakref.WeakKeyDictionary()
+_forms: weakref.WeakKeyDictionary[Store, tuple[tuple[int, int], _Forms]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 async def _word_forms(store: Store) -> _Forms:
-    generation = await store.lookup_generation()
+    generation = await store.vocabulary_generation()
     cached = _forms.get(store)
     if cached is not None and cached[0] == generation:
         return cached[1]
@@ -199,7 +203,7 @@ async def word_forms(
 async def _forms_in(store: Store, word: str, code: str, forms: _Forms) -> list[str]:
     """The index terms that are forms of `word` in language `code` (bot/search/languages),
     read from the vocabulary range the word's stem starts, most frequent first; kept with
-    the catalogue's generation (`forms`)."""
+    the vocabulary's generation (`forms`)."""
     known = forms.stems.get((word, code))
     if known is not None:
         return known
@@ -219,7 +223,7 @@ async def _forms_in(store: Store, word: str, code: str, forms: _Forms) -> list[s
 async def word_weights(store: Store, words: Sequence[str]) -> dict[str, float]:
     """How distinctive each word is in the catalogue: 1 / ln(2 + rows holding its index
     term), so a rare word weighs most and "learning" in a machine-learning show little.
-    Read from the vocabulary (cached per catalogue generation)."""
+    Read from the vocabulary (cached per `vocabulary_generation`)."""
     forms = await _word_forms(store)
     terms = {w: index_term(fold(w)) for w in words}
     missing = [t for t in set(terms.values()) if t not in forms.rows]

@@ -741,6 +741,16 @@ class SearchStore(StoreBase):
         row = await self.fetchone("SELECT generation FROM lookup_generation WHERE id = 1")
         return row[0] if row else 0
 
+    async def vocabulary_generation(self) -> tuple[int, int]:
+        """What the searched indexes' vocabulary is as of: the catalogue's generation and
+        the newest transcript passage (transcripts are synced apart from imports and
+        change no generation; a re-synced one gets new ids)."""
+        row = await self.fetchone(
+            """SELECT (SELECT generation FROM lookup_generation WHERE id = 1),
+                      (SELECT max(id) FROM transcript_passages)"""
+        )
+        return (row[0] or 0, row[1] or 0) if row else (0, 0)
+
     async def lookup_rows(self) -> LookupRows:
         """What the autocomplete index is built from (`bot.search.lookup_cache`)."""
         episodes = await self.fetchall(

@@ -8,10 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from bot.ingest.fetch import Fetcher
 from bot.search.catalogue import Catalogue
 from bot.search.fts_query import SearchText
 from bot.search.languages import detect, language_code, same_stem, strip_marks
 from bot.store import Store
+from bot.transcripts.transcript_sync import TranscriptSync
 from tests.support.catalogues import Item, import_feeds, rss
 
 
@@ -147,3 +149,23 @@ async def test_a_word_searched_again_reads_no_vocabulary(catalogue, monkeypatch)
     read_once = len(reads)
     assert await _titles(catalogue, "Tastaturen") == first
     assert len(reads) == read_once
+
+
+async def test_a_transcript_synced_after_a_search_is_searched_without_accents(tmp_path):
+    # Transcripts arrive apart from imports (no new episode): the accented terms they
+    # bring are found by a word typed without accents at once, not at the next import.
+    (tmp_path / "el.vtt").write_text(
+        "WEBVTT\n\n00:01:00.000 --> 00:01:08.000\nΤο ψωμί με προζύμι θέλει υπομονή.\n",
+        encoding="utf-8",
+    )
+    transcript = '<podcast:transcript url="el.vtt" type="text/vtt" language="el"/>'
+    items = [Item("Φούρνος", "f1", number=1, days=1, notes="Ψήνουμε.", extra=[transcript])]
+    path = tmp_path / "bakery.db"
+    await import_feeds(path, _feed(tmp_path, "f.xml", "Αρτοποιία", items, "el"))
+    async with await Store.open(path) as store:
+        catalogue = Catalogue(store)
+        assert await _titles(catalogue, "προζυμι") == []  # no transcript yet
+        async with Fetcher() as fetcher:
+            feed_id = (await store.fetchone("SELECT id FROM feeds"))[0]
+            await TranscriptSync(store, fetcher, remote_files=False).sync_feed(feed_id)
+        assert await _titles(catalogue, "προζυμι") == ["Φούρνος"]
