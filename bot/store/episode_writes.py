@@ -252,20 +252,18 @@ class CatalogueStore(StoreBase):
 
     async def save_search_notes(self, feed_id: int, notes: dict[str, str | None]) -> int:
         """Set what search reads of each episode's notes (by episode key; None: the notes
-        as they are), where it changed; returns how many episodes changed. The full-text
-        index follows by trigger (migration 0010)."""
-        rows = await self.fetchall(
-            "SELECT id, key, search_notes FROM episodes WHERE feed_id = ?", (feed_id,)
-        )
-        changes = [
-            (notes[row["key"]], row["id"])
-            for row in rows
-            if row["key"] in notes and notes[row["key"]] != row["search_notes"]
-        ]
-        if changes:
-            async with self.transaction() as db:
-                await db.executemany("UPDATE episodes SET search_notes = ? WHERE id = ?", changes)
-        return len(changes)
+        as they are), where it changed; returns how many episodes changed. Compared in
+        the store, so the feed's notes are not read back for it. The full-text index
+        follows by trigger (migration 0010)."""
+        if not notes:
+            return 0
+        async with self.transaction() as db:
+            cursor = await db.executemany(
+                """UPDATE episodes SET search_notes = ?
+                   WHERE feed_id = ? AND key = ? AND search_notes IS NOT ?""",
+                [(text, feed_id, key, text) for key, text in notes.items()],
+            )
+            return max(0, cursor.rowcount)
 
     # ------------------------------------------------------------------ export
 

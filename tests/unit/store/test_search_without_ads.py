@@ -116,3 +116,20 @@ async def test_a_store_from_before_the_migration_searches_its_notes_until_reimpo
         assert await matches("chapters_fts", "hunting") == 1
         notes = await store.fetchone("SELECT notes_text FROM episodes")
         assert "Driftwood" in notes[0]
+
+
+async def test_search_notes_are_written_only_where_they_change(slow_tokens_file, tmp_path):
+    copy = tmp_path / "copy.db"
+    copy.write_bytes(slow_tokens_file.read_bytes())
+    async with await Store.open(copy) as store:
+        rows = await store.fetchall("SELECT key, search_notes FROM episodes ORDER BY key")
+        stored = {row["key"]: row["search_notes"] for row in rows}
+        assert await store.save_search_notes(1, stored) == 0  # as stored: nothing to write
+        first = rows[0]["key"]
+        changed = {**stored, first: "Drowsy nights.", "no-such-key": "x"}
+        assert await store.save_search_notes(1, changed) == 1
+        assert await store.save_search_notes(2, changed) == 0  # another feed's keys
+        hits = await store.fetchall(
+            "SELECT rowid FROM episodes_fts WHERE episodes_fts MATCH 'drowsy'"
+        )
+        assert len(hits) == 1
