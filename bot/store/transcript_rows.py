@@ -19,8 +19,8 @@ costs hundreds of milliseconds. Instead it works in two stages:
    them all in one breath still yields its best passage; the score ranks full matches
    and phrases first. Passages inside an ad (an ad chapter, a sponsor read) are left out.
 3. **Segments** (`transcript_hits` with the topic's terms): which terms each passage of
-   the best episodes holds is read as rowids, and a passage is scored with its
-   neighbours, so a topic discussed over several passages beats a passing mention.
+   the best episodes holds (outside ads) is read as rowids, and a passage is scored with
+   its neighbours, so a topic discussed over several passages beats a passing mention.
 
 Two entrances share the engine (`_moments`), both taking FTS5 expressions already built
 by bot/search/fts_query.py (the store never reads member text): `transcript_hits`, which
