@@ -524,7 +524,7 @@ async def test_discuss_opens_the_thread_in_the_announce_channel_with_card_and_ch
         "parse": []
     }
     titles = [embed.title for embed in post.kwargs["embeds"]]
-    assert titles[0].startswith("12: Zoë Harlan-Miyata") and titles[1].startswith("Chapters · #12")
+    assert titles[0].startswith("Zoë Harlan-Miyata") and titles[1].startswith("Chapters · #12")
     assert world.thread_names[thread_id].startswith("#12 · Zoë Harlan-Miyata")
     # The thread is now the episode's: "Find moment" in it needs no episode number.
     found = await find(bot, member(bot), the_message("17:10!", channel_id=thread_id))
