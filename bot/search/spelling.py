@@ -12,8 +12,9 @@ from __future__ import annotations
 import math
 import re
 import weakref
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from rapidfuzz import fuzz, process
 
@@ -89,12 +90,27 @@ _cache: weakref.WeakKeyDictionary[Store, tuple[tuple[int, int], Vocabulary]] = (
 
 
 async def vocabulary(store: Store) -> Vocabulary:
+    async def read() -> Vocabulary:
+        return Vocabulary(await store.search_vocabulary())
+
+    return await _kept(_cache, store, read)
+
+
+_Kept = TypeVar("_Kept")
+
+
+async def _kept(
+    cache: weakref.WeakKeyDictionary[Store, tuple[tuple[int, int], _Kept]],
+    store: Store,
+    build: Callable[[], Awaitable[_Kept]],
+) -> _Kept:
+    """What `build` makes, kept in `cache` while the store's `vocabulary_generation` holds."""
     generation = await store.vocabulary_generation()
-    cached = _cache.get(store)
+    cached = cache.get(store)
     if cached is not None and cached[0] == generation:
         return cached[1]
-    found = Vocabulary(await store.search_vocabulary())
-    _cache[store] = (generation, found)
+    found = await build()
+    cache[store] = (generation, found)
     return found
 
 
@@ -113,14 +129,11 @@ _forms: weakref.WeakKeyDictionary[Store, tuple[tuple[int, int], _Forms]] = (
 
 
 async def _word_forms(store: Store) -> _Forms:
-    generation = await store.vocabulary_generation()
-    cached = _forms.get(store)
-    if cached is not None and cached[0] == generation:
-        return cached[1]
-    stored = await store.feed_languages()
-    found = _Forms({feed_id: language_code(value) for feed_id, value in stored.items()})
-    _forms[store] = (generation, found)
-    return found
+    async def read() -> _Forms:
+        stored = await store.feed_languages()
+        return _Forms({feed_id: language_code(value) for feed_id, value in stored.items()})
+
+    return await _kept(_forms, store, read)
 
 
 async def language_parts(
