@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.store.base import StoreBase, chunks, now, placeholders
-from bot.store.transcript_rows import AD_CHAPTER, SPONSOR_READ
+from bot.store.transcript_rows import IN_AD, IN_AD_CHAPTER
 
 SOURCE_TRANSCRIPT = 1  # transcript_passages
 SOURCE_NOTES = 2  # passages: timed notes sentences and soundbites
@@ -31,14 +31,6 @@ _SOURCE_TABLES = {
     SOURCE_CHAPTER: "chapters",
 }
 
-# Whether passage `p` (timed) starts inside one of its episode's ad chapters.
-_IN_AD_CHAPTER = f"""EXISTS (
-    SELECT 1 FROM chapters a
-    WHERE a.episode_id = p.episode_id AND a.kind = 'ad' AND p.start >= a.start
-      AND p.start < coalesce(
-          (SELECT min(n.start) FROM chapters n
-           WHERE n.episode_id = a.episode_id AND n.position > a.position),
-          a.start + {AD_CHAPTER}))"""
 
 _MISSING_FAST = """
     SELECT t.episode_id FROM transcripts t
@@ -259,15 +251,10 @@ class EmbeddingStore(StoreBase):
                 if source == SOURCE_TRANSCRIPT:
                     sql = f"""SELECT id, episode_id, start, 'transcript', text, speaker
                               FROM transcript_passages p
-                              WHERE id IN ({marks}) AND NOT p.sponsor AND NOT {_IN_AD_CHAPTER}
-                                AND NOT EXISTS (
-                                    SELECT 1 FROM transcript_passages s
-                                    WHERE s.episode_id = p.episode_id AND s.sponsor
-                                      AND s.start <= p.start
-                                      AND p.start < s.start + {SPONSOR_READ})"""
+                              WHERE id IN ({marks}) AND NOT {IN_AD}"""
                 elif source == SOURCE_NOTES:
                     sql = f"""SELECT id, episode_id, start, kind, text, NULL
-                              FROM passages p WHERE id IN ({marks}) AND NOT {_IN_AD_CHAPTER}"""
+                              FROM passages p WHERE id IN ({marks}) AND NOT {IN_AD_CHAPTER}"""
                 else:
                     sql = f"""SELECT id, episode_id, start, 'chapter', title, NULL
                               FROM chapters WHERE id IN ({marks}) AND kind = 'chapter'"""

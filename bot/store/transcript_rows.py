@@ -620,7 +620,7 @@ class TranscriptStore(StoreBase):
         """Stage 2: the matching passages of each candidate episode, scored; one statement
         for all the episodes (a seek into each one's id range). Episodes with no passage
         matching the first query try the next, if any. Passages inside an ad (an ad
-        chapter, a sponsor read: `_IN_AD`) are left out: a mattress read does not answer
+        chapter, a sponsor read: `IN_AD`) are left out: a mattress read does not answer
         "sleep"."""
         start_mark, end_mark = marks
         found: dict[int, list[TranscriptMoment]] = {}
@@ -679,21 +679,23 @@ class _Candidate:
 # seconds for the last), or a sponsor read (a passage migration 0010 marks `sponsor`, or
 # one starting at most SPONSOR_READ seconds after one). Two seeks into small partial
 # indexes per matching row; the marker patterns are read only for an untimed passage.
-_IN_AD = f"""(CASE WHEN p.start IS NULL THEN p.sponsor ELSE (
+# IN_AD_CHAPTER serves any timed row `p` with an episode_id (notes passages too).
+IN_AD_CHAPTER = f"""EXISTS (SELECT 1 FROM chapters c
+    WHERE c.kind = 'ad' AND c.episode_id = p.episode_id AND c.start <= p.start
+      AND p.start < coalesce(
+          (SELECT min(n.start) FROM chapters n
+           WHERE n.episode_id = c.episode_id AND n.position > c.position),
+          c.start + {AD_CHAPTER}))"""
+IN_AD = f"""(CASE WHEN p.start IS NULL THEN p.sponsor ELSE (
     EXISTS (SELECT 1 FROM transcript_passages s INDEXED BY transcript_passages_sponsor
             WHERE s.sponsor AND s.episode_id = p.episode_id
               AND s.start BETWEEN p.start - {SPONSOR_READ} AND p.start)
-    OR EXISTS (SELECT 1 FROM chapters c
-               WHERE c.kind = 'ad' AND c.episode_id = p.episode_id AND c.start <= p.start
-                 AND p.start < coalesce(
-                     (SELECT min(n.start) FROM chapters n
-                      WHERE n.episode_id = c.episode_id AND n.position > c.position),
-                     c.start + {AD_CHAPTER}))) END)"""
+    OR {IN_AD_CHAPTER}) END)"""
 # One candidate episode's matching passages (a member of a UNION ALL): the rowid range is
 # a seek into the passage index, so this costs the episode's matches, not the catalogue's.
 _PASSAGES_IN_RANGE = f"""
     SELECT * FROM (
-        SELECT p.episode_id, p.id, p.start, p.end, p.speaker, {_IN_AD} AS in_ad,
+        SELECT p.episode_id, p.id, p.start, p.end, p.speaker, {IN_AD} AS in_ad,
                highlight(transcript_fts, 0, ?, ?) AS text
         FROM transcript_fts JOIN transcript_passages p ON p.id = transcript_fts.rowid
         WHERE transcript_fts MATCH ? AND transcript_fts.rowid BETWEEN ? AND ?
@@ -707,7 +709,7 @@ _TERM_ROWS = f"""
         SELECT ? AS episode_id, ? AS term, p.id, p.start
         FROM transcript_fts JOIN transcript_passages p ON p.id = transcript_fts.rowid
         WHERE transcript_fts MATCH ? AND transcript_fts.rowid BETWEEN ? AND ?
-              AND NOT {_IN_AD}
+              AND NOT {IN_AD}
         LIMIT ?)"""
 # Episodes whose segments are scored: the best ranked (the list shows few others), and
 # the passages read per term and episode (a word said in more is the episode's subject:
