@@ -4,10 +4,10 @@ Checks, in order: the configuration (which variables are set; never a value of t
 token), the shards (SHARD_COUNT / SHARD_IDS as configured), the daily backups, the token
 (accepted by Discord, and the application id), the store (schema version, `quick_check`,
 size, WAL size, free disk), the leader lease (which process polls and announces, until
-when), each feed (last poll,
-last error, paused), each server's announcement channel (and the permissions the bot
-lacks there), and the commands (the tree this code would sync against the hash the bot
-stored when it last synced).
+when), /when's meaning layer (off, or its model and how many passages are embedded), each
+feed (last poll, last error, paused), each server's announcement channel (and the
+permissions the bot lacks there), and the commands (the tree this code would sync against
+the hash the bot stored when it last synced).
 
 The store is read through its own read-only connection (`bot.store.maintenance`), so the
 doctor works beside a running bot, never migrates or writes, and can describe a store the
@@ -36,6 +36,7 @@ from bot.app.settings import VARIABLES, Settings
 from bot.models.store_health import ChannelHealth, FeedHealth, StoreHealth
 from bot.ops.backup import DAILY_SECONDS, daily_copies, taken_at
 from bot.store import load_migrations
+from bot.store.embedding_rows import read_embedding_progress
 from bot.store.lease_rows import POLLER_LEASE, read_leases
 from bot.store.maintenance import read_health
 
@@ -121,6 +122,7 @@ async def diagnose(
         await check_lease(report, settings, db_path)
     if quick or health is None:
         return report
+    await check_embeddings(report, settings, db_path)
     for feed in health.feeds:
         check_feed(report, feed)
     for channel in health.channels:
@@ -329,6 +331,38 @@ def _ago(seconds: float) -> str:
     if seconds < 36 * 3600:
         return f"{seconds / 3600:.0f} h ago"
     return f"{seconds / 86400:.0f} days ago"
+
+
+# ------------------------------------------------------------------ the meaning layer
+
+
+async def check_embeddings(report: Report, settings: Settings, db_path: Path) -> None:
+    """/when's meaning layer: off, or its model and how far the background job has come
+    (the vectors are made by the running bot; the model itself is not loaded here)."""
+    wanted = settings.embedding_model
+    if not wanted:
+        report.add("embeddings", "skip", "EMBEDDING_MODEL not set: /when searches words only")
+        return
+    try:
+        progress = await asyncio.to_thread(read_embedding_progress, db_path)
+    except sqlite3.Error as exc:
+        report.add("embeddings", "fail", f"cannot read the embeddings: {exc}")
+        return
+    if progress is None:
+        report.add("embeddings", "fail", "the store has no embeddings table (start the bot once)")
+        return
+    model, stored, total = progress
+    facts: dict[str, Any] = {"model": wanted, "stored_model": model, "vectors": stored}
+    facts["rows"] = total
+    if model is not None and model != wanted:
+        detail = (
+            f"EMBEDDING_MODEL {wanted}; the {stored:,} stored vectors are of {model}: the "
+            "running bot makes them all again"
+        )
+    else:
+        share = f" ({100 * stored // total}%)" if total else ""
+        detail = f"EMBEDDING_MODEL {wanted}: {stored:,} of {total:,} passages embedded{share}"
+    report.add("embeddings", "ok", detail, facts=facts)
 
 
 # ------------------------------------------------------------------ the leader lease

@@ -12,8 +12,10 @@ the whole transcript has; notes passages and chapters are few and checked one by
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from bot.store.base import StoreBase, chunks, now, placeholders
 from bot.store.transcript_rows import IN_AD, IN_AD_CHAPTER
@@ -271,3 +273,29 @@ class EmbeddingStore(StoreBase):
                       + (SELECT count(*) FROM chapters WHERE kind = 'chapter')"""
         )
         return (int(row[0]), int(row[1])) if row is not None else (0, 0)
+
+
+_PROGRESS = f"""SELECT (SELECT value FROM bot_state WHERE key = '{EMBEDDING_MODEL_KEY}'),
+                      (SELECT count(*) FROM embeddings),
+                      (SELECT count(*) FROM transcript_passages)
+                      + (SELECT count(*) FROM passages)
+                      + (SELECT count(*) FROM chapters WHERE kind = 'chapter')"""
+
+
+def read_embedding_progress(path: str | Path) -> tuple[str | None, int, int] | None:
+    """(the model the vectors are of, vectors stored, rows that could have one) of the store
+    at `path`, through a read-only connection of its own (the doctor, beside a running
+    bot); None on a store from before migration 0011. Blocking: run it in a thread."""
+    uri = Path(path).absolute().as_uri() + "?mode=ro"
+    conn = sqlite3.connect(uri, uri=True, isolation_level=None)
+    try:
+        conn.execute("PRAGMA busy_timeout = 5000")
+        found = conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'embeddings'"
+        ).fetchone()
+        if found is None:
+            return None
+        model, stored, total = conn.execute(_PROGRESS).fetchone()
+    finally:
+        conn.close()
+    return (None if model is None else str(model)), int(stored), int(total)
