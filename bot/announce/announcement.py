@@ -18,7 +18,7 @@ from urllib.parse import quote
 import discord
 
 from bot.common.boilerplate import without_boilerplate
-from bot.common.plain_text import plain_summary, truncate
+from bot.common.plain_text import plain_summary, title_without_number, truncate
 from bot.common.timefmt import format_duration, format_timestamp, jump_link
 from bot.store.announcement_rows import AnnouncedEpisode
 from bot.ui.render import (
@@ -107,8 +107,11 @@ def announcement_embed(episode: AnnouncedEpisode, *, marker: str) -> discord.Emb
     # Ads and calls to action (bot/common/boilerplate.py markers) are no summary.
     notes = without_boilerplate(episode.notes_text) if episode.notes_text else ""
     summary = plain_summary(notes, SUMMARY_LIMIT) if notes else ""
+    label = episode_label(episode)
+    # "12: Scaling laws" beside an Episode field of #12 reads "Scaling laws" (as the card).
+    title = title_without_number(episode.title, episode.number) if label else episode.title
     embed = discord.Embed(
-        title=literal(one_line(episode.title) or "Untitled episode", EMBED_TITLE_LIMIT),
+        title=literal(one_line(title) or "Untitled episode", EMBED_TITLE_LIMIT),
         url=page,
         description=escape(summary) or None,
         colour=COLOUR,
@@ -118,7 +121,6 @@ def announcement_embed(episode: AnnouncedEpisode, *, marker: str) -> discord.Emb
             name=truncate(one_line(episode.feed_title), AUTHOR_LIMIT),
             url=web_url(episode.feed_link),
         )
-    label = episode_label(episode)
     if label:
         embed.add_field(name="Episode", value=label)
     if episode.published_at is not None:

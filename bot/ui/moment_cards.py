@@ -248,7 +248,10 @@ class EpisodePicker(
         joined = ",".join(str(t) for t in times[:MAX_CARDS])
         options = [
             discord.SelectOption(
-                label=truncate(render.plain(f"{render.episode_badge(e)} · {e.title}"), 100),
+                label=truncate(
+                    render.plain(f"{render.episode_badge(e)} · {render.short_title(e)}"),
+                    100,
+                ),
                 value=str(e.id),
             )
             for e in episodes[:25]

@@ -121,6 +121,20 @@ async def deliveries(store: Store) -> list[dict]:
 # ---------------------------------------------------------------------- the message
 
 
+@pytest.mark.parametrize(
+    ("title", "number", "shown"),
+    [
+        ("12: Warmup, explained", 12, "Warmup, explained"),
+        ("#12 Warmup, explained", 12, "Warmup, explained"),
+        ("12: Warmup, explained", None, "12: Warmup, explained"),  # no Episode field
+        ("12 Monkeys, revisited", 40, "12 Monkeys, revisited"),  # not the episode's number
+    ],
+)
+def test_the_title_does_not_repeat_the_number_of_its_episode_field(title, number, shown):
+    embed = build_announcement(episode(title=title, number=number), marker="m").embed
+    assert embed.title == shown
+
+
 def test_the_announcement_has_title_link_number_date_duration_summary_image_and_chapters():
     made = build_announcement(episode(), marker=delivery_marker(7))
     embed = made.embed
