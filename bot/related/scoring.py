@@ -280,11 +280,28 @@ def _form_rank(form: str, key: str) -> tuple[bool, bool]:
     return form.islower(), form == key
 
 
+def _phrase_rank(form: str) -> tuple[bool, bool]:
+    # A phrase reads as written together: words alike in case first ("United States",
+    # "learning rates"; not "united States" pieced from two words' forms), then lower case.
+    words = form.split(" ")
+    alike = all(w.islower() for w in words) or all(w[:1].isupper() for w in words)
+    return alike, form.islower()
+
+
+def _note_phrase_form(key: str, form: str) -> None:
+    known = _FORMS.get(key)
+    if known is None:
+        if len(_FORMS) < 500_000:
+            _FORMS[key] = form
+    elif _phrase_rank(form) > _phrase_rank(known):
+        _FORMS[key] = form
+
+
 def term_form(key: str) -> str:
     """How a term reads: its best spelling seen ("learning rates" for the key "learning
-    rate", "Zoë" for "zoe"; see `_form_rank`)."""
+    rate", "Zoë" for "zoe"; see `_form_rank`); a phrase as it was written together."""
     if " " in key:
-        return " ".join(_FORMS.get(part, part) for part in key.split(" "))
+        return _FORMS.get(key) or " ".join(_FORMS.get(part, part) for part in key.split(" "))
     return _FORMS.get(key, key)
 
 
@@ -342,7 +359,7 @@ def _add_text(
         text = _URL.sub(" ", text)
     # Runs of words with nothing but spaces between them: phrases never cross punctuation.
     for run in _RUN_BREAK.split(text):
-        previous = ""
+        previous = previous_word = ""
         previous_alone = False
         for word in _WORD.findall(run):
             key = _KEYS.get(word)
@@ -356,8 +373,10 @@ def _add_text(
                 counts[key] = counts.get(key, 0.0) + weight
             if previous and (alone or previous_alone):
                 phrase = f"{previous} {key}"
+                if phrase not in counts:
+                    _note_phrase_form(phrase, f"{previous_word} {_POSSESSIVE.sub('', word)}")
                 counts[phrase] = counts.get(phrase, 0.0) + weight
-            previous, previous_alone = key, alone
+            previous, previous_word, previous_alone = key, _POSSESSIVE.sub("", word), alone
 
 
 def name_keys(names: Iterable[str]) -> frozenset[str]:

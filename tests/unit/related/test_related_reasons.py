@@ -19,6 +19,7 @@ from bot.related.scoring import (
     reasons,
     segment_keys,
     signature,
+    term_form,
 )
 from bot.search.catalogue import Catalogue, pick_related
 from bot.store import Store
@@ -220,3 +221,12 @@ def test_another_shows_weaker_or_weak_link_stays_out_of_a_full_list():
     weak = related_row(21, 2, 0.2)  # under CROSS_SHOW_SCORE, no shared guest
     assert [r.episode.id for r in pick_related([*own, weaker, weak], 1, 5)] == [2, 3, 4, 5, 6]
     assert [r.episode.id for r in pick_related([own[0], weak, weaker], 1, 5)] == [2, 20]
+
+
+def test_a_phrase_reads_as_it_was_written_together():
+    counts = document_terms(
+        doc("Sanctions on North Korea", "the north of Korea; a korea desk", ("United States",))
+    )
+    assert {"north korea", "united state"} <= set(counts)
+    assert term_form("north korea") == "North Korea"  # not "north Korea" from its words
+    assert term_form("united state") == "United States"
