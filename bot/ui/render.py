@@ -28,6 +28,7 @@ from bot.common.timefmt import format_duration, format_timestamp, jump_link
 from bot.models.episode_views import (
     HIGHLIGHT_END,
     HIGHLIGHT_START,
+    PARTIAL_TIERS,
     ChapterEntry,
     EpisodeDetail,
     EpisodeSummary,
@@ -369,7 +370,16 @@ def episode_card(detail: EpisodeDetail) -> discord.Embed:
     guest_names = guests(detail)
     if guest_names:
         hrefs = {p.name: p.href for p in detail.persons}
-        names = [link(literal(name, 100), hrefs.get(name)) for name in guest_names]
+        # What the credit says beside the name ("Quarry Labs", "Dr."), kept out of it.
+        details: dict[str, str] = {}
+        for person in detail.persons:
+            if person.detail and person.role.lower() != "host":
+                details.setdefault(person.name, person.detail)
+        names = [
+            link(literal(name, 100), hrefs.get(name))
+            + (f" ({literal(details[name], 80)})" if name in details else "")
+            for name in guest_names
+        ]
         embed.add_field(
             name="Guest" if len(names) == 1 else "Guests",
             value=join_within(names, ", ", FIELD_VALUE_LIMIT),
@@ -563,6 +573,7 @@ def _episode_reference(episode: EpisodeSummary) -> str:
 
 
 _MOMENT_KINDS = {"notes": "show notes"}  # the other kinds read as they are
+_MEANING_NOTES = {"meaning": " · ≈ said in other words", "related": " · ≈ closest in meaning"}
 
 
 def moment_field(moment: Moment, *, show_feed: bool = False) -> tuple[str, str]:
@@ -582,6 +593,8 @@ def moment_field(moment: Moment, *, show_feed: bool = False) -> tuple[str, str]:
         where = f"`{stamp}` · {kind}"
         jump = jump_link(moment.start, audio_url=episode.audio_url, link=episode.link)
         target = link(f"▶ Play from {stamp}", jump) if web_url(jump) else ""
+    # Found by meaning (bot/semantic): nothing is in bold, so say why it is here.
+    where += _MEANING_NOTES.get(moment.match, "")
     speaker = f"{literal(moment.speaker, 60)}: " if moment.speaker else ""
     room = FIELD_VALUE_LIMIT - len(where) - len(target) - len(speaker) - 4
     quote = highlighted(moment.text, min(600, room))
@@ -624,8 +637,14 @@ def moment_list(
     description = f"{where}: {count}."
     if searched:
         description = f"{respelled_line(topic, searched)}\n{description}"
-    if moments and all(m.match == "any" for m in moments):
-        description += "\nNothing has all of those words together; these have some of them."
+    if moments and all(m.match in PARTIAL_TIERS for m in moments):
+        tiers = {m.match for m in moments}
+        if tiers == {"any"}:
+            description += "\nNothing has all of those words together; these have some of them."
+        elif tiers == {"related"}:
+            description += "\nNothing says those words; these come closest in meaning."
+        else:
+            description += "\nNothing has all of those words together; these come closest."
     return _field_list(
         title=title,
         description=description,

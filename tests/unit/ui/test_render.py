@@ -469,6 +469,31 @@ def test_loose_matches_are_said_to_be_loose():
     assert "some of them" in render.search_pages("wide kernels", hits)[0].description
 
 
+def test_moments_found_by_meaning_say_so():
+    near = [moment(match="related", text="the bridge swayed as people walked")]
+    page = render.moment_pages("wobbly footbridge", near)[0]
+    assert "closest in meaning" in page.description
+    assert "≈ closest in meaning" in page.fields[0].value
+    sure = [moment(match="meaning"), moment(match="all", start=600.0)]
+    page = render.moment_pages("wobbly footbridge", sure)[0]
+    assert "closest" not in page.description  # a confident answer
+    assert "≈ said in other words" in page.fields[0].value
+    assert "≈" not in page.fields[1].value
+    mixed = [moment(match="any"), moment(match="related", start=600.0)]
+    assert "come closest." in render.moment_pages("x y", mixed)[0].description
+
+
+def test_a_guests_detail_shows_beside_the_name_on_the_card():
+    people = [
+        PersonCredit("Maren Achterberg", "host", detail="Dr."),
+        PersonCredit("Ann Lee", "guest", detail="Quarry Labs"),
+        PersonCredit("Ivo Brandt", "guest"),
+    ]
+    card = render.episode_card(detail(persons=people))
+    guests = next(f.value for f in card.fields if f.name == "Guests")
+    assert guests == "Ann Lee (Quarry Labs), Ivo Brandt"
+
+
 def test_a_search_hit_on_a_chapter_title_links_to_where_it_starts():
     hit = SearchHit(summary(), f"{START}Kernels{END} at last", 1.0, start=1021.25)
     _, value = render.search_field(hit)
