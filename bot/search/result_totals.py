@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from bot.models.episode_views import SearchHit
 from bot.search.fts_query import SearchText
-from bot.search.spelling import scoped_variants
+from bot.search.spelling import search_plans
 from bot.store import Store
 
 
@@ -36,10 +36,10 @@ class ResultTotals:
         loose = bool(hits) and all(hit.match == "any" for hit in hits)
         scope = await self._store.scope(guild_id)
         total = 0
-        # The parts of a scope are disjoint sets of feeds: their counts add up.
-        for part, variants in await scoped_variants(self._store, text.words, scope):
-            plan = text.plan(variants)
-            expression = None if plan is None else (plan.any if loose else plan.all)
+        # The parts of a scope are disjoint sets of feeds: their counts add up. The plans
+        # are the list's own (each language's forms and stopwords, `search_plans`).
+        for part, plan in await search_plans(self._store, query, scope):
+            expression = plan.any if loose else plan.all
             if expression is None:
                 continue
             found = await self._store.count_search_matches(expression, part)

@@ -179,17 +179,6 @@ async def search_plans(store: Store, text: str, scope: Scope) -> list[tuple[Scop
     return [(Scope(frozenset(ids), everything=False), plan) for plan, ids in plans.items()]
 
 
-async def scoped_variants(
-    store: Store, words: Sequence[str], scope: Scope
-) -> list[tuple[Scope, dict[str, list[str]]]]:
-    """`word_forms` of `words` for each part of the scope (`language_parts`); see
-    `search_plans`, which also drops each part's stopwords."""
-    return [
-        (part, await word_forms(store, words, code))
-        for part, code in await language_parts(store, scope)
-    ]
-
-
 async def word_forms(
     store: Store, words: Sequence[str], code: str | None, *, forms: _Forms | None = None
 ) -> dict[str, list[str]]:
