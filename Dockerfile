@@ -8,10 +8,15 @@
 # WAL, the daily backups) and /tmp. See compose.yaml for the same as a compose service.
 FROM python:3.11-slim
 
+# `--build-arg EXTRAS=[semantic]` adds /when's meaning layer (then set EMBEDDING_MODEL); a
+# model named by its hub name is downloaded once into the volume (HF_HOME), as the root
+# filesystem may be read-only.
+ARG EXTRAS=""
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    HF_HOME=/data/models \
     DATABASE_PATH=/data/episode-bot.db \
     BACKUP_DIR=/data/backups
 
@@ -20,7 +25,7 @@ WORKDIR /app
 COPY constraints.txt pyproject.toml README.md ./
 COPY bot ./bot
 COPY cogs ./cogs
-RUN pip install --constraint constraints.txt . \
+RUN pip install --constraint constraints.txt ".${EXTRAS}" \
     && rm -rf /app/build /app/*.egg-info \
     && useradd --system --uid 10001 --user-group --home-dir /data --no-create-home \
         --shell /usr/sbin/nologin episode-bot \
