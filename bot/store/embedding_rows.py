@@ -12,12 +12,12 @@ the whole transcript has; notes passages and chapters are few and checked one by
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from bot.store.base import StoreBase, chunks, now, placeholders
+from bot.store.maintenance import read_only_connection
 from bot.store.transcript_rows import IN_AD, IN_AD_CHAPTER
 
 SOURCE_TRANSCRIPT = 1  # transcript_passages
@@ -286,10 +286,8 @@ def read_embedding_progress(path: str | Path) -> tuple[str | None, int, int] | N
     """(the model the vectors are of, vectors stored, rows that could have one) of the store
     at `path`, through a read-only connection of its own (the doctor, beside a running
     bot); None on a store from before migration 0011. Blocking: run it in a thread."""
-    uri = Path(path).absolute().as_uri() + "?mode=ro"
-    conn = sqlite3.connect(uri, uri=True, isolation_level=None)
+    conn = read_only_connection(path)
     try:
-        conn.execute("PRAGMA busy_timeout = 5000")
         found = conn.execute(
             "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'embeddings'"
         ).fetchone()

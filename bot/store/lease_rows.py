@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 from bot.store.base import StoreBase
+from bot.store.maintenance import read_only_connection
 
 # The lease of the poller and the announcement sender (cogs/feed_polling.py takes it).
 POLLER_LEASE = "poller"
@@ -59,10 +59,8 @@ def read_leases(path: str | Path) -> dict[str, tuple[str, int]]:
     """Every lease row of the store at `path` as {name: (holder, expires_at)}, read through
     a read-only connection of its own (the doctor: beside a running bot, never migrating or
     writing); {} on a store from before migration 0009. Blocking: run it in a thread."""
-    uri = Path(path).absolute().as_uri() + "?mode=ro"
-    conn = sqlite3.connect(uri, uri=True, isolation_level=None)
+    conn = read_only_connection(path)
     try:
-        conn.execute("PRAGMA busy_timeout = 5000")
         found = conn.execute(
             "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'leader_lease'"
         ).fetchone()

@@ -16,8 +16,9 @@ from bot.models.store_health import ChannelHealth, FeedHealth, StoreHealth
 _CHECK_LINES = 5  # SQLite's complaints kept from an integrity or quick check
 
 
-def _read_only(path: str | Path) -> sqlite3.Connection:
-    """A read-only connection: `mode=ro` never creates the file nor writes to it."""
+def read_only_connection(path: str | Path) -> sqlite3.Connection:
+    """A read-only connection: `mode=ro` never creates the file nor writes to it (the
+    doctor's and the backup's look at a store another process may hold open)."""
     uri = Path(path).absolute().as_uri() + "?mode=ro"
     conn = sqlite3.connect(uri, uri=True, isolation_level=None)
     conn.execute("PRAGMA busy_timeout = 5000")
@@ -29,7 +30,7 @@ def copy_store(source: str | Path, dest: str | Path) -> None:
     API, in one step: the copy is the store as one read transaction sees it (every commit
     before it began, none after), while the bot goes on writing beside it (WAL mode lets
     a writer commit while a reader holds its snapshot). Blocking: run it in a thread."""
-    src = _read_only(source)
+    src = read_only_connection(source)
     try:
         dst = sqlite3.connect(str(dest), isolation_level=None)
         try:
@@ -51,7 +52,7 @@ def _check(conn: sqlite3.Connection, *, quick: bool) -> str:
 def check_integrity(path: str | Path, *, quick: bool = False) -> str:
     """SQLite's `integrity_check` (or the faster `quick_check`) of the store at `path`:
     "ok", or its first complaints, one per line. Blocking: run it in a thread."""
-    conn = _read_only(path)
+    conn = read_only_connection(path)
     try:
         return _check(conn, quick=quick)
     finally:
@@ -62,7 +63,7 @@ def read_health(path: str | Path, *, quick_check: bool = True) -> StoreHealth:
     """The schema version, `quick_check` (skipped: "skipped"), feeds, announcement channels
     and bot state of the store at `path`, read without writing. Raises `sqlite3.Error` on
     a file SQLite cannot read. Blocking: run it in a thread."""
-    conn = _read_only(path)
+    conn = read_only_connection(path)
     try:
         version = int(conn.execute("PRAGMA user_version").fetchone()[0])
         quick = _check(conn, quick=True) if quick_check else "skipped"
