@@ -37,7 +37,7 @@ from bot.models.store_health import ChannelHealth, FeedHealth, StoreHealth
 from bot.ops.backup import DAILY_SECONDS, daily_copies, taken_at
 from bot.store import load_migrations
 from bot.store.embedding_rows import read_embedding_progress
-from bot.store.lease_rows import POLLER_LEASE, read_leases
+from bot.store.lease_rows import EMBEDDER_LEASE, POLLER_LEASE, read_leases
 from bot.store.maintenance import read_health
 
 MIN_FREE_BYTES = 100 * 1024 * 1024  # less free disk than this beside the store is a problem
@@ -362,6 +362,11 @@ async def check_embeddings(report: Report, settings: Settings, db_path: Path) ->
     else:
         share = f" ({100 * stored // total}%)" if total else ""
         detail = f"EMBEDDING_MODEL {wanted}: {stored:,} of {total:,} passages embedded{share}"
+    lease = (await asyncio.to_thread(read_leases, db_path)).get(EMBEDDER_LEASE)
+    if lease is not None and lease[1] >= time.time():
+        # Of several processes on one store, only the lease holder embeds.
+        detail += f"; embedding now: {lease[0]}"
+        facts["embedder"] = lease[0]
     report.add("embeddings", "ok", detail, facts=facts)
 
 

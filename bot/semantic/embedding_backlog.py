@@ -26,12 +26,12 @@ import uuid
 from bot.semantic.embedder import CONTEXT_WEIGHT, Embedder, to_bytes
 from bot.store import Store
 from bot.store.embedding_rows import SOURCE_TRANSCRIPT, TextToEmbed
+from bot.store.lease_rows import EMBEDDER_LEASE
 
 log = logging.getLogger(__name__)
 
 EPISODES_PER_BATCH = 8  # a 1-hour transcript is ~600 passages: a few thousand texts a batch
 IDLE_SECONDS = 60.0  # between passes, once nothing is left
-LEASE_NAME = "embedder"
 LEASE_TTL = 300  # seconds; renewed every batch
 # How texts are put together for a model: a change here re-embeds like a new model.
 RECIPE = f"neighbours={CONTEXT_WEIGHT}"
@@ -124,7 +124,7 @@ class EmbeddingBacklog:
     async def _leading(self) -> bool:
         try:
             return await self._store.try_acquire(
-                LEASE_NAME, self._holder, int(time.time()), LEASE_TTL
+                EMBEDDER_LEASE, self._holder, int(time.time()), LEASE_TTL
             )
         except Exception:
             log.exception("taking the embedder lease failed")
@@ -157,6 +157,6 @@ class EmbeddingBacklog:
             await asyncio.wait({self._task})
             self._task = None
         try:
-            await self._store.release(LEASE_NAME, self._holder)
+            await self._store.release(EMBEDDER_LEASE, self._holder)
         except Exception:
             log.exception("releasing the embedder lease failed")

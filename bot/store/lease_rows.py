@@ -9,6 +9,7 @@ from bot.store.maintenance import read_only_connection
 
 # The lease of the poller and the announcement sender (cogs/feed_polling.py takes it).
 POLLER_LEASE = "poller"
+EMBEDDER_LEASE = "embedder"  # the meaning layer's background job (bot/semantic)
 
 
 class LeaseStore(StoreBase):

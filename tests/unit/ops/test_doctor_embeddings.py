@@ -3,12 +3,15 @@ background job has come (vectors written through the real store, read beside it)
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from bot.app.settings import Settings
 from bot.ops.doctor import Report, check_embeddings
 from bot.store import Store
 from bot.store.embedding_rows import SOURCE_CHAPTER
+from bot.store.lease_rows import EMBEDDER_LEASE
 from tests.support.catalogues import import_feeds
 from tests.support.paths import EXAMPLES
 
@@ -52,3 +55,15 @@ async def test_vectors_of_another_model_are_said_to_be_made_again(db):
     await embed_two_chapters(db, "old-model")
     check = await embeddings_line(db, Settings(embedding_model="new-model"))
     assert "are of old-model" in check.detail and "makes them all again" in check.detail
+
+
+async def test_the_process_embedding_now_is_named(db):
+    await embed_two_chapters(db, "tiny-model")
+    async with await Store.open(db) as store:
+        assert await store.try_acquire(EMBEDDER_LEASE, "host-b:77:5e6f", int(time.time()), 30)
+    check = await embeddings_line(db, Settings(embedding_model="tiny-model"))
+    assert check.detail.endswith("; embedding now: host-b:77:5e6f")
+    async with await Store.open(db) as store:
+        await store.release(EMBEDDER_LEASE, "host-b:77:5e6f")
+    check = await embeddings_line(db, Settings(embedding_model="tiny-model"))
+    assert "embedding now" not in check.detail
