@@ -5,10 +5,15 @@ index holds in any form is replaced by the closest index term (rapidfuzz's ratio
 `fts5vocab` terms, which are porter stems; same first letter, similar length; ties go to
 the term in more rows). The reply says what was searched instead ("showing results for
 …"), with the words as the results spell them.
+
+The vocabulary reads run within the store's search budget; one that is cut off
+(QueryTooSlow) leaves the words as typed: a respelling or a word's other forms are a
+bonus, never worth failing a command for (logged once per command).
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 import weakref
@@ -32,8 +37,10 @@ from bot.search.languages import (
     same_stem,
     stem,
 )
-from bot.store import Store
+from bot.store import QueryTooSlow, Store
 from bot.store.episode_reads import Scope
+
+log = logging.getLogger(__name__)
 
 MIN_LENGTH = 4  # shorter words are too close to too many others
 SCORE_CUTOFF = 72.0
@@ -151,14 +158,17 @@ async def language_parts(
             feeds.setdefault(code, set()).add(feed_id)
     if not feeds:
         return [(scope, None)]
-    parts: list[tuple[Scope, str | None]] = [
-        (Scope(frozenset(ids), everything=False), code) for code, ids in sorted(feeds.items())
+    groups: list[tuple[frozenset[int], str | None]] = [
+        (frozenset(ids), code) for code, ids in sorted(feeds.items())
     ]
     every = scope.feed_ids if not scope.everything else frozenset(forms.languages)
     rest = every - set().union(*feeds.values())
     if rest:
-        parts.append((Scope(frozenset(rest), everything=False), None))
-    return parts
+        groups.append((frozenset(rest), None))
+    # One part for the whole scope keeps the scope itself; the largest of several is
+    # "every feed but the others'" when it can be (no statement lists thousands of ids).
+    parts = scope.split([ids for ids, _ in groups])
+    return [(part, code) for part, (_, code) in zip(parts, groups, strict=True)]
 
 
 async def search_plans(store: Store, text: str, scope: Scope) -> list[tuple[Scope, QueryPlan]]:
@@ -168,15 +178,24 @@ async def search_plans(store: Store, text: str, scope: Scope) -> list[tuple[Scop
     catalogues run one. [] when there is nothing to search."""
     plans: dict[QueryPlan, set[int]] = {}
     forms = await _word_forms(store)  # one read of the generation for the whole plan
+    widen = True  # until a read of the vocabulary is cut off: then the words as typed
     for part, code in await language_parts(store, scope, forms=forms):
         stopwords = LANGUAGE_STOPWORDS.get(code, frozenset()) if code else frozenset()
         parsed = SearchText.parse(text, stopwords)
-        plan = parsed.plan(await word_forms(store, parsed.words, code, forms=forms))
+        variants: dict[str, list[str]] = {}
+        if widen:
+            try:
+                variants = await word_forms(store, parsed.words, code, forms=forms)
+            except QueryTooSlow:
+                widen = False
+                log.warning("search %r: the word forms took too long; searching as typed", text)
+        plan = parsed.plan(variants)
         if plan is not None:
             plans.setdefault(plan, set()).update(part.feed_ids)
     if len(plans) == 1:
         return [(scope, next(iter(plans)))]
-    return [(Scope(frozenset(ids), everything=False), plan) for plan, ids in plans.items()]
+    parts = scope.split([frozenset(ids) for ids in plans.values()])
+    return list(zip(parts, plans, strict=True))
 
 
 async def word_forms(
@@ -186,7 +205,7 @@ async def word_forms(
     (bot/search/languages.py): the index terms sharing its Snowball stem there ("starter"
     is not "Start" in an English show: only that language's feeds search them), and its
     spellings with the diacritics the index kept (in any feed). Words without any are
-    left out."""
+    left out. QueryTooSlow when a read of the vocabulary is cut off."""
     if code is None and all(word.isascii() for word in words):
         return {}  # nothing to widen: no read at all
     forms = forms or await _word_forms(store)
@@ -225,19 +244,34 @@ async def _forms_in(store: Store, word: str, code: str, forms: _Forms) -> list[s
 async def word_weights(store: Store, words: Sequence[str]) -> dict[str, float]:
     """How distinctive each word is in the catalogue: 1 / ln(2 + rows holding its index
     term), so a rare word weighs most and "learning" in a machine-learning show little.
-    Read from the vocabulary (cached per `vocabulary_generation`)."""
+    Read from the vocabulary (cached per `vocabulary_generation`); all 1.0 when that read
+    is cut off at the store's search budget."""
     forms = await _word_forms(store)
     terms = {w: index_term(fold(w)) for w in words}
     missing = [t for t in set(terms.values()) if t not in forms.rows]
     if missing:
-        forms.rows.update(await store.term_rows(missing))
+        try:
+            forms.rows.update(await store.term_rows(missing))
+        except QueryTooSlow:
+            # Unknown rarity: every word weighs the same (partial matches by word count).
+            log.warning("weighing %r took too long; the words weigh the same", list(words))
+            return dict.fromkeys(words, 1.0)
     # A word nothing holds weighs as one held once: unknown is not more telling than rare.
     return {w: 1 / math.log(2 + max(1, forms.rows.get(t, 0))) for w, t in terms.items()}
 
 
 async def respell(store: Store, topic: str) -> Spelling | None:
     """The topic with its unknown words replaced by the closest index terms; None when
-    every word is known or no replacement is close enough."""
+    every word is known, no replacement is close enough, or a read of the vocabulary
+    was cut off at the store's search budget (the words are searched as typed)."""
+    try:
+        return await _respelled(store, topic)
+    except QueryTooSlow:
+        log.warning("respelling %r took too long; searching it as typed", topic)
+        return None
+
+
+async def _respelled(store: Store, topic: str) -> Spelling | None:
     typed = [fold(w) for w in split_words(topic)]
     unknown = [w for w in typed if len(w) >= MIN_LENGTH and not is_stopword(w) and w.isalpha()]
     if not unknown:

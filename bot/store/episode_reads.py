@@ -11,7 +11,8 @@ every match against every other match, so its cost grows with the square of a do
 matches (notes repeating one word 40,000 times: ~10 s), and `highlight()` with its length.
 So FTS5 marks texts up to `LONG_TEXT` characters itself, and `LongTextMarker` the longer
 ones: a snippet from the first `SNIPPET_SCAN` characters, a highlight of the first
-`LONG_TEXT`. Every search statement runs within the store's time budget (`StoreBase`).
+`LONG_TEXT`. Every search statement, and every read of the vocabulary that search draws on,
+runs within the store's time budget (`StoreBase`: past it, QueryTooSlow).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import re
 import sqlite3
 import threading
 from collections import defaultdict
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -66,6 +67,8 @@ _TOKENIZER = "porter unicode61 remove_diacritics 2"
 # their own index and weigh between the two (see Catalogue.search).
 TITLE_WEIGHT = 10.0
 NOTES_WEIGHT = 1.0
+# Feed ids a scope's SQL binds one by one; more go as one JSON array (`Scope`).
+_INLINE_IDS = 500
 
 _SUMMARY_COLUMNS = """
     e.id, e.feed_id, f.title AS feed_title, e.title, e.number, e.number_label, e.season,
@@ -77,10 +80,15 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True, slots=True)
 class Scope:
-    """The feeds a lookup may see: `feed_ids`, or every feed when `everything`."""
+    """The feeds a lookup may see: `feed_ids`, or every feed when `everything`.
+
+    `others`: the catalogue's feeds outside the scope, when the scope is every feed but
+    those (a part of a whole-catalogue scope, `split`): its SQL then says NOT IN them
+    when they are fewer, so a big part never carries thousands of ids."""
 
     feed_ids: frozenset[int]
     everything: bool
+    others: frozenset[int] | None = None
 
     def contains(self, feed_id: int) -> bool:
         return self.everything or feed_id in self.feed_ids
@@ -90,14 +98,45 @@ class Scope:
         """For in-memory filters: None means no filter."""
         return None if self.everything else self.feed_ids
 
+    def split(self, groups: Sequence[frozenset[int]]) -> list[Scope]:
+        """The scope in parts, one per group of its feeds: itself when one group holds
+        all of them; else explicit lists, but the largest group of a whole-catalogue
+        scope is "every feed but the rest" (its statements stay short)."""
+        if len(groups) == 1 and groups[0] >= self.feed_ids:
+            return [self]
+        largest = max(range(len(groups)), key=lambda i: len(groups[i]), default=-1)
+        known = self.feed_ids.union(*groups)  # every feed, when the scope is everything
+        return [
+            Scope(ids, everything=False, others=known - ids)
+            if i == largest and self.everything
+            else Scope(ids, everything=False)
+            for i, ids in enumerate(groups)
+        ]
+
     def sql(self, column: str) -> tuple[str, list[Any]]:
-        """` AND column IN (...)` (or nothing) and its parameters."""
+        """` AND column IN (...)` (or nothing) and its positional parameters."""
+        where, values = self._where(column, lambda n: "?")
+        return where, list(values)
+
+    def named_sql(self, column: str, prefix: str = "f") -> tuple[str, dict[str, Any]]:
+        """As `sql`, with named parameters (`:f0`, ...)."""
+        where, values = self._where(column, lambda n: f":{prefix}{n}")
+        return where, {f"{prefix}{n}": value for n, value in enumerate(values)}
+
+    def _where(self, column: str, mark: Callable[[int], str]) -> tuple[str, list[Any]]:
         if self.everything:
             return "", []
-        if not self.feed_ids:
-            return " AND 0", []
-        ids = sorted(self.feed_ids)
-        return f" AND {column} IN ({placeholders(len(ids))})", ids
+        negate = self.others is not None and len(self.others) < len(self.feed_ids)
+        ids = sorted(self.others if negate and self.others is not None else self.feed_ids)
+        if not ids:
+            return ("", []) if negate else (" AND 0", [])
+        operator = "NOT IN" if negate else "IN"
+        if len(ids) <= _INLINE_IDS:
+            return f" AND {column} {operator} ({', '.join(map(mark, range(len(ids))))})", ids
+        # One parameter however many feeds: SQLite limits the parameters of a statement.
+        return f" AND {column} {operator} (SELECT value FROM json_each({mark(0)}))", [
+            json.dumps(ids)
+        ]
 
 
 _ADJACENT_MARKS = re.compile(f"{HIGHLIGHT_END}([ \t]+){HIGHLIGHT_START}")
@@ -216,9 +255,9 @@ class SearchStore(StoreBase):
     async def _term_counts(self, where: str, params: Sequence[str] = ()) -> dict[str, int]:
         """The terms of the searched indexes matching `where` (on the `fts5vocab` row
         table's `term`), with the rows holding each, summed over the indexes; one reader
-        for all of them."""
+        for all of them, within one search budget (QueryTooSlow past it)."""
         counts: dict[str, int] = {}
-        async with self._reading(None) as conn:
+        async with self._reading(self.search_budget) as conn:
             for name in self._VOCABULARY_INDEXES:
                 vocab = f"vocab_{name}"
                 await conn.execute(
@@ -245,7 +284,9 @@ class SearchStore(StoreBase):
             quoted = '"' + word.replace('"', '""') + '"'
             for name in self._VOCABULARY_INDEXES:
                 row = await self.fetchone(
-                    f'SELECT 1 FROM "{name}" WHERE "{name}" MATCH ? LIMIT 1', (quoted,)
+                    f'SELECT 1 FROM "{name}" WHERE "{name}" MATCH ? LIMIT 1',
+                    (quoted,),
+                    budget=self.search_budget,
                 )
                 if row is not None:
                     found.add(word)
@@ -264,6 +305,7 @@ class SearchStore(StoreBase):
                     f"""SELECT highlight("{name}", {index}, char(2), char(3)) FROM "{name}"
                         WHERE "{name}" MATCH ? LIMIT 1""",
                     (f'"{column}" : "{term}" *',),
+                    budget=self.search_budget,
                 )
                 marked = re.search("\x02([^\x03]*)\x03", row[0] or "") if row else None
                 if marked:
@@ -895,11 +937,9 @@ def _ranked(
     if episode_id is not None:
         where = f" AND {episode_column} = :episode"
         params["episode"] = episode_id
-    elif not scope.everything:
-        ids = sorted(scope.feed_ids)
-        names = [f"f{i}" for i in range(len(ids))]
-        where = f" AND e.feed_id IN ({', '.join(':' + n for n in names)})" if ids else " AND 0"
-        params.update(zip(names, ids, strict=True))
+    else:
+        where, feeds = scope.named_sql("e.feed_id")
+        params.update(feeds)
     source = f"{table} x {join}" if where else f"{table} x"
     extra = f", {columns}" if columns else ""
     cutoff = (
