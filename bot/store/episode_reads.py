@@ -114,7 +114,7 @@ class Scope:
         ]
 
     def sql(self, column: str) -> tuple[str, list[Any]]:
-        """` AND column IN (...)` (or nothing) and its positional parameters."""
+        """` AND column IN (...)` (or NOT IN, or nothing) and its positional parameters."""
         where, values = self._where(column, lambda n: "?")
         return where, list(values)
 
