@@ -61,8 +61,9 @@ class Item:
     extra: list[str] = field(default_factory=list)
 
 
-def rss(title: str, items: list[Item]) -> str:
-    """A small RSS 2.0 feed with the iTunes and Podcasting 2.0 tags the importer reads."""
+def rss(title: str, items: list[Item], *, language: str | None = None) -> str:
+    """A small RSS 2.0 feed with the iTunes and Podcasting 2.0 tags the importer reads;
+    `language`: its `<language>` (none by default, as many feeds)."""
     parts = []
     for item in items:
         published = datetime(2024, 1, 1, 12, tzinfo=UTC) + timedelta(days=item.days)
@@ -91,11 +92,16 @@ def rss(title: str, items: list[Item]) -> str:
         '<rss version="2.0" xmlns:itunes="http://www.itunes.com/dtds/podcast-1.0.dtd" '
         'xmlns:podcast="https://podcastindex.org/namespace/1.0"><channel>'
         f"<title>{escape(title)}</title><link>https://example.com/</link>"
-        "<description>A test show.</description>" + "".join(parts) + "</channel></rss>"
+        + (f"<language>{escape(language)}</language>" if language else "")
+        + "<description>A test show.</description>"
+        + "".join(parts)
+        + "</channel></rss>"
     )
 
 
-def write_feed(folder: Path, name: str, title: str, items: list[Item]) -> Path:
+def write_feed(
+    folder: Path, name: str, title: str, items: list[Item], *, language: str | None = None
+) -> Path:
     path = folder / name
-    path.write_text(rss(title, items), encoding="utf-8")
+    path.write_text(rss(title, items, language=language), encoding="utf-8")
     return path

@@ -4,8 +4,6 @@ them in any script, and a feed that declares no language is read for one at impo
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from bot.ingest.fetch import Fetcher
@@ -14,17 +12,7 @@ from bot.search.fts_query import SearchText
 from bot.search.languages import detect, language_code, same_stem, strip_marks
 from bot.store import Store
 from bot.transcripts.transcript_sync import TranscriptSync
-from tests.support.catalogues import Item, import_feeds, rss
-
-
-def _feed(folder: Path, name: str, title: str, items: list[Item], language: str | None) -> Path:
-    text = rss(title, items)
-    if language:
-        text = text.replace("<channel>", f"<channel><language>{language}</language>", 1)
-    path = folder / name
-    path.write_text(text, encoding="utf-8")
-    return path
-
+from tests.support.catalogues import Item, import_feeds, write_feed
 
 GERMAN = [
     Item("Mechanische Tastatur im Test", "de1", number=1, days=1,
@@ -51,9 +39,9 @@ GREEK = [
 @pytest.fixture
 async def catalogue(tmp_path):
     feeds = [
-        _feed(tmp_path, "de.xml", "Technik Kiosk", GERMAN, "de-DE"),
-        _feed(tmp_path, "en.xml", "Crumb Talk", ENGLISH, "en"),
-        _feed(tmp_path, "el.xml", "Ελληνικά Νέα", GREEK, None),  # detected
+        write_feed(tmp_path, "de.xml", "Technik Kiosk", GERMAN, language="de-DE"),
+        write_feed(tmp_path, "en.xml", "Crumb Talk", ENGLISH, language="en"),
+        write_feed(tmp_path, "el.xml", "Ελληνικά Νέα", GREEK, language=None),  # detected
     ]
     path = tmp_path / "languages.db"
     await import_feeds(path, *feeds)
@@ -161,7 +149,7 @@ async def test_a_transcript_synced_after_a_search_is_searched_without_accents(tm
     transcript = '<podcast:transcript url="el.vtt" type="text/vtt" language="el"/>'
     items = [Item("Φούρνος", "f1", number=1, days=1, notes="Ψήνουμε.", extra=[transcript])]
     path = tmp_path / "bakery.db"
-    await import_feeds(path, _feed(tmp_path, "f.xml", "Αρτοποιία", items, "el"))
+    await import_feeds(path, write_feed(tmp_path, "f.xml", "Αρτοποιία", items, language="el"))
     async with await Store.open(path) as store:
         catalogue = Catalogue(store)
         assert await _titles(catalogue, "προζυμι") == []  # no transcript yet

@@ -12,7 +12,7 @@ import pytest
 
 from bot.search.catalogue import Catalogue
 from bot.store import QueryTooSlow, Store
-from tests.support.catalogues import Item, import_feeds, rss
+from tests.support.catalogues import Item, import_feeds, write_feed
 
 GERMAN = [
     Item("Mechanische Tastatur im Test", "de1", number=1, days=1,
@@ -38,20 +38,13 @@ VOCABULARY_READS = (
 )
 
 
-def _feed(folder: Path, name: str, title: str, items: list[Item], language: str) -> Path:
-    path = folder / name
-    text = rss(title, items).replace("<channel>", f"<channel><language>{language}</language>", 1)
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
 @pytest.fixture
 async def store(tmp_path: Path):
     path = tmp_path / "budget.db"
     await import_feeds(
         path,
-        _feed(tmp_path, "de.xml", "Technik Kiosk", GERMAN, "de-DE"),
-        _feed(tmp_path, "en.xml", "Gradient Notes", ENGLISH, "en"),
+        write_feed(tmp_path, "de.xml", "Technik Kiosk", GERMAN, language="de-DE"),
+        write_feed(tmp_path, "en.xml", "Gradient Notes", ENGLISH, language="en"),
     )
     async with await Store.open(path) as opened:
         yield opened
@@ -79,7 +72,9 @@ def _warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
 
 async def test_each_vocabulary_read_is_stopped_past_the_budget(tmp_path: Path):
     path = tmp_path / "stopped.db"
-    await import_feeds(path, _feed(tmp_path, "en.xml", "Gradient Notes", ENGLISH, "en"))
+    await import_feeds(
+        path, write_feed(tmp_path, "en.xml", "Gradient Notes", ENGLISH, language="en")
+    )
     async with await Store.open(path, search_budget=0.0) as store:
         reads = [
             store.search_vocabulary(),
