@@ -137,7 +137,7 @@ async def test_the_bots_layer_loads_the_model_and_embeds_in_the_background(show,
     async with await Store.open(show) as store:
         layer = SemanticLayer(store, str(model))  # as Services.build makes it
         assert await layer.start()
-        for _ in range(200):  # the backlog's first pass, in its own task
+        for _ in range(600):  # the backlog's first pass, in its own task (up to 30 s under load)
             stored, total = await store.embedding_totals()
             if stored == total:
                 break
